@@ -1,0 +1,120 @@
+import { z } from 'zod';
+
+const positiveInt = z.int().positive();
+const name = z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
+
+const serverSchema = z.strictObject({
+  host: z.string().default('127.0.0.1'),
+  port: z.int().min(0).max(65535).default(4000),
+  cors_origins: z.array(z.string()).default([]),
+  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  trust_proxy: z.boolean().default(false),
+  /** Grace period for in-flight requests on SIGTERM before connections are cut. */
+  shutdown_timeout_ms: positiveInt.default(30_000),
+});
+
+const authSchema = z.strictObject({
+  master_key: z.string().min(8, 'must be at least 8 characters').optional(),
+});
+
+const storageSchema = z.strictObject({
+  database_url: z.string().default('sqlite://./.sluice/sluice.db'),
+  redis_url: z.string().default(''),
+});
+
+const loggingSchema = z.strictObject({
+  level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  log_bodies: z.boolean().default(false),
+  /** Human-readable logs; defaults to on in development when stdout is a terminal. */
+  pretty: z.boolean().optional(),
+});
+
+export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'mock'] as const;
+
+const providerSchema = z.strictObject({
+  name,
+  type: z.enum(PROVIDER_TYPES),
+  base_url: z.url({ protocol: /^https?$/ }).optional(),
+  api_key: z.string().optional(),
+  headers: z.record(z.string(), z.string()).default({}),
+  timeout_ms: positiveInt.default(60_000),
+  anthropic_version: z.string().optional(),
+  /** Upstream model ids to list in /v1/models as `provider/model`. */
+  models: z.array(z.string()).default([]),
+  /** Keep-alive connections to this upstream. */
+  max_connections: positiveInt.default(128),
+});
+
+const targetSchema = z.strictObject({
+  provider: z.string(),
+  model: z.string().min(1),
+  weight: z.number().positive().default(1),
+});
+
+const retrySchema = z.strictObject({
+  max_attempts: positiveInt.default(3),
+  initial_delay_ms: z.int().min(0).default(200),
+  max_delay_ms: z.int().min(0).default(8000),
+  multiplier: z.number().min(1).default(2),
+});
+
+const circuitBreakerSchema = z.strictObject({
+  failure_threshold: positiveInt.default(5),
+  window_ms: positiveInt.default(60_000),
+  cooldown_ms: positiveInt.default(30_000),
+  half_open_successes: positiveInt.default(2),
+});
+
+const pricingSchema = z.strictObject({
+  input_per_mtok: z.number().min(0),
+  output_per_mtok: z.number().min(0),
+  cached_input_per_mtok: z.number().min(0).optional(),
+  cache_write_per_mtok: z.number().min(0).optional(),
+});
+
+const modelSchema = z.strictObject({
+  name: z.string().min(1),
+  strategy: z.enum(['single', 'fallback', 'loadbalance']).default('fallback'),
+  targets: z.array(targetSchema).min(1, 'needs at least one target'),
+  fallback_models: z.array(z.string()).default([]),
+  retry: retrySchema.prefault({}),
+  timeout_ms: positiveInt.default(600_000),
+  first_token_timeout_ms: positiveInt.optional(),
+  circuit_breaker: circuitBreakerSchema.prefault({}),
+  cache: z.strictObject({ enabled: z.boolean().default(false), ttl_s: positiveInt.default(3600) }).prefault({}),
+  pricing: pricingSchema.optional(),
+});
+
+const tierSchema = z.strictObject({
+  rpm: positiveInt.optional(),
+  tpm: positiveInt.optional(),
+  max_concurrent: positiveInt.optional(),
+  requests_per_day: positiveInt.optional(),
+  requests_per_month: positiveInt.optional(),
+  tokens_per_day: positiveInt.optional(),
+  tokens_per_month: positiveInt.optional(),
+  budget_usd: z.number().positive().optional(),
+  budget_period: z.enum(['day', 'month', 'total']).optional(),
+});
+
+export const configSchema = z.strictObject({
+  environment: z.enum(['development', 'staging', 'production']).default('development'),
+  server: serverSchema.prefault({}),
+  auth: authSchema.prefault({}),
+  storage: storageSchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+  providers: z.array(providerSchema).default([]),
+  models: z.array(modelSchema).default([]),
+  allow_direct_models: z.boolean().default(true),
+  tiers: z.record(z.string(), tierSchema).default({}),
+});
+
+/** The config as written in the file (every field optional where a default exists). */
+export type ConfigInput = z.input<typeof configSchema>;
+/** The config after defaults and checks; frozen. */
+export type GatewayConfig = Readonly<z.output<typeof configSchema>>;
+export type ProviderConfig = z.output<typeof providerSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;
+export type TierConfig = z.output<typeof tierSchema>;

@@ -1,0 +1,80 @@
+import type { ConfigProblem } from './config-error.js';
+import type { ConfigInput, GatewayConfig } from './config-schema.js';
+import { configSchema } from './config-schema.js';
+import { formatPath } from './config-error.js';
+
+export type ResolveResult = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] };
+
+/** Applies defaults, checks every field and cross-reference, and freezes the result. */
+export function resolveConfig(input: unknown): ResolveResult {
+  const parsed = configSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+    };
+  }
+  const config = parsed.data;
+  const problems = checkReferences(config);
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: deepFreeze(config) };
+}
+
+function checkReferences(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const providerNames = new Set<string>();
+  config.providers.forEach((provider, index) => {
+    if (providerNames.has(provider.name)) {
+      problems.push({ path: `providers[${index}].name`, message: `duplicate provider "${provider.name}"` });
+    }
+    providerNames.add(provider.name);
+    if (config.environment === 'production' && provider.type === 'mock') {
+      problems.push({ path: `providers[${index}].type`, message: 'the mock provider is not allowed in production' });
+    }
+  });
+  const modelNames = new Set<string>();
+  config.models.forEach((model, index) => {
+    if (modelNames.has(model.name)) {
+      problems.push({ path: `models[${index}].name`, message: `duplicate model "${model.name}"` });
+    }
+    modelNames.add(model.name);
+    model.targets.forEach((target, targetIndex) => {
+      if (!providerNames.has(target.provider)) {
+        problems.push({
+          path: `models[${index}].targets[${targetIndex}].provider`,
+          message: `unknown provider "${target.provider}"`,
+        });
+      }
+    });
+    if (model.strategy === 'single' && model.targets.length > 1) {
+      problems.push({ path: `models[${index}].strategy`, message: 'strategy "single" takes exactly one target' });
+    }
+  });
+  config.models.forEach((model, index) => {
+    model.fallback_models.forEach((fallback, fallbackIndex) => {
+      const path = `models[${index}].fallback_models[${fallbackIndex}]`;
+      if (fallback === model.name) problems.push({ path, message: 'a model cannot fall back to itself' });
+      else if (!modelNames.has(fallback)) problems.push({ path, message: `unknown model "${fallback}"` });
+    });
+  });
+  for (const tierName of Object.keys(config.tiers)) {
+    const tier = config.tiers[tierName];
+    if (tier !== undefined && (tier.budget_usd === undefined) !== (tier.budget_period === undefined)) {
+      problems.push({ path: formatPath(['tiers', tierName]), message: 'budget_usd and budget_period go together' });
+    }
+  }
+  if (config.environment === 'production' && config.auth.master_key === undefined) {
+    problems.push({ path: 'auth.master_key', message: 'required when environment is production' });
+  }
+  return problems;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const item of Object.values(value)) deepFreeze(item);
+  }
+  return value;
+}
+
+export type { ConfigInput };

@@ -1,0 +1,33 @@
+import type { AttemptRecord } from './provider.js';
+import type { Usage } from './usage.js';
+
+/** Everything the observability side learns about one finished request. */
+export interface RequestSummary {
+  requestId: string;
+  startedAt: number;
+  endedAt: number;
+  durationMs: number;
+  /** Milliseconds from the start to the first content byte of a stream; null otherwise. */
+  timeToFirstTokenMs: number | null;
+  endpoint: string;
+  keyId: string | null;
+  tenantId: string | null;
+  endUser: string | null;
+  requestedModel: string | null;
+  provider: string | null;
+  providerModel: string | null;
+  attempts: AttemptRecord[];
+  stream: boolean;
+  status: number;
+  errorCode: string | null;
+  errorMessage: string | null;
+  usage: Usage | null;
+  metadata: Record<string, string> | null;
+}
+
+export type GatewayEvent =
+  | { type: 'request-end'; summary: RequestSummary };
+
+export interface EventSink {
+  emit(event: GatewayEvent): void;
+}

@@ -1,0 +1,106 @@
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../core/index.js';
+import type { InferenceDependencies } from '../inference/index.js';
+import { chooseRequestId } from '../lib/index.js';
+import type { Authenticator } from '../policies/index.js';
+import type { ModelRegistry } from '../routing/index.js';
+import { createAuthenticateHook } from './authenticate.js';
+import { healthRoutes } from './health-routes.js';
+import type { ReadinessReport } from './health-routes.js';
+import { openaiRoutes } from './openai/openai-routes.js';
+import { toOpenAIErrorBody } from './openai/to-openai-error.js';
+import { toGatewayError } from './to-gateway-error.js';
+
+export interface AppLogger {
+  error(object: object, message: string): void;
+  warn(object: object, message: string): void;
+}
+
+export interface AppDependencies {
+  server: { maxBodyBytes: number; trustProxy: boolean; corsOrigins: readonly string[] };
+  authenticator: Authenticator;
+  inference: InferenceDependencies;
+  models: ModelRegistry;
+  readiness: () => Promise<ReadinessReport>;
+  logger: AppLogger;
+}
+
+const EXPOSED_HEADERS = [
+  'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
+  'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
+  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens',
+].join(', ');
+
+/** Builds the HTTP server: every route, the key check, request ids and the error shape. */
+export async function createApp(dependencies: AppDependencies): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: dependencies.server.maxBodyBytes,
+    trustProxy: dependencies.server.trustProxy,
+    genReqId: (request) => chooseRequestId(request.headers['x-request-id']),
+    keepAliveTimeout: 72_000,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const startedAt = Math.floor(Date.now() / 1000);
+  const onError = (error: GatewayError, requestId: string): void => {
+    if (error.status >= 500 && error.code === 'internal_error') {
+      dependencies.logger.error({ requestId, err: error.cause ?? error }, 'request failed');
+    } else if (error.status >= 500) {
+      dependencies.logger.warn({ requestId, code: error.code, message: error.message }, 'request failed');
+    }
+  };
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('startedAt', 0);
+  // Any content type is read as JSON: `curl -d` sends form encoding by default.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch {
+      done(new GatewayError('invalid_json', 'We could not parse the JSON body of your request.'), undefined);
+    }
+  });
+
+  const corsOrigins = new Set(dependencies.server.corsOrigins);
+  app.addHook('onRequest', async (request, reply) => {
+    request.startedAt = Date.now();
+    reply.header('x-request-id', request.id);
+    if (corsOrigins.size > 0) applyCors(corsOrigins, request.headers.origin, reply);
+  });
+  if (corsOrigins.size > 0) {
+    app.options('*', async (_request, reply) => reply.code(204).send());
+  }
+
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+    reply.code(404).send(toOpenAIErrorBody(error));
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const gatewayError = toGatewayError(error, request.id);
+    onError(gatewayError, request.id);
+    reply.code(gatewayError.status).send(toOpenAIErrorBody(gatewayError));
+  });
+
+  await app.register(healthRoutes, { readiness: dependencies.readiness });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    await scope.register(openaiRoutes, {
+      inference: dependencies.inference,
+      models: dependencies.models,
+      startedAt,
+      onError,
+    });
+  });
+  return app;
+}
+
+function applyCors(origins: ReadonlySet<string>, origin: string | undefined, reply: { header(name: string, value: string): unknown }): void {
+  if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
+  reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
+  reply.header('vary', 'origin');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, anthropic-version');
+  reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
+  reply.header('access-control-expose-headers', EXPOSED_HEADERS);
+}

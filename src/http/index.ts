@@ -1,0 +1,3 @@
+export { createApp } from './create-app.js';
+export type { AppDependencies, AppLogger } from './create-app.js';
+export type { ReadinessReport } from './health-routes.js';

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { GatewayError } from '../../core/index.js';
+import type { AttemptRecord } from '../../core/index.js';
+import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
+import type { InferenceDependencies } from '../../inference/index.js';
+import type { ModelRegistry } from '../../routing/index.js';
+import { parseBody } from '../parse-body.js';
+import { createRequestContext } from '../request-context.js';
+import { retryHeaders, toGatewayError } from '../to-gateway-error.js';
+import { chatRequestSchema, embeddingsRequestSchema } from './chat-completion-wire.js';
+import { toOpenAIErrorBody } from './to-openai-error.js';
+import { writeOpenAIStream } from './write-openai-stream.js';
+
+export interface OpenAIRoutesOptions {
+  inference: InferenceDependencies;
+  models: ModelRegistry;
+  /** Unix seconds reported as `created` in the models list. */
+  startedAt: number;
+  onError: (error: GatewayError, requestId: string) => void;
+}
+
+/** The OpenAI-compatible API: /v1/chat/completions, /v1/embeddings, /v1/models. */
+export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions): Promise<void> {
+  app.setErrorHandler((error, request, reply) => {
+    const gatewayError = toGatewayError(error, request.id);
+    options.onError(gatewayError, request.id);
+    reply.code(gatewayError.status).headers(retryHeaders(gatewayError)).send(toOpenAIErrorBody(gatewayError));
+  });
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const body = parseBody(chatRequestSchema, request.body);
+    const context = createRequestContext(request, reply, 'chat.completions', body.user);
+    const outcome = await handleChatCompletion(options.inference, body, context);
+    if (outcome.kind === 'completion') {
+      const { result } = outcome;
+      setRouteHeaders(reply, result.provider, result.model, outcome.attempts);
+      return reply.type('application/json').send(result.body ?? JSON.stringify(result.completion));
+    }
+    const { stream } = outcome;
+    const iterator = stream.chunks[Symbol.asyncIterator]();
+    // Pull the first chunk before committing to a 200, so an early failure still gets a JSON error.
+    const first = await iterator.next();
+    if (first.done === true) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
+    setRouteHeaders(reply, stream.provider, stream.model, outcome.attempts);
+    reply.hijack();
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) reply.raw.setHeader(name, value);
+    }
+    await writeOpenAIStream(reply.raw, first.value, iterator, {
+      includeUsage: body.stream_options?.include_usage === true,
+      requestId: request.id,
+      onError: (error) => options.onError(toGatewayError(error, request.id), request.id),
+    });
+    return reply;
+  });
+
+  app.post('/v1/embeddings', async (request, reply) => {
+    const body = parseBody(embeddingsRequestSchema, request.body);
+    const context = createRequestContext(request, reply, 'embeddings', body.user);
+    const { result, attempts } = await handleEmbeddings(options.inference, body, context);
+    setRouteHeaders(reply, result.provider, result.model, attempts);
+    return reply.type('application/json').send(result.body ?? JSON.stringify(result.response));
+  });
+
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: options.models.list().map((model) => ({
+      id: model.id, object: 'model', created: options.startedAt, owned_by: model.ownedBy,
+    })),
+  }));
+
+  app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => {
+    const model = request.params['*'];
+    const found = options.models.list().find((item) => item.id === model);
+    if (found === undefined) throw new GatewayError('model_not_found', `The model \`${model}\` does not exist.`, { param: 'model' });
+    return { id: found.id, object: 'model', created: options.startedAt, owned_by: found.ownedBy };
+  });
+}
+
+function setRouteHeaders(reply: FastifyReply, provider: string, model: string, attempts: AttemptRecord[]): void {
+  reply.header('x-sluice-provider', provider);
+  reply.header('x-sluice-model', model);
+  reply.header('x-sluice-attempts', String(attempts.length));
+}

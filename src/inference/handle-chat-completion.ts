@@ -1,0 +1,72 @@
+import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
+import type {
+  AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, StreamChunk, Usage,
+} from '../core/index.js';
+import type { ModelRegistry } from '../routing/index.js';
+import type { RequestContext } from './request-context.js';
+import { RequestRecorder } from './request-recorder.js';
+
+export interface InferenceDependencies {
+  models: ModelRegistry;
+  events: EventSink;
+}
+
+export type ChatOutcome =
+  | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[] }
+  | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[] };
+
+/** Routes one chat completion and reports what happened; streams report when they end. */
+export async function handleChatCompletion(
+  dependencies: InferenceDependencies,
+  request: ChatRequest,
+  context: RequestContext,
+): Promise<ChatOutcome> {
+  const streaming = request.stream === true;
+  const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming);
+  const callContext: CallContext = { requestId: context.requestId, signal: context.signal, attempts: recorder.attempts };
+  try {
+    const route = dependencies.models.resolve(request.model);
+    if (route === null) throw modelNotFound(request.model);
+    if (!streaming) {
+      const result = await route.chat(request, callContext);
+      recorder.succeed(result);
+      return { kind: 'completion', result, attempts: recorder.attempts };
+    }
+    const stream = await route.streamChat(request, callContext);
+    return {
+      kind: 'stream',
+      stream: { ...stream, chunks: observeStream(stream, recorder) },
+      attempts: recorder.attempts,
+    };
+  } catch (error) {
+    recorder.fail(error);
+    throw error;
+  }
+}
+
+export function modelNotFound(model: string): GatewayError {
+  return new GatewayError('model_not_found', `The model \`${model}\` does not exist or you do not have access to it.`, {
+    param: 'model',
+  });
+}
+
+async function* observeStream(stream: ChatStream, recorder: RequestRecorder): AsyncGenerator<StreamChunk> {
+  let usage: Usage | null = null;
+  let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
+  const result = () => ({ provider: stream.provider, model: stream.model, usage });
+  try {
+    for await (const item of stream.chunks) {
+      if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
+      if (hasContent(item.chunk)) recorder.markFirstToken();
+      yield item;
+    }
+    outcome = 'completed';
+  } catch (error) {
+    outcome = 'failed';
+    recorder.fail(error, result());
+    throw error;
+  } finally {
+    if (outcome === 'completed') recorder.succeed(result());
+    else if (outcome === 'abandoned') recorder.abandon(result());
+  }
+}

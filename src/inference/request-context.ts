@@ -1,0 +1,16 @@
+import type { Principal } from '../policies/index.js';
+
+/** What the HTTP layer knows about a request before its use case runs. */
+export interface RequestContext {
+  requestId: string;
+  /** Aborts when the client disconnects. */
+  signal: AbortSignal;
+  /** Epoch milliseconds when the request arrived. */
+  startedAt: number;
+  endpoint: string;
+  principal: Principal;
+  /** The end user: the body's `user` field or the `x-sluice-user` header. */
+  endUser: string | null;
+  /** Caller metadata from `x-sluice-metadata`. */
+  metadata: Record<string, string> | null;
+}

@@ -1,0 +1,1 @@
+export { MOCK_MODELS, createMockProvider } from './mock-provider.js';

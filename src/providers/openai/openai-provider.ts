@@ -1,0 +1,133 @@
+import {
+  ProviderError, convertWireUsage,
+} from '../../core/index.js';
+import type {
+  CallContext, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest,
+  EmbeddingsResult, Provider, StreamChunk,
+} from '../../core/index.js';
+import { readSseEvents } from '../../lib/index.js';
+import { UpstreamClient, readAll } from '../upstream/index.js';
+import type { UpstreamResponse } from '../upstream/index.js';
+import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema } from './openai-api.js';
+import { readOpenAIErrorBody, safeJson } from './openai-errors.js';
+
+export interface OpenAIProviderSettings {
+  name: string;
+  /** Any OpenAI-compatible API root, e.g. https://api.openai.com/v1 or http://localhost:8000/v1. */
+  baseUrl: string;
+  apiKey?: string | undefined;
+  headers?: Record<string, string>;
+  timeoutMs: number;
+  maxConnections: number;
+}
+
+/**
+ * An OpenAI-compatible upstream. Bodies go out as the client sent them (model replaced, usage
+ * always requested) and come back byte for byte; only usage is read.
+ */
+export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider & { close(): Promise<void> } {
+  const client = new UpstreamClient({
+    provider: settings.name,
+    baseUrl: settings.baseUrl,
+    headers: {
+      ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+      ...settings.headers,
+    },
+    timeoutMs: settings.timeoutMs,
+    maxConnections: settings.maxConnections,
+  });
+  const jsonHeaders = { 'content-type': 'application/json' };
+
+  async function post(path: string, body: string, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
+    const response = await client.send({ method: 'POST', path, headers: jsonHeaders, body, stream }, context);
+    if (response.statusCode >= 400) throw await client.readError(response, readOpenAIErrorBody);
+    return response;
+  }
+
+  async function readBody(response: UpstreamResponse, context: CallContext): Promise<Buffer> {
+    try {
+      return await readAll(response.body);
+    } catch (error) {
+      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+    } finally {
+      response.release();
+    }
+  }
+
+  function invalidResponse(what: string): ProviderError {
+    return new ProviderError('provider_error', `${settings.name} sent an invalid ${what}`, {
+      provider: settings.name, upstreamStatus: 200, retryable: true,
+    });
+  }
+
+  return {
+    name: settings.name,
+
+    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
+      const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
+      const body = await readBody(response, context);
+      const parsed = openaiChatCompletionSchema.safeParse(safeJson(body.toString('utf8')));
+      if (!parsed.success) throw invalidResponse('chat completion');
+      const completion: ChatCompletion = parsed.data;
+      return {
+        completion,
+        body,
+        usage: completion.usage ? convertWireUsage(completion.usage) : null,
+        provider: settings.name,
+        model: request.model,
+      };
+    },
+
+    async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
+      const outgoing = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+      const response = await post('/chat/completions', JSON.stringify(outgoing), true, context);
+      return { provider: settings.name, model: request.model, chunks: readChunks(response, context) };
+    },
+
+    async embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult> {
+      const response = await post('/embeddings', JSON.stringify(request), false, context);
+      const body = await readBody(response, context);
+      const parsed = openaiEmbeddingsSchema.safeParse(safeJson(body.toString('utf8')));
+      if (!parsed.success) throw invalidResponse('embeddings response');
+      const usage = parsed.data.usage;
+      return {
+        response: parsed.data,
+        body,
+        usage: convertWireUsage({ prompt_tokens: usage.prompt_tokens, completion_tokens: 0, total_tokens: usage.total_tokens }),
+        provider: settings.name,
+        model: request.model,
+      };
+    },
+
+    close: () => client.close(),
+  };
+
+  async function* readChunks(response: UpstreamResponse, context: CallContext): AsyncGenerator<StreamChunk> {
+    let finished = false;
+    try {
+      response.body.setEncoding('utf8');
+      for await (const event of readSseEvents(response.body)) {
+        if (event.data === '[DONE]') break;
+        const json = safeJson(event.data);
+        if (event.event === 'error' || (json !== null && typeof json === 'object' && 'error' in json)) {
+          const { message } = readOpenAIErrorBody(200, event.data);
+          throw new ProviderError('provider_error', `${settings.name}: ${message}`, {
+            provider: settings.name, upstreamStatus: 200, retryable: true,
+          });
+        }
+        const parsed = openaiChunkSchema.safeParse(json);
+        if (!parsed.success) throw invalidResponse('stream chunk');
+        const chunk: ChatCompletionChunk = parsed.data;
+        yield { chunk, data: event.data };
+      }
+      finished = true;
+    } catch (error) {
+      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+    } finally {
+      response.release();
+      // Abandoned early (client gone, or a wrapper gave up): close the upstream connection.
+      if (!finished) response.body.destroy();
+    }
+  }
+}

@@ -1,0 +1,159 @@
+import { Pool } from 'undici';
+import type { Dispatcher } from 'undici';
+import { GatewayError, ProviderError } from '../../core/index.js';
+import type { CallContext } from '../../core/index.js';
+import { linkAbort, parseRetryAfter } from '../../lib/index.js';
+
+export interface UpstreamClientSettings {
+  /** The configured provider name, for errors and attempt records. */
+  provider: string;
+  baseUrl: string;
+  headers: Record<string, string>;
+  /** Each attempt: time to headers, idle time between body chunks, and the whole non-stream call. */
+  timeoutMs: number;
+  maxConnections: number;
+}
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  /** Appended to the base URL's path. */
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** True for SSE: the whole-call timer is not armed, only the headers and idle timers. */
+  stream: boolean;
+}
+
+export interface UpstreamResponse {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+  /** Stop the attempt timer; call once the body is consumed or abandoned. */
+  release(): void;
+}
+
+/** Turns an upstream's error response into a ProviderError; each vendor reads its own body. */
+export type ErrorBodyReader = (status: number, text: string) => { message: string; type?: string | undefined };
+
+const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 529]);
+
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || RETRYABLE_STATUSES.has(status);
+}
+
+/**
+ * One keep-alive connection pool to one upstream, and the error mapping every adapter shares:
+ * connection failures, timeouts and error statuses become ProviderErrors with `retryable` set.
+ */
+export class UpstreamClient {
+  readonly provider: string;
+  private readonly pool: Pool;
+  private readonly basePath: string;
+  private readonly settings: UpstreamClientSettings;
+
+  constructor(settings: UpstreamClientSettings) {
+    const url = new URL(settings.baseUrl);
+    this.provider = settings.provider;
+    this.settings = settings;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.pool = new Pool(url.origin, {
+      connections: settings.maxConnections,
+      keepAliveTimeout: 30_000,
+      headersTimeout: settings.timeoutMs,
+      bodyTimeout: settings.timeoutMs,
+      connect: { timeout: Math.min(settings.timeoutMs, 10_000) },
+    });
+  }
+
+  async send(request: UpstreamRequest, context: CallContext): Promise<UpstreamResponse> {
+    const link = linkAbort(context.signal, request.stream ? null : this.settings.timeoutMs);
+    try {
+      const response = await this.pool.request({
+        method: request.method,
+        path: this.basePath + request.path,
+        headers: { ...this.settings.headers, ...request.headers, 'x-request-id': context.requestId },
+        body: request.body,
+        signal: link.signal,
+      });
+      return {
+        statusCode: response.statusCode,
+        headers: response.headers,
+        body: response.body,
+        release: () => link.dispose(),
+      };
+    } catch (error) {
+      link.dispose();
+      throw this.mapNetworkError(error, link.reason(), context.signal);
+    }
+  }
+
+  /** Maps an error thrown while sending or reading the body. */
+  mapNetworkError(error: unknown, abortReason: 'parent' | 'timeout' | null, parent: AbortSignal): GatewayError {
+    if (error instanceof ProviderError) return error;
+    if (abortReason === 'parent' || (abortReason === null && parent.aborted)) {
+      const reason: unknown = parent.reason;
+      if (reason instanceof GatewayError) return reason;
+      return new GatewayError('client_closed', 'the client closed the connection', { cause: error });
+    }
+    const code = errorCode(error);
+    if (abortReason === 'timeout' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' ||
+      code === 'UND_ERR_CONNECT_TIMEOUT') {
+      return new ProviderError('provider_timeout', `${this.provider} did not answer in time`, {
+        provider: this.provider, upstreamStatus: null, cause: error,
+      });
+    }
+    const detail = code ?? (error instanceof Error ? error.message : 'unknown error');
+    return new ProviderError('provider_error', `could not reach ${this.provider} (${detail})`, {
+      provider: this.provider, upstreamStatus: null, retryable: true, cause: error,
+    });
+  }
+
+  /** Reads an error response's body (bounded) and maps it to a ProviderError. */
+  async readError(response: UpstreamResponse, readBody: ErrorBodyReader): Promise<ProviderError> {
+    let text = '';
+    try {
+      text = await readBoundedText(response.body, 64 * 1024);
+    } catch {
+      // The status alone still says what happened.
+    } finally {
+      response.release();
+    }
+    const status = response.statusCode;
+    const { message } = readBody(status, text);
+    const retryAfterMs = parseRetryAfter(response.headers);
+    const code = status === 429 ? 'provider_rate_limited' : status === 408 || status === 504 ? 'provider_timeout' : 'provider_error';
+    return new ProviderError(code, `${this.provider}: ${message}`, {
+      provider: this.provider,
+      upstreamStatus: status,
+      status: code === 'provider_error' && status >= 400 && status < 500 ? status : undefined,
+      retryable: isRetryableStatus(status),
+      retryAfterMs,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function errorCode(error: unknown): string | undefined {
+  if (error !== null && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;
+  return undefined;
+}
+
+export async function readBoundedText(body: AsyncIterable<Buffer>, limit: number): Promise<string> {
+  const pieces: Buffer[] = [];
+  let size = 0;
+  for await (const piece of body) {
+    if (size < limit) pieces.push(piece);
+    size += piece.length;
+  }
+  const text = Buffer.concat(pieces).toString('utf8');
+  return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+export async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
+  const pieces: Buffer[] = [];
+  for await (const piece of body) pieces.push(piece);
+  return pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces);
+}

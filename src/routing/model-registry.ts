@@ -1,0 +1,61 @@
+import type { Provider } from '../core/index.js';
+import { withTarget } from './with-target.js';
+
+export interface ModelInfo {
+  id: string;
+  ownedBy: string;
+}
+
+export interface ModelRegistrySettings {
+  /** Public model name → its composed route. */
+  routes: ReadonlyMap<string, Provider>;
+  providers: ReadonlyMap<string, Provider>;
+  /** Upstream models each provider advertises as `provider/model` in the models list. */
+  advertised: ReadonlyMap<string, readonly string[]>;
+  allowDirectModels: boolean;
+}
+
+const DIRECT_CACHE_LIMIT = 1000;
+
+/** Finds the route for a public model name, or for `provider/model` when direct addressing is on. */
+export class ModelRegistry {
+  private readonly settings: ModelRegistrySettings;
+  private readonly directRoutes = new Map<string, Provider>();
+
+  constructor(settings: ModelRegistrySettings) {
+    this.settings = settings;
+  }
+
+  resolve(model: string): Provider | null {
+    const route = this.settings.routes.get(model);
+    if (route !== undefined) return route;
+    if (!this.settings.allowDirectModels) return null;
+    return this.resolveDirect(model);
+  }
+
+  list(): ModelInfo[] {
+    const models: ModelInfo[] = [];
+    for (const name of this.settings.routes.keys()) models.push({ id: name, ownedBy: 'sluice' });
+    if (this.settings.allowDirectModels) {
+      for (const [provider, ids] of this.settings.advertised) {
+        for (const id of ids) {
+          const name = `${provider}/${id}`;
+          if (!this.settings.routes.has(name)) models.push({ id: name, ownedBy: provider });
+        }
+      }
+    }
+    return models;
+  }
+
+  private resolveDirect(model: string): Provider | null {
+    const cached = this.directRoutes.get(model);
+    if (cached !== undefined) return cached;
+    const slash = model.indexOf('/');
+    if (slash <= 0 || slash === model.length - 1) return null;
+    const provider = this.settings.providers.get(model.slice(0, slash));
+    if (provider === undefined) return null;
+    const route = withTarget({ provider, model: model.slice(slash + 1) });
+    if (this.directRoutes.size < DIRECT_CACHE_LIMIT) this.directRoutes.set(model, route);
+    return route;
+  }
+}
