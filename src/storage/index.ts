@@ -1,2 +1,8 @@
 export { loadOrCreateAdminKey } from './admin-key-file.js';
 export { stateDirectory } from './state-directory.js';
+export type {
+  AdmitResult, LimitCheck, LimitKind, LimitState, LimitStore, SettleResult, Settlement,
+} from './limit-store.js';
+export { MemoryLimitStore } from './memory/memory-limit-store.js';
+export { RedisLimitStore } from './redis/redis-limit-store.js';
+export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-limit-store.js';

@@ -1,0 +1,227 @@
+import type { AdmitResult, LimitCheck, LimitState, LimitStore, SettleResult, Settlement } from '../limit-store.js';
+
+interface WindowCounter {
+  kind: 'window';
+  /** Insertion order is time order: `now` never goes backwards for one store. */
+  entries: Map<string, { at: number; cost: number }>;
+  sum: number;
+}
+
+interface ConcurrencyCounter {
+  kind: 'concurrency';
+  leases: Map<string, number>;
+}
+
+interface LedgerCounter {
+  kind: 'ledger';
+  spent: number;
+  reserved: number;
+  reservations: Map<string, { expiresAt: number; amount: number }>;
+  /** Epoch ms the period ends; 0 = never. */
+  endsAt: number;
+}
+
+type Counter = WindowCounter | ConcurrencyCounter | LedgerCounter;
+
+const SWEEP_EVERY = 1024;
+
+/**
+ * Limits kept in this process. Single-threaded JavaScript makes each call atomic; with several
+ * instances every instance counts on its own (use Redis to share).
+ */
+export class MemoryLimitStore implements LimitStore {
+  private readonly counters = new Map<string, Counter>();
+  private calls = 0;
+
+  async admit(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): Promise<AdmitResult> {
+    return this.admitNow(requestId, checks, now, leaseMs);
+  }
+
+  /** The synchronous core, also used by the Redis store's local fallback. */
+  admitNow(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): AdmitResult {
+    if (++this.calls % SWEEP_EVERY === 0) this.sweep(now);
+    const counters = checks.map((check) => this.counterFor(check, now));
+    const states: LimitState[] = [];
+    for (let index = 0; index < checks.length; index++) {
+      const check = checks[index];
+      const counter = counters[index];
+      if (check === undefined || counter === undefined) continue;
+      const used = usedOf(counter);
+      if (used + check.cost > check.limit) {
+        return { admitted: false, index, retryAfterMs: retryAfter(counter, check, now), states: states.concat(stateOf(counter, check, now)) };
+      }
+      states.push(stateOf(counter, check, now));
+    }
+    for (let index = 0; index < checks.length; index++) {
+      const check = checks[index];
+      const counter = counters[index];
+      if (check === undefined || counter === undefined) continue;
+      take(counter, requestId, check, now, leaseMs);
+      states[index] = stateOf(counter, check, now);
+    }
+    return { admitted: true, states };
+  }
+
+  async settle(requestId: string, settlements: readonly Settlement[], now: number): Promise<SettleResult[]> {
+    return this.settleNow(requestId, settlements, now);
+  }
+
+  settleNow(requestId: string, settlements: readonly Settlement[], now: number): SettleResult[] {
+    return settlements.map(({ check, actual }) => {
+      const counter = this.counterFor(check, now);
+      switch (counter.kind) {
+        case 'window': {
+          const entry = counter.entries.get(requestId);
+          if (entry !== undefined) {
+            counter.sum += actual - entry.cost;
+            entry.cost = actual;
+          }
+          return { before: 0, after: 0 };
+        }
+        case 'concurrency':
+          counter.leases.delete(requestId);
+          return { before: 0, after: 0 };
+        case 'ledger': {
+          const reservation = counter.reservations.get(requestId);
+          if (reservation !== undefined) {
+            counter.reservations.delete(requestId);
+            counter.reserved -= reservation.amount;
+          }
+          const before = counter.spent;
+          counter.spent += actual;
+          return { before, after: counter.spent };
+        }
+      }
+      return { before: 0, after: 0 };
+    });
+  }
+
+  async ping(): Promise<boolean> {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.counters.clear();
+  }
+
+  private counterFor(check: LimitCheck, now: number): Counter {
+    let counter = this.counters.get(check.key);
+    if (counter === undefined || counter.kind !== check.kind || (counter.kind === 'ledger' && counter.endsAt !== 0 && counter.endsAt <= now)) {
+      counter = create(check);
+      this.counters.set(check.key, counter);
+    }
+    expire(counter, check, now);
+    return counter;
+  }
+
+  /** Drops counters that hold nothing any more, so old periods and idle subjects do not pile up. */
+  private sweep(now: number): void {
+    for (const [key, counter] of this.counters) {
+      if (counter.kind === 'window') {
+        const last = [...counter.entries.values()].pop();
+        if (last === undefined || last.at < now - 24 * 3600_000) this.counters.delete(key);
+      } else if (counter.kind === 'concurrency') {
+        for (const [id, expiresAt] of counter.leases) if (expiresAt <= now) counter.leases.delete(id);
+        if (counter.leases.size === 0) this.counters.delete(key);
+      } else if (counter.endsAt !== 0 && counter.endsAt <= now) {
+        this.counters.delete(key);
+      }
+    }
+  }
+}
+
+function create(check: LimitCheck): Counter {
+  switch (check.kind) {
+    case 'window':
+      return { kind: 'window', entries: new Map(), sum: 0 };
+    case 'concurrency':
+      return { kind: 'concurrency', leases: new Map() };
+    case 'ledger':
+      return { kind: 'ledger', spent: 0, reserved: 0, reservations: new Map(), endsAt: check.span };
+  }
+}
+
+function expire(counter: Counter, check: LimitCheck, now: number): void {
+  if (counter.kind === 'window') {
+    const cutoff = now - check.span;
+    for (const [id, entry] of counter.entries) {
+      if (entry.at > cutoff) break;
+      counter.entries.delete(id);
+      counter.sum -= entry.cost;
+    }
+  } else if (counter.kind === 'concurrency') {
+    for (const [id, expiresAt] of counter.leases) if (expiresAt <= now) counter.leases.delete(id);
+  } else {
+    for (const [id, reservation] of counter.reservations) {
+      if (reservation.expiresAt > now) continue;
+      counter.reservations.delete(id);
+      counter.reserved -= reservation.amount;
+    }
+  }
+}
+
+function usedOf(counter: Counter): number {
+  switch (counter.kind) {
+    case 'window':
+      return counter.sum;
+    case 'concurrency':
+      return counter.leases.size;
+    case 'ledger':
+      return counter.spent + counter.reserved;
+  }
+}
+
+function take(counter: Counter, requestId: string, check: LimitCheck, now: number, leaseMs: number): void {
+  switch (counter.kind) {
+    case 'window':
+      counter.entries.delete(requestId);
+      counter.entries.set(requestId, { at: now, cost: check.cost });
+      counter.sum += check.cost;
+      return;
+    case 'concurrency':
+      counter.leases.set(requestId, now + leaseMs);
+      return;
+    case 'ledger':
+      counter.reservations.set(requestId, { expiresAt: now + leaseMs, amount: check.cost });
+      counter.reserved += check.cost;
+  }
+}
+
+function stateOf(counter: Counter, check: LimitCheck, now: number): LimitState {
+  const used = usedOf(counter);
+  if (counter.kind === 'window') {
+    const oldest = counter.entries.values().next();
+    return { used, resetMs: oldest.done === true ? 0 : Math.max(0, oldest.value.at + check.span - now) };
+  }
+  if (counter.kind === 'ledger') return { used, resetMs: check.span === 0 ? 0 : Math.max(0, check.span - now) };
+  return { used, resetMs: 0 };
+}
+
+/** When enough of the window has expired for this request to fit; null when it never can. */
+function retryAfter(counter: Counter, check: LimitCheck, now: number): number | null {
+  if (check.cost > check.limit) return null;
+  switch (counter.kind) {
+    case 'window': {
+      let remaining = counter.sum + check.cost - check.limit;
+      for (const entry of counter.entries.values()) {
+        remaining -= entry.cost;
+        if (remaining <= 0) return Math.max(1, entry.at + check.span - now);
+      }
+      return null;
+    }
+    case 'concurrency': {
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const expiresAt of counter.leases.values()) earliest = Math.min(earliest, expiresAt);
+      return Number.isFinite(earliest) ? Math.max(1, earliest - now) : null;
+    }
+    case 'ledger': {
+      if (counter.spent + check.cost <= check.limit) {
+        // Only open reservations stand in the way: they settle or expire soon.
+        let earliest = Number.POSITIVE_INFINITY;
+        for (const reservation of counter.reservations.values()) earliest = Math.min(earliest, reservation.expiresAt);
+        return Number.isFinite(earliest) ? Math.max(1, Math.min(earliest - now, 1000)) : 1000;
+      }
+      return check.span === 0 ? null : Math.max(1, check.span - now);
+    }
+  }
+}
