@@ -1,15 +1,19 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { GatewayConfig, ProviderConfig } from './config/index.js';
+import type { GatewayConfig, ProviderConfig, TierConfig } from './config/index.js';
 import type { GatewayEvent, Provider } from './core/index.js';
 import { createApp } from './http/index.js';
 import { EventBus } from './lib/index.js';
 import { createLogger } from './observability/index.js';
 import type { Logger } from './observability/index.js';
-import { createMasterKeyAuthenticator } from './policies/index.js';
+import {
+  ConfiguredModelPriceSource, KeyService, PolicyEngine, createGatewayAuthenticator, createJwtAuthenticator, mergeLimits,
+} from './policies/index.js';
+import type { LimitSet, ModelPricing } from './policies/index.js';
 import { createMockProvider, createOpenAIProvider } from './providers/index.js';
 import { ModelRegistry, buildRoute } from './routing/index.js';
-import { loadOrCreateAdminKey, stateDirectory } from './storage/index.js';
+import { MemoryKeyStore, MemoryLimitStore, RedisLimitStore, loadOrCreateAdminKey, stateDirectory } from './storage/index.js';
+import type { LimitStore } from './storage/index.js';
 
 export interface GatewayOptions {
   /** Where relative paths in the config resolve; defaults to the process's cwd. */
@@ -26,6 +30,10 @@ export interface Gateway {
   readonly adminKeyGenerated: boolean;
   readonly events: EventBus<GatewayEvent>;
   readonly logger: Logger;
+  /** Virtual keys (admin operations and verification). */
+  readonly keys: KeyService;
+  /** Decisions taken with local limits because Redis failed (fail_open), since start. */
+  readonly limitStoreFailOpenCount: () => number;
   /** Starts listening; resolves with the base URL. */
   listen(overrides?: { host?: string; port?: number }): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, then releases every resource. */
@@ -55,14 +63,75 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     allowDirectModels: config.allow_direct_models,
   });
 
+  const tiers = new Map(Object.entries(config.tiers).map(([tierName, tier]) => [tierName, toLimitSet(tier)]));
+  const tenantLimits = new Map(Object.entries(config.limits.tenants).map(([tenant, settings]) => [
+    tenant, mergeLimits(settings.tier === undefined ? undefined : tiers.get(settings.tier), toLimitSet(settings)),
+  ]));
+  let failOpenCount = 0;
+  let failOpenLoggedAt = 0;
+  const limitStore: LimitStore = config.limits.store === 'memory' || (config.limits.store === 'auto' && config.storage.redis_url === '')
+    ? new MemoryLimitStore()
+    : new RedisLimitStore({
+      url: config.storage.redis_url,
+      commandTimeoutMs: config.limits.redis_timeout_ms,
+      failureMode: config.limits.redis_failure_mode,
+      onFailOpen: (operation, error) => {
+        failOpenCount++;
+        events.emit({ type: 'limit-store-fail-open', operation });
+        // Every decision is counted; the log says so at most once a second.
+        const now = Date.now();
+        if (now - failOpenLoggedAt >= 1000) {
+          failOpenLoggedAt = now;
+          logger.warn({ operation, failOpenTotal: failOpenCount, err: error }, 'Redis limit store failed; deciding with local limits (fail_open)');
+        }
+      },
+    });
+  // The temporary price input: each public model's configured pricing.
+  const prices = new Map<string, ModelPricing>();
+  for (const model of config.models) {
+    if (model.pricing !== undefined) {
+      prices.set(model.name, {
+        inputPerMtok: model.pricing.input_per_mtok,
+        outputPerMtok: model.pricing.output_per_mtok,
+        cachedInputPerMtok: model.pricing.cached_input_per_mtok,
+      });
+    }
+  }
+  const policies = new PolicyEngine({
+    store: limitStore,
+    prices: new ConfiguredModelPriceSource(prices),
+    events,
+    tiers,
+    tenantLimits,
+    endUserTier: config.limits.end_user_tier ?? null,
+    defaultMaxOutputTokens: config.limits.default_max_output_tokens,
+    leaseMs: config.limits.reservation_ttl_ms,
+  });
+  // Development store: keys live in this process until the database-backed KeyStore is wired.
+  const keys = new KeyService({
+    store: new MemoryKeyStore(),
+    tiers,
+    cacheTtlMs: config.auth.key_cache_ttl_ms,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'recording a key\'s last use failed'),
+  });
+  const jwt = config.auth.jwt;
+  const authenticator = createGatewayAuthenticator({
+    masterKey: adminKey,
+    keys,
+    jwt: jwt === undefined ? null : createJwtAuthenticator({
+      secret: jwt.secret, jwksUrl: jwt.jwks_url, issuer: jwt.issuer, audience: jwt.audience, claims: jwt.claims, tiers,
+    }),
+  });
+
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
       trustProxy: config.server.trust_proxy,
       corsOrigins: config.server.cors_origins,
     },
-    authenticator: createMasterKeyAuthenticator(adminKey),
-    inference: { models, events },
+    authenticator,
+    keys,
+    inference: { models, events, policies },
     models,
     readiness: async () => ({
       ready: true,
@@ -80,12 +149,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     adminKeyGenerated: generated,
     events,
     logger,
+    keys,
+    limitStoreFailOpenCount: () => failOpenCount,
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
     },
     async close() {
       await app.close();
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+      await limitStore.close();
       logger.flush();
     },
   };
@@ -108,6 +180,22 @@ function createProvider(settings: ProviderConfig): ClosableProvider {
     case 'gemini':
       throw new Error(`providers: type "${settings.type}" (${settings.name}) is not available in this build`);
   }
+}
+
+function toLimitSet(tier: TierConfig): LimitSet {
+  return {
+    rpm: tier.rpm,
+    tpm: tier.tpm,
+    maxConcurrent: tier.max_concurrent,
+    requestsPerDay: tier.requests_per_day,
+    requestsPerMonth: tier.requests_per_month,
+    tokensPerDay: tier.tokens_per_day,
+    tokensPerMonth: tier.tokens_per_month,
+    budgetUsd: tier.budget_usd,
+    budgetPeriod: tier.budget_period,
+    maxInputTokens: tier.max_input_tokens,
+    maxInputCharacters: tier.max_input_characters,
+  };
 }
 
 function resolveAdminKey(config: GatewayConfig, cwd: string): { key: string; generated: boolean } {

@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
 import type { InferenceDependencies } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
-import type { Authenticator } from '../policies/index.js';
+import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
 import type { ReadinessReport } from './health-routes.js';
@@ -20,6 +21,8 @@ export interface AppLogger {
 export interface AppDependencies {
   server: { maxBodyBytes: number; trustProxy: boolean; corsOrigins: readonly string[] };
   authenticator: Authenticator;
+  /** Virtual keys for /admin/api/keys. */
+  keys: KeyService;
   inference: InferenceDependencies;
   models: ModelRegistry;
   readiness: () => Promise<ReadinessReport>;
@@ -92,6 +95,10 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
       startedAt,
       onError,
     });
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    await scope.register(adminKeyRoutes, { keys: dependencies.keys });
   });
   return app;
 }

@@ -2,18 +2,23 @@ import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
 import type {
   AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, StreamChunk, Usage,
 } from '../core/index.js';
+import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
+import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import { admitRequest } from './admit-request.js';
 import type { RequestContext } from './request-context.js';
 import { RequestRecorder } from './request-recorder.js';
 
 export interface InferenceDependencies {
   models: ModelRegistry;
   events: EventSink;
+  /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
+  policies: PolicyGate;
 }
 
 export type ChatOutcome =
-  | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[] }
-  | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[] };
+  | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> }
+  | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> };
 
 /** Routes one chat completion and reports what happened; streams report when they end. */
 export async function handleChatCompletion(
@@ -24,21 +29,29 @@ export async function handleChatCompletion(
   const streaming = request.stream === true;
   const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming);
   const callContext: CallContext = { requestId: context.requestId, signal: context.signal, attempts: recorder.attempts };
+  let admission: Admission = OPEN_ADMISSION;
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
+    admission = await admitRequest(dependencies.policies, context, request.model, estimateChatInput(request),
+      request.max_completion_tokens ?? request.max_tokens ?? null);
+    const rateLimitHeaders = admission.headers;
     if (!streaming) {
       const result = await route.chat(request, callContext);
+      await admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       recorder.succeed(result);
-      return { kind: 'completion', result, attempts: recorder.attempts };
+      return { kind: 'completion', result, attempts: recorder.attempts, rateLimitHeaders };
     }
     const stream = await route.streamChat(request, callContext);
     return {
       kind: 'stream',
-      stream: { ...stream, chunks: observeStream(stream, recorder) },
+      stream: { ...stream, chunks: observeStream(stream, recorder, admission) },
       attempts: recorder.attempts,
+      rateLimitHeaders,
     };
   } catch (error) {
+    const last = recorder.attempts[recorder.attempts.length - 1];
+    await admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
     recorder.fail(error);
     throw error;
   }
@@ -50,14 +63,18 @@ export function modelNotFound(model: string): GatewayError {
   });
 }
 
-async function* observeStream(stream: ChatStream, recorder: RequestRecorder): AsyncGenerator<StreamChunk> {
+async function* observeStream(stream: ChatStream, recorder: RequestRecorder, admission: Admission): AsyncGenerator<StreamChunk> {
   let usage: Usage | null = null;
+  let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
   const result = () => ({ provider: stream.provider, model: stream.model, usage });
   try {
     for await (const item of stream.chunks) {
       if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
-      if (hasContent(item.chunk)) recorder.markFirstToken();
+      if (hasContent(item.chunk)) {
+        recorder.markFirstToken();
+        contentChunks++;
+      }
       yield item;
     }
     outcome = 'completed';
@@ -66,6 +83,8 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
     recorder.fail(error, result());
     throw error;
   } finally {
+    // Without usage (failed or abandoned), each content chunk counts as one output token.
+    await admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
     if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());
   }

@@ -1,2 +1,16 @@
-export { createMasterKeyAuthenticator } from './master-key-authenticator.js';
+export { createGatewayAuthenticator } from './gateway-authenticator.js';
+export { createJwtAuthenticator } from './jwt-authenticator.js';
+export type { JwtAuthOptions } from './jwt-authenticator.js';
+export { KEY_PREFIX, KeyService, hashSecret } from './key-service.js';
+export type { KeyView, NewKey } from './key-service.js';
+export { LimitExceededError } from './limit-exceeded-error.js';
+export { LIMIT_FIELDS, hasLimits, mergeLimits } from './limit-set.js';
+export type { LimitSet, TierTable } from './limit-set.js';
+export { MASTER_PRINCIPAL, createMasterKeyAuthenticator } from './master-key-authenticator.js';
+export { OPEN_ADMISSION, OPEN_POLICY_GATE, PolicyEngine } from './policy-engine.js';
+export type { Admission, AdmissionRequest, PolicyGate, PolicyEngineOptions, UsageSettlement } from './policy-engine.js';
+export { estimateChatInput, estimateEmbeddingsInput } from './estimate-input.js';
+export { formatDuration } from './format-duration.js';
+export { ConfiguredModelPriceSource, costInNanoUsd } from './price-source.js';
+export type { ModelPricing, PriceSource } from './price-source.js';
 export type { Authenticator, Principal } from './principal.js';

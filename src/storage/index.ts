@@ -6,3 +6,5 @@ export type {
 export { MemoryLimitStore } from './memory/memory-limit-store.js';
 export { RedisLimitStore } from './redis/redis-limit-store.js';
 export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-limit-store.js';
+export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
+export { MemoryKeyStore } from './memory/memory-key-store.js';

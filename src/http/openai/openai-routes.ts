@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/index.js';
 import type { AttemptRecord } from '../../core/index.js';
 import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
+import { LimitExceededError } from '../../policies/index.js';
 import type { ModelRegistry } from '../../routing/index.js';
 import { parseBody } from '../parse-body.js';
 import { createRequestContext } from '../request-context.js';
@@ -24,6 +25,7 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
     options.onError(gatewayError, request.id);
+    if (gatewayError instanceof LimitExceededError) reply.headers(gatewayError.headers);
     reply.code(gatewayError.status).headers(retryHeaders(gatewayError)).send(toOpenAIErrorBody(gatewayError));
   });
 
@@ -31,6 +33,7 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     const body = parseBody(chatRequestSchema, request.body);
     const context = createRequestContext(request, reply, 'chat.completions', body.user);
     const outcome = await handleChatCompletion(options.inference, body, context);
+    reply.headers(outcome.rateLimitHeaders);
     if (outcome.kind === 'completion') {
       const { result } = outcome;
       setRouteHeaders(reply, result.provider, result.model, outcome.attempts);
@@ -57,24 +60,31 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseBody(embeddingsRequestSchema, request.body);
     const context = createRequestContext(request, reply, 'embeddings', body.user);
-    const { result, attempts } = await handleEmbeddings(options.inference, body, context);
+    const { result, attempts, rateLimitHeaders } = await handleEmbeddings(options.inference, body, context);
+    reply.headers(rateLimitHeaders);
     setRouteHeaders(reply, result.provider, result.model, attempts);
     return reply.type('application/json').send(result.body ?? JSON.stringify(result.response));
   });
 
-  app.get('/v1/models', async () => ({
+  app.get('/v1/models', async (request) => ({
     object: 'list',
-    data: options.models.list().map((model) => ({
+    data: visibleModels(options.models, request.principal?.allowedModels ?? null).map((model) => ({
       id: model.id, object: 'model', created: options.startedAt, owned_by: model.ownedBy,
     })),
   }));
 
   app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => {
     const model = request.params['*'];
-    const found = options.models.list().find((item) => item.id === model);
+    const found = visibleModels(options.models, request.principal?.allowedModels ?? null).find((item) => item.id === model);
     if (found === undefined) throw new GatewayError('model_not_found', `The model \`${model}\` does not exist.`, { param: 'model' });
     return { id: found.id, object: 'model', created: options.startedAt, owned_by: found.ownedBy };
   });
+}
+
+/** The models a caller may use: all, or those on its key's allow-list. */
+function visibleModels(models: ModelRegistry, allowed: readonly string[] | null): ReturnType<ModelRegistry['list']> {
+  const all = models.list();
+  return allowed === null ? all : all.filter((model) => allowed.includes(model.id));
 }
 
 function setRouteHeaders(reply: FastifyReply, provider: string, model: string, attempts: AttemptRecord[]): void {

@@ -1,0 +1,27 @@
+import { GatewayError } from '../core/index.js';
+import type { Admission, AdmissionRequest, PolicyGate } from '../policies/index.js';
+import type { RequestContext } from './request-context.js';
+
+/** Refuses models outside the caller's allow-list, then takes the request's limits and reservations. */
+export async function admitRequest(
+  policies: PolicyGate,
+  context: RequestContext,
+  model: string,
+  input: { tokens: number; characters: number },
+  maxOutputTokens: number | null,
+): Promise<Admission> {
+  const allowed = context.principal.allowedModels;
+  if (allowed !== null && !allowed.includes(model)) {
+    throw new GatewayError('model_not_allowed', `This key may not use the model \`${model}\`.`, { param: 'model' });
+  }
+  const request: AdmissionRequest = {
+    requestId: context.requestId,
+    principal: context.principal,
+    endUser: context.endUser,
+    model,
+    inputTokens: input.tokens,
+    inputCharacters: input.characters,
+    maxOutputTokens,
+  };
+  return policies.admit(request);
+}
