@@ -49,7 +49,9 @@ async function admin(method: string, path: string, body?: unknown, key = TEST_MA
     headers: body === undefined ? { authorization: `Bearer ${key}` } : { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: response.status, json: await response.json() };
+  const json: unknown = await response.json();
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error('expected a JSON object');
+  return { status: response.status, json: Object.fromEntries(Object.entries(json)) };
 }
 
 async function createKey(body: Record<string, unknown>, actor = TEST_MASTER_KEY): Promise<{ id: string; key: string }> {
