@@ -6,7 +6,7 @@ import type {
   EmbeddingsResult, Provider, StreamChunk,
 } from '../../core/index.js';
 import { readSseEvents } from '../../lib/index.js';
-import { UpstreamClient, readAll } from '../upstream/index.js';
+import { UpstreamClient, readText } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
 import {
   openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiResponseUsageSchema,
@@ -46,9 +46,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     return response;
   }
 
-  async function readBody(response: UpstreamResponse, context: CallContext): Promise<Buffer> {
+  async function readBody(response: UpstreamResponse, context: CallContext): Promise<string> {
     try {
-      return await readAll(response.body);
+      return await readText(response.body);
     } catch (error) {
       throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
     } finally {
@@ -69,7 +69,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
       const body = await readBody(response, context);
-      const json = safeJson(body.toString('utf8'));
+      const json = safeJson(body);
       const usage = openaiResponseUsageSchema.safeParse(json);
       if (!usage.success) throw invalidResponse('chat completion');
       // The bytes go to OpenAI clients as they are; the full check runs only for callers that
@@ -99,7 +99,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     async embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult> {
       const response = await post('/embeddings', JSON.stringify(request), false, context);
       const body = await readBody(response, context);
-      const parsed = openaiEmbeddingsSchema.safeParse(safeJson(body.toString('utf8')));
+      const parsed = openaiEmbeddingsSchema.safeParse(safeJson(body));
       if (!parsed.success) throw invalidResponse('embeddings response');
       const usage = parsed.data.usage;
       return {
