@@ -260,3 +260,16 @@ describe('errors', () => {
 function post(path: string, body: string, headers: Record<string, string> = { authorization: `Bearer ${TEST_MASTER_KEY}` }): Promise<Response> {
   return fetch(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 }
+
+describe('upstream answers that are not OpenAI-shaped', () => {
+  it('turns a 200 without choices, or with malformed usage, into a JSON provider error', async () => {
+    upstream.enqueue('/v1/chat/completions', { kind: 'json', body: { hello: 'world' } });
+    await expect(client.chat.completions.create({ model: 'smart', messages: hello })).rejects.toMatchObject({
+      status: 502, code: 'provider_error',
+    });
+    upstream.enqueue('/v1/chat/completions', { kind: 'json', body: { choices: [], usage: { prompt_tokens: 'many' } } });
+    await expect(client.chat.completions.create({ model: 'smart', messages: hello })).rejects.toMatchObject({
+      status: 502, code: 'provider_error',
+    });
+  });
+});

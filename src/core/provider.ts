@@ -26,7 +26,7 @@ export interface CallContext {
 export interface ChatResult {
   completion: ChatCompletion;
   /** The upstream's bytes, when they can go to an OpenAI client unchanged. */
-  body?: Buffer | undefined;
+  body?: string | undefined;
   usage: Usage | null;
   provider: string;
   model: string;

@@ -2,14 +2,14 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { GatewayError, ProviderError } from '../../core/index.js';
 import type { CallContext } from '../../core/index.js';
-import { linkAbort, parseRetryAfter } from '../../lib/index.js';
+import { parseRetryAfter } from '../../lib/index.js';
 
 export interface UpstreamClientSettings {
   /** The configured provider name, for errors and attempt records. */
   provider: string;
   baseUrl: string;
   headers: Record<string, string>;
-  /** Each attempt: time to headers, idle time between body chunks, and the whole non-stream call. */
+  /** Each attempt: time to headers, and idle time between body chunks. */
   timeoutMs: number;
   maxConnections: number;
 }
@@ -20,7 +20,7 @@ export interface UpstreamRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
-  /** True for SSE: the whole-call timer is not armed, only the headers and idle timers. */
+  /** True for SSE (kept for adapters; both kinds use the headers and idle timers). */
   stream: boolean;
 }
 
@@ -28,7 +28,7 @@ export interface UpstreamResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'];
-  /** Stop the attempt timer; call once the body is consumed or abandoned. */
+  /** Call once the body is consumed or abandoned (a hook for adapters that hold resources). */
   release(): void;
 }
 
@@ -65,25 +65,22 @@ export class UpstreamClient {
     });
   }
 
+  /**
+   * Sends one request. Per-attempt timeouts are undici's own headers and body (idle) timers, so
+   * the hot path creates no extra AbortController or timer; the call's signal still aborts it.
+   */
   async send(request: UpstreamRequest, context: CallContext): Promise<UpstreamResponse> {
-    const link = linkAbort(context.signal, request.stream ? null : this.settings.timeoutMs);
     try {
       const response = await this.pool.request({
         method: request.method,
         path: this.basePath + request.path,
         headers: { ...this.settings.headers, ...request.headers, 'x-request-id': context.requestId },
         body: request.body,
-        signal: link.signal,
+        signal: context.signal,
       });
-      return {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-        release: () => link.dispose(),
-      };
+      return { statusCode: response.statusCode, headers: response.headers, body: response.body, release: noop };
     } catch (error) {
-      link.dispose();
-      throw this.mapNetworkError(error, link.reason(), context.signal);
+      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
     }
   }
 
@@ -152,8 +149,9 @@ export async function readBoundedText(body: AsyncIterable<Buffer>, limit: number
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
-export async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for await (const piece of body) pieces.push(piece);
-  return pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces);
+/** Reads a whole body as text (undici's own reader: cheaper than async iteration). */
+export function readText(body: UpstreamResponse['body']): Promise<string> {
+  return body.text();
 }
+
+function noop(): void {}
