@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { runConfigCheck } from './config-check-command.js';
+import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runStart } from './start-command.js';
 
 const program = new Command();
@@ -27,6 +28,30 @@ configCommand
   .action((options: { config?: string; json?: boolean }) => {
     process.exitCode = runConfigCheck(options);
   });
+
+const keysCommand = program.command('keys').description('manage virtual keys through a running gateway\'s admin API');
+const connectionOptions = (command: Command): Command => command
+  .option('-c, --config <file>', 'config file (for the gateway\'s address and admin key)')
+  .option('--url <url>', 'the gateway, e.g. http://127.0.0.1:4000 (default: from the config)')
+  .option('--admin-key <key>', 'default: auth.master_key, else the development admin key')
+  .option('--json', 'machine-readable output');
+connectionOptions(keysCommand.command('create').description('create a key and print it once'))
+  .requiredOption('--name <name>', 'a name for the key')
+  .option('--tenant <tenant>', 'the tenant it belongs to')
+  .option('--user <user>', 'the user it belongs to')
+  .option('--tier <tier>', 'a tier from the config: free, pro, enterprise…')
+  .option('--role <role>', 'client (default) or tenant_admin')
+  .option('--budget-usd <usd>', 'budget in USD')
+  .option('--budget-period <period>', 'day, month (default) or total')
+  .option('--rpm <n>', 'requests per minute')
+  .option('--tpm <n>', 'tokens per minute')
+  .option('--max-concurrent <n>', 'requests in flight')
+  .option('--models <list>', 'comma-separated public model names it may use')
+  .option('--expires <lifetime>', 'lifetime such as 30d, 12h, 90m')
+  .action(runKeysCreate);
+connectionOptions(keysCommand.command('list').description('list keys (never the secret)')).action(runKeysList);
+connectionOptions(keysCommand.command('revoke').description('revoke a key').argument('<id>', 'the key id'))
+  .action(runKeysRevoke);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

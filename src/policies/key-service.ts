@@ -42,7 +42,8 @@ export interface KeyView {
   tier: string | null;
   models: string[] | null;
   services: string[] | null;
-  limits: StoredLimits;
+  /** snake_case, as the admin API takes them. */
+  limits: Record<string, number | string>;
   metadata: Record<string, string>;
   enabled: boolean;
   status: 'active' | 'disabled' | 'expired' | 'revoked';
@@ -237,7 +238,7 @@ function viewOf(record: VirtualKeyRecord, now: number): KeyView {
     tier: record.tier,
     models: record.allowedModels,
     services: record.allowedServices,
-    limits: record.limits,
+    limits: snakeCaseLimits(record.limits),
     metadata: record.metadata,
     enabled: record.enabled,
     status: statusOf(record, now),
@@ -247,6 +248,14 @@ function viewOf(record: VirtualKeyRecord, now: number): KeyView {
     last_used_at: iso(record.lastUsedAt),
     revoked_at: iso(record.revokedAt),
   };
+}
+
+function snakeCaseLimits(limits: StoredLimits): Record<string, number | string> {
+  const view: Record<string, number | string> = {};
+  for (const [field, value] of Object.entries(limits)) {
+    if (typeof value === 'number' || typeof value === 'string') view[field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = value;
+  }
+  return view;
 }
 
 function notFound(id: string): GatewayError {
