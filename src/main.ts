@@ -133,12 +133,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     keys,
     inference: { models, events, policies },
     models,
-    readiness: async () => ({
-      ready: true,
-      checks: {
-        providers: Object.fromEntries(config.providers.map((provider) => [provider.name, { circuit: 'closed' }])),
-      },
-    }),
+    readiness: async () => {
+      const usesRedis = limitStore instanceof RedisLimitStore;
+      const redisUp = usesRedis ? await limitStore.ping() : true;
+      return {
+        // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).
+        ready: redisUp || config.limits.redis_failure_mode === 'fail_open',
+        checks: {
+          ...(usesRedis ? { redis: { status: redisUp ? 'ok' : 'unreachable' } } : {}),
+          providers: Object.fromEntries(config.providers.map((provider) => [provider.name, { circuit: 'closed' }])),
+        },
+      };
+    },
     logger,
   });
 

@@ -216,3 +216,35 @@ async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
+
+describe('a hung Redis', () => {
+  it('never hangs a request: fail_open answers within the command timeout and counts the decision', async () => {
+    const server = await startRedisServer();
+    const base = { ...config(), storage: { redis_url: server.url } };
+    const open = await startTestGateway({ ...base, limits: { ...base.limits, redis_timeout_ms: 150, redis_failure_mode: 'fail_open' } });
+    const closed = await startTestGateway({ ...base, limits: { ...base.limits, redis_timeout_ms: 150, redis_failure_mode: 'fail_closed' } });
+    const bearer = await token({ sub: 'hung-user', plan: 'burst', org: 'hung' });
+    try {
+      expect((await chat(open.url, bearer)).status).toBe(200);
+      server.pause();
+      const started = Date.now();
+      const answered = await chat(open.url, bearer);
+      expect(answered.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(open.gateway.limitStoreFailOpenCount()).toBeGreaterThanOrEqual(1);
+
+      const refused = await chat(closed.url, bearer);
+      expect(refused).toMatchObject({ status: 503, code: 'service_unavailable' });
+      expect(refused.headers.get('retry-after')).toBe('1');
+      const ready = await fetch(`${closed.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'not_ready', checks: { redis: { status: 'unreachable' } } });
+      expect((await fetch(`${open.url}/health/ready`)).status).toBe(200);
+    } finally {
+      server.resume();
+      await open.close();
+      await closed.close();
+      await server.stop();
+    }
+  });
+});
