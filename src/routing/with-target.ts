@@ -20,6 +20,7 @@ export function withTarget(target: Target): Provider {
   function begin(context: CallContext): AttemptRecord {
     const attempt: AttemptRecord = {
       provider: provider.name, model, startedAt: Date.now(), durationMs: 0, status: null, errorCode: null, errorMessage: null,
+      kind: context.attemptKind ?? 'first',
     };
     context.attempts.push(attempt);
     return attempt;
