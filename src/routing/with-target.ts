@@ -46,6 +46,8 @@ export function withTarget(target: Target): Provider {
       try {
         const stream = await provider.streamChat({ ...request, model }, context);
         attempt.status = 200;
+        // Until the stream ends, its duration is the time to the upstream's headers.
+        attempt.durationMs = Date.now() - attempt.startedAt;
         return { ...stream, chunks: trackStream(stream.chunks, attempt) };
       } catch (error) {
         finish(attempt, error);
