@@ -8,7 +8,7 @@ import { createLogger } from './observability/index.js';
 import type { Logger } from './observability/index.js';
 import { createMasterKeyAuthenticator } from './policies/index.js';
 import { createMockProvider, createOpenAIProvider } from './providers/index.js';
-import { MemoryCircuitBreakerStore, ModelRegistry, buildRoutes, summariseCircuits } from './routing/index.js';
+import { MemoryCircuitBreakerStore, ModelRegistry, buildDirectRoute, buildRoutes, summariseCircuits } from './routing/index.js';
 import { loadOrCreateAdminKey, stateDirectory } from './storage/index.js';
 
 export interface GatewayOptions {
@@ -53,6 +53,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     providers,
     advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
     allowDirectModels: config.allow_direct_models,
+    directRoute: (provider, model) => buildDirectRoute(provider, model, { providers, breakers, events }),
   });
 
   const app = await createApp({

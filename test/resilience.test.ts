@@ -15,7 +15,7 @@ import type { MockUpstream } from './mock-upstream/index.js';
 
 const MASTER_KEY = 'sk-test-master-key';
 const CHAT = '/v1/chat/completions';
-const messages = [{ role: 'user' as const, content: 'hi' }];
+const messages: Array<{ role: 'user'; content: string }> = [{ role: 'user', content: 'hi' }];
 
 let primary: MockUpstream;
 let backup: MockUpstream;
@@ -35,19 +35,21 @@ afterEach(async () => {
 
 type ModelInput = NonNullable<ConfigInput['models']>[number];
 
-async function start(model: Partial<ModelInput>, providerUrls: Record<string, string> = {}): Promise<OpenAI> {
+async function start(
+  model: Partial<ModelInput>, providerUrls: Record<string, string> = {}, extraModels: ModelInput[] = [], directModels = false,
+): Promise<OpenAI> {
   const urls = { primary: `${primary.url}/v1`, backup: `${backup.url}/v1`, ...providerUrls };
   const resolved = resolveConfig({
     auth: { master_key: MASTER_KEY },
     logging: { level: 'silent' },
-    allow_direct_models: false,
+    allow_direct_models: directModels,
     providers: Object.entries(urls).map(([name, url]) => ({ name, type: 'openai', base_url: url, timeout_ms: 5000 })),
     models: [{
       name: 'smart',
       targets: [{ provider: 'primary', model: 'gpt-a' }, { provider: 'backup', model: 'gpt-b' }],
       retry: { max_attempts: 1 },
       ...model,
-    }],
+    }, ...extraModels],
   });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.problems));
   gateway = await createGateway(resolved.config);
@@ -75,6 +77,10 @@ async function expectApiError(work: Promise<unknown>): Promise<APIError> {
     if (error instanceof APIError) return error;
   }
   throw new Error('expected an APIError');
+}
+
+function modelOf(body: unknown): string | undefined {
+  return typeof body === 'object' && body !== null && 'model' in body && typeof body.model === 'string' ? body.model : undefined;
 }
 
 async function closedPortUrl(): Promise<string> {
@@ -247,11 +253,11 @@ describe('circuit breaker', () => {
       circuit_breaker: { failure_threshold: 2, window_ms: 10_000, cooldown_ms: 300, half_open_successes: 1 },
     });
     const base = client.baseURL.replace(/\/v1$/, '');
-    const circuit = async () => ((await (await fetch(`${base}/health/ready`)).json()) as { checks: { providers: Record<string, unknown> } }).checks.providers;
+    const circuit = async (): Promise<unknown> => (await fetch(`${base}/health/ready`)).json();
     for (let index = 0; index < 2; index += 1) {
       expect((await expectApiError(client.chat.completions.create({ model: 'smart', messages }))).status).toBe(502);
     }
-    expect(await circuit()).toMatchObject({ primary: { circuit: 'open', targets: { 'gpt-a': 'open' } }, backup: { circuit: 'closed' } });
+    expect(await circuit()).toMatchObject({ status: 'ready', checks: { providers: { primary: { circuit: 'open', targets: { 'gpt-a': 'open' } }, backup: { circuit: 'closed' } } } });
     const skipped = await expectApiError(client.chat.completions.create({ model: 'smart', messages }));
     expect(skipped.status).toBe(503);
     expect(skipped.code).toBe('provider_unavailable');
@@ -260,9 +266,9 @@ describe('circuit breaker', () => {
     expect(primary.requests).toHaveLength(2);
 
     await new Promise((resolve) => setTimeout(resolve, 320));
-    expect(await circuit()).toMatchObject({ primary: { circuit: 'half_open' } });
+    expect(await circuit()).toMatchObject({ checks: { providers: { primary: { circuit: 'half_open' } } } });
     await client.chat.completions.create({ model: 'smart', messages });
-    expect(await circuit()).toMatchObject({ primary: { circuit: 'closed', targets: {} } });
+    expect(await circuit()).toMatchObject({ checks: { providers: { primary: { circuit: 'closed', targets: {} } } } });
     const changes = events.flatMap((event) => (event.type === 'circuit-state' ? [`${event.change.from}->${event.change.to}`] : []));
     expect(changes).toEqual(['closed->open', 'open->half_open', 'half_open->closed']);
   });
@@ -299,5 +305,55 @@ describe('load balancing and hedging', () => {
     expect(summary.attempts.map((attempt) => [attempt.provider, attempt.errorCode])).toEqual([
       ['primary', 'client_closed'], ['backup', null],
     ]);
+  });
+});
+
+describe('context windows, direct models and clients that leave', () => {
+  it('a context-window refusal goes to context_window_fallbacks', async () => {
+    primary.enqueue(CHAT, openaiError(400, "This model's maximum context length is 8192 tokens.", { code: 'context_length_exceeded' }));
+    const client = await start(
+      { targets: [{ provider: 'primary', model: 'gpt-small' }], context_window_fallbacks: ['long'] },
+      {},
+      [{ name: 'long', targets: [{ provider: 'backup', model: 'gpt-long' }] }],
+    );
+    const { data, response } = await client.chat.completions.create({ model: 'smart', messages }).withResponse();
+    expect(data.choices[0]?.message.content).toBe('Hello from mock');
+    expect(response.headers.get('x-sluice-model')).toBe('gpt-long');
+    expect(response.headers.get('x-sluice-attempt-trail')).toMatch(/kind=first;status=400;error=provider_error.*backup\/gpt-long;kind=fallback;status=200/);
+  });
+
+  it('a directly addressed provider/model is retried too', async () => {
+    backup.enqueue(CHAT, openaiError(503, 'busy', { headers: { 'retry-after-ms': '10' } }));
+    const client = await start({}, {}, [], true);
+    const { response } = await client.chat.completions.create({ model: 'backup/gpt-x', messages }).withResponse();
+    expect(response.headers.get('x-sluice-attempts')).toBe('2');
+    expect(backup.requests.map((request) => modelOf(request.body))).toEqual(['gpt-x', 'gpt-x']);
+  });
+
+  it('a client that disconnects aborts the upstream call and the backoff below it', async () => {
+    primary.enqueue(CHAT, { kind: 'hang' });
+    const client = await start({ retry: { max_attempts: 3, initial_delay_ms: 1 } });
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'smart', messages, stream: true }, { signal: controller.signal });
+    await primary.waitForRequests(1);
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    expect((await primary.waitForRequestEnd(0)).aborted).toBe(true);
+    const summary = await lastSummary();
+    expect(summary.errorCode).toBe('client_closed');
+    expect(primary.requests).toHaveLength(1);
+    expect(backup.requests).toHaveLength(0);
+  });
+
+  it('a stream cut off without [DONE] after content ends with an error frame, never a fake finish', async () => {
+    const cut = openaiStream();
+    primary.enqueue(CHAT, { ...cut, events: cut.events.slice(0, 3), done: false });
+    const client = await start({});
+    const stream = await client.chat.completions.create({ model: 'smart', messages, stream: true });
+    let text = '';
+    await expect((async () => {
+      for await (const part of stream) text += part.choices[0]?.delta.content ?? '';
+    })()).rejects.toThrow(/ended before the answer was complete/);
+    expect(text).toBe('Hello from');
   });
 });

@@ -60,6 +60,25 @@ export interface RouteDependencies {
 
 const DEFAULT_HEDGE_AFTER_MS = 2000;
 
+/** Retries and breaker for `provider/model` addressed directly; the same as a configured model's defaults. */
+const DIRECT_ROUTE_DEFAULTS: Pick<RouteSettings, 'retry' | 'circuit_breaker'> = {
+  retry: { max_attempts: 3, initial_delay_ms: 200, max_delay_ms: 8000, multiplier: 2 },
+  circuit_breaker: { failure_threshold: 5, window_ms: 60_000, cooldown_ms: 30_000, half_open_successes: 2 },
+};
+
+/**
+ * The route for a directly addressed `provider/model`: one target with the default retries and
+ * the shared circuit breaker (no deadline beyond the provider's own timeouts).
+ */
+export function buildDirectRoute(providerName: string, model: string, dependencies: RouteDependencies): Provider {
+  return buildRoute({
+    name: `${providerName}/${model}`,
+    strategy: 'single',
+    targets: [{ provider: providerName, model, weight: 1 }],
+    ...DIRECT_ROUTE_DEFAULTS,
+  }, dependencies);
+}
+
 /**
  * The targets part of a model's route, without its model-level fallbacks, static answer or
  * timeout. Per target, inside out: the call and its attempt record, the stream commit point

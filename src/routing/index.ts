@@ -1,4 +1,4 @@
-export { buildRoute, buildRoutes, buildTargetsRoute } from './build-route.js';
+export { buildDirectRoute, buildRoute, buildRoutes, buildTargetsRoute } from './build-route.js';
 export type { RouteDependencies, RouteSettings, RouteStrategy, RouteTargetSettings } from './build-route.js';
 export { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
 export type {
