@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/index.js';
-import type { CallContext, ChatRequest, ChatStream, EmbeddingsRequest, Provider, StreamChunk } from '../core/index.js';
+import type { CallContext, ChatRequest, ChatStream, EmbeddingsRequest, Provider } from '../core/index.js';
+import { hookStream } from './hook-stream.js';
 import type { Clock } from '../lib/index.js';
 
 /** One provider call, made against whichever route a wrapper chooses, under the context it passes. */
@@ -71,18 +72,7 @@ export class TimeLimit {
 
 /** Calls `onEnd` once when the stream finishes, fails or is abandoned (null error unless it failed). */
 export function onStreamEnd(stream: ChatStream, onEnd: (error: unknown) => void): ChatStream {
-  async function* chunks(): AsyncGenerator<StreamChunk> {
-    let failure: unknown = null;
-    try {
-      yield* stream.chunks;
-    } catch (error) {
-      failure = error;
-      throw error;
-    } finally {
-      onEnd(failure);
-    }
-  }
-  return { ...stream, chunks: chunks() };
+  return { ...stream, chunks: hookStream(stream.chunks[Symbol.asyncIterator](), { onEnd }) };
 }
 
 /** A context for the next call down, with its own signal and/or attempt label. */

@@ -2,7 +2,9 @@ import { ProviderError, hasContent } from '../core/index.js';
 import type { CallContext, ChatRequest, ChatStream, Provider, StreamChunk } from '../core/index.js';
 import { systemClock } from '../lib/index.js';
 import type { Clock } from '../lib/index.js';
+import { IdleWatch, hookStream } from './hook-stream.js';
 import { TimeLimit, childAbort, noop } from './route-helpers.js';
+import type { ChildAbort } from './route-helpers.js';
 
 export interface StreamCommitSettings {
   /** Time from the call to the first content (text, refusal or tool call); none when null. */
@@ -60,38 +62,24 @@ export function withStreamCommit(route: Provider, settings: StreamCommitSettings
     }
   }
 
-  async function* follow(
-    held: StreamChunk[], iterator: AsyncIterator<StreamChunk>, attempt: ReturnType<typeof childAbort>, idleMs: number | null,
-  ): AsyncGenerator<StreamChunk> {
-    let finished = false;
-    try {
-      while (held.length > 0) {
-        const item = held.shift();
-        if (item !== undefined) yield item;
-      }
-      for (;;) {
-        let next: IteratorResult<StreamChunk>;
-        if (idleMs === null) next = await iterator.next();
-        else {
-          const idle = new TimeLimit(clock, idleMs, () => {
-            const error = timeout('no chunk', idleMs);
-            attempt.abort(error);
-            return error;
-          });
-          try {
-            next = await idle.race(iterator.next());
-          } finally {
-            idle.cancel();
-          }
-        }
-        if (next.done === true) break;
-        yield next.value;
-      }
-      finished = true;
-    } finally {
-      attempt.detach();
-      if (!finished) void Promise.resolve(iterator.return?.()).catch(noop);
-    }
+  function follow(
+    held: StreamChunk[], iterator: AsyncIterator<StreamChunk>, attempt: ChildAbort, idleMs: number | null,
+  ): AsyncIterableIterator<StreamChunk> {
+    const watch = idleMs === null ? null : new IdleWatch(clock, idleMs, () => {
+      const error = timeout('no chunk', idleMs);
+      attempt.abort(error);
+      return error;
+    });
+    return hookStream(iterator, {
+      held,
+      expired: watch?.expired,
+      beforePull: watch === null ? undefined : () => watch.start(),
+      afterPull: watch === null ? undefined : () => watch.stop(),
+      onEnd: () => {
+        watch?.cancel();
+        attempt.detach();
+      },
+    });
   }
 
   return {

@@ -1,7 +1,8 @@
 import { AllAttemptsFailedError } from '../core/index.js';
-import type { CallContext, ChatRequest, ChatStream, Provider, StreamChunk } from '../core/index.js';
+import type { CallContext, ChatRequest, ChatStream, Provider } from '../core/index.js';
 import { systemClock } from '../lib/index.js';
 import type { Clock } from '../lib/index.js';
+import { hookStream } from './hook-stream.js';
 import { TimeLimit, childAbort } from './route-helpers.js';
 import type { ChildAbort } from './route-helpers.js';
 
@@ -34,23 +35,6 @@ export function withTimeout(route: Provider, timeoutMs: number, clock: Clock = s
     }
   }
 
-  async function* follow(chunks: AsyncIterable<StreamChunk>, limit: TimeLimit, attempt: ChildAbort): AsyncGenerator<StreamChunk> {
-    const iterator = chunks[Symbol.asyncIterator]();
-    let finished = false;
-    try {
-      for (;;) {
-        const next = await limit.race(iterator.next());
-        if (next.done === true) break;
-        yield next.value;
-      }
-      finished = true;
-    } finally {
-      limit.cancel();
-      attempt.detach();
-      if (!finished) void Promise.resolve(iterator.return?.()).catch(() => undefined);
-    }
-  }
-
   return {
     name: route.name,
     chat: (request: ChatRequest, context: CallContext) => bounded(context, (inner) => route.chat(request, inner)),
@@ -65,7 +49,16 @@ export function withTimeout(route: Provider, timeoutMs: number, clock: Clock = s
         attempt.detach();
         throw error;
       }
-      return { ...stream, chunks: follow(stream.chunks, limit, attempt) };
+      return {
+        ...stream,
+        chunks: hookStream(stream.chunks[Symbol.asyncIterator](), {
+          expired: limit.expired,
+          onEnd: () => {
+            limit.cancel();
+            attempt.detach();
+          },
+        }),
+      };
     },
   };
 }
