@@ -71,6 +71,22 @@ describe('the stream commit point', () => {
   });
 });
 
+describe('the idle timeout', () => {
+  it('counts only time spent waiting on the upstream, not time the consumer holds a chunk', async () => {
+    const steady = scriptedProvider('steady', [{ kind: 'stream', frames: [chunk({ content: 'a' }), chunk({ content: 'b' }), chunk({}, 'stop')] }]);
+    const { route, clock } = routesFor([model('public', ['steady'], { idle_timeout_ms: 500 })], [steady]);
+    const stream = await route('public').streamChat(chatRequest, callContext());
+    const iterator = stream.chunks[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.chunk.choices[0]?.delta.content).toBe('a');
+    await clock.advance(2000);
+    expect((await iterator.next()).value?.chunk.choices[0]?.delta.content).toBe('b');
+    await clock.advance(2000);
+    expect((await iterator.next()).value?.chunk.choices[0]?.finish_reason).toBe('stop');
+    expect((await iterator.next()).done).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+});
+
 describe('model-level fallbacks', () => {
   it('tries the targets, then fallback_models, and lists every attempt', async () => {
     const first = scriptedProvider('first', [serverError]);
