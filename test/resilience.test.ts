@@ -357,3 +357,20 @@ describe('context windows, direct models and clients that leave', () => {
     expect(text).toBe('Hello from');
   });
 });
+
+describe('a client that leaves during a backoff wait', () => {
+  it('stops the retry at once and is logged as client_closed', async () => {
+    primary.enqueue(CHAT, openaiError(503, 'busy', { headers: { 'retry-after-ms': '5000' } }));
+    const client = await start({ targets: [{ provider: 'primary', model: 'gpt-a' }], retry: { max_attempts: 3, initial_delay_ms: 1, max_delay_ms: 8000 } });
+    const controller = new AbortController();
+    const pending = client.chat.completions.create({ model: 'smart', messages }, { signal: controller.signal });
+    await primary.waitForRequestEnd(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    await expect(pending).rejects.toThrow();
+    const summary = await lastSummary();
+    expect(summary.errorCode).toBe('client_closed');
+    expect(summary.durationMs).toBeLessThan(2000);
+    expect(primary.requests).toHaveLength(1);
+  });
+});
