@@ -82,7 +82,14 @@ export class IdleWatch {
   private fail: (error: unknown) => void = () => undefined;
   private stopped = false;
 
-  constructor(private readonly clock: Clock, private readonly idleMs: number, private readonly onExpire: () => unknown) {
+  private readonly clock: Clock;
+  private readonly idleMs: number;
+  private readonly onExpire: () => unknown;
+
+  constructor(clock: Clock, idleMs: number, onExpire: () => unknown) {
+    this.clock = clock;
+    this.idleMs = idleMs;
+    this.onExpire = onExpire;
     this.expired = new Promise<never>((_resolve, reject) => {
       this.fail = reject;
     });
