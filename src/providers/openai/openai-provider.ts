@@ -116,10 +116,15 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
 
   async function* readChunks(response: UpstreamResponse, context: CallContext): AsyncGenerator<StreamChunk> {
     let finished = false;
+    let sawDone = false;
+    let sawFinish = false;
     try {
       response.body.setEncoding('utf8');
       for await (const event of readSseEvents(response.body)) {
-        if (event.data === '[DONE]') break;
+        if (event.data === '[DONE]') {
+          sawDone = true;
+          break;
+        }
         const json = safeJson(event.data);
         if (event.event === 'error' || (json !== null && typeof json === 'object' && 'error' in json)) {
           const { message } = readOpenAIErrorBody(200, event.data);
@@ -130,7 +135,14 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         const parsed = openaiChunkSchema.safeParse(json);
         if (!parsed.success) throw invalidResponse('stream chunk');
         const chunk: ChatCompletionChunk = parsed.data;
+        if (chunk.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined)) sawFinish = true;
         yield { chunk, data: event.data };
+      }
+      // A body that simply stops (a proxy cut it) must not pass for a complete answer.
+      if (!sawDone && !sawFinish) {
+        throw new ProviderError('provider_error', `${settings.name}: the stream ended before the answer was complete`, {
+          provider: settings.name, upstreamStatus: 200, retryable: true,
+        });
       }
       finished = true;
     } catch (error) {
