@@ -21,12 +21,40 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Upstream calls made so far for this request; targets append to it. */
   readonly attempts: AttemptRecord[];
+  /**
+   * The request as the client sent it, when it came in through a non-OpenAI entrance. An adapter
+   * speaking that same format may send it nearly as-is instead of translating `ChatRequest`.
+   */
+  readonly ingress?: IngressRequest | undefined;
+}
+
+/** An Anthropic Messages body received on /v1/messages (already validated at the edge). */
+export interface IngressRequest {
+  format: 'anthropic';
+  body: Readonly<Record<string, unknown>>;
+  /** The client's `anthropic-version`. */
+  version: string;
+}
+
+/** An upstream answer in the ingress's own format, to go to the client unchanged. */
+export interface NativeBody {
+  format: 'anthropic';
+  body: Buffer;
+}
+
+/** One upstream SSE event in the ingress's own format. */
+export interface NativeEvent {
+  format: 'anthropic';
+  event: string;
+  data: string;
 }
 
 export interface ChatResult {
   completion: ChatCompletion;
   /** The upstream's bytes, when they can go to an OpenAI client unchanged. */
   body?: Buffer | undefined;
+  /** The upstream's answer in the ingress format, when the call passed the ingress body through. */
+  native?: NativeBody | undefined;
   usage: Usage | null;
   provider: string;
   model: string;
@@ -36,6 +64,12 @@ export interface StreamChunk {
   chunk: ChatCompletionChunk;
   /** The chunk's JSON text as received, when it can go to an OpenAI client unchanged. */
   data?: string | undefined;
+  /**
+   * The upstream event this chunk came from, when the call passed the ingress body through. A
+   * native stream carries it on every upstream event (chunk may then have no choices); chunks
+   * without it are translation extras that a native writer skips.
+   */
+  native?: NativeEvent | undefined;
 }
 
 /**
