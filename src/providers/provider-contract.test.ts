@@ -2,6 +2,9 @@ import {
   anthropicError, anthropicMessage, anthropicStream, anthropicStreamError, geminiError, geminiResponse, geminiStream,
   openaiCompletion, openaiError, openaiStream,
 } from '../../test/mock-upstream/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockUpstream } from '../../test/mock-upstream/index.js';
+import type { MockUpstream } from '../../test/mock-upstream/index.js';
 import { createAnthropicProvider } from './anthropic/index.js';
 import { createGeminiProvider } from './gemini/index.js';
 import { createMockProvider } from './mock/index.js';
@@ -80,4 +83,29 @@ runProviderContract('mock', {
   model: 'echo',
   scripts: null,
   forcesTools: true,
+});
+
+describe('vendor-specific retryable statuses', () => {
+  let upstream: MockUpstream;
+  beforeAll(async () => {
+    upstream = await startMockUpstream();
+  });
+  afterAll(async () => upstream.close());
+  const context = () => ({ requestId: 'r', signal: new AbortController().signal, attempts: [] });
+  const request = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+
+  it('Anthropic 529 overloaded_error is retryable with its retry-after-ms', async () => {
+    const provider = createAnthropicProvider({ name: 'claude', baseUrl: upstream.url, ...common });
+    upstream.enqueue('/v1/messages', anthropicError(529, 'Overloaded', { headers: { 'retry-after-ms': '250' } }));
+    await expect(provider.chat(request, context())).rejects.toMatchObject({ retryable: true, retryAfterMs: 250, upstreamStatus: 529 });
+    await provider.close();
+  });
+
+  it('Gemini 503 UNAVAILABLE and 429 RESOURCE_EXHAUSTED are retryable', async () => {
+    const provider = createGeminiProvider({ name: 'google', baseUrl: upstream.url, ...common });
+    upstream.enqueue('/v1beta/models/m:generateContent', geminiError(503, 'overloaded'), geminiError(429, 'quota', { headers: { 'retry-after': '2' } }));
+    await expect(provider.chat(request, context())).rejects.toMatchObject({ retryable: true, upstreamStatus: 503, message: expect.stringContaining('UNAVAILABLE') });
+    await expect(provider.chat(request, context())).rejects.toMatchObject({ code: 'provider_rate_limited', retryable: true, retryAfterMs: 2000 });
+    await provider.close();
+  });
 });
