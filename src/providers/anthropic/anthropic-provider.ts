@@ -9,7 +9,7 @@ import { anthropicMessageSchema, anthropicStreamEventSchema } from './anthropic-
 import { isRetryableAnthropicErrorType, readAnthropicErrorBody, safeJson } from './anthropic-errors.js';
 import { AnthropicStreamToChunks } from './anthropic-stream-to-chunks.js';
 import { convertAnthropicMessage } from './convert-anthropic-message.js';
-import { ANTHROPIC_VERSION_2026, convertToAnthropicMessages } from './convert-to-anthropic-messages.js';
+import { convertToAnthropicMessages, isAnthropicVersion2026 } from './convert-to-anthropic-messages.js';
 
 export interface AnthropicProviderSettings {
   name: string;
@@ -61,7 +61,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
 
   function passThroughBody(ingress: IngressRequest, model: string, stream: boolean): string {
     const body: Record<string, unknown> = { ...ingress.body, model, stream };
-    if (version === ANTHROPIC_VERSION_2026) for (const field of SAMPLING_FIELDS_REMOVED_IN_2026) delete body[field];
+    if (isAnthropicVersion2026(version)) for (const field of SAMPLING_FIELDS_REMOVED_IN_2026) delete body[field];
     return JSON.stringify(body);
   }
 

@@ -8,6 +8,11 @@ import type {
 /** The API version that removed temperature, top_p and top_k and added output_config.format. */
 export const ANTHROPIC_VERSION_2026 = '2026-10-21';
 
+/** True for 2026-10-21 and later versions (ISO dates compare as strings). */
+export function isAnthropicVersion2026(version: string): boolean {
+  return version >= ANTHROPIC_VERSION_2026;
+}
+
 /** The tool Sluice forces for JSON mode when the API version has no native structured output. */
 export const JSON_TOOL_NAME = 'sluice_json_output';
 
@@ -81,7 +86,7 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
   // Anthropic refuses whitespace-only stop sequences.
   const stopSequences = stop.filter((sequence) => sequence.trim() !== '');
   if (stopSequences.length > 0) body.stop_sequences = stopSequences;
-  if (options.version !== ANTHROPIC_VERSION_2026) {
+  if (!isAnthropicVersion2026(options.version)) {
     // Anthropic's range is 0–1 where OpenAI's is 0–2.
     if (typeof request.temperature === 'number') body.temperature = Math.min(1, request.temperature);
     if (typeof request.top_p === 'number') body.top_p = request.top_p;
@@ -94,7 +99,7 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
   const format = request.response_format;
   if (format !== null && format !== undefined && format.type !== 'text') {
     const schema = format.type === 'json_schema' ? (format.json_schema.schema ?? { type: 'object' }) : { type: 'object' };
-    if (options.version === ANTHROPIC_VERSION_2026) {
+    if (isAnthropicVersion2026(options.version)) {
       body.output_config = { format: { type: 'json_schema', schema } };
     } else {
       // 2023-06-01 has no structured output: force a tool whose input is the JSON answer.
