@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest } from './chat.js';
 import type { EmbeddingsRequest, EmbeddingsResult } from './embeddings.js';
+import type { GatewayError } from './gateway-error.js';
 import type { Usage } from './usage.js';
 
 /** One upstream call as it happened, for `x-sluice-attempts` and the request log. */
@@ -34,6 +35,18 @@ export interface IngressRequest {
   body: Readonly<Record<string, unknown>>;
   /** The client's `anthropic-version`. */
   version: string;
+  /**
+   * Set when part of the body has no faithful ChatRequest translation (an Anthropic server tool,
+   * say). Only an adapter that sends the body natively can serve it; every other adapter must
+   * throw this (see `assertTranslatable`) before calling its upstream.
+   */
+  untranslatable?: GatewayError | undefined;
+}
+
+/** Throws when the call came in through another API and could not be translated faithfully. */
+export function assertTranslatable(context: CallContext): void {
+  const problem = context.ingress?.untranslatable;
+  if (problem !== undefined) throw problem;
 }
 
 /** An upstream answer in the ingress's own format, to go to the client unchanged. */

@@ -92,6 +92,26 @@ describe('/v1/messages to an anthropic target passes through', () => {
     expect(summary.endpoint).toBe('messages');
   });
 
+  it('passes server tools and block types Sluice does not know through to Anthropic', async () => {
+    harness.upstream.enqueue('/v1/messages', anthropicMessage());
+    const body = {
+      ...anthropicBody,
+      tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }],
+      messages: [
+        { role: 'user', content: 'News?' },
+        { role: 'assistant', content: [
+          { type: 'server_tool_use', id: 'srvtoolu_1', name: 'web_search', input: { query: 'news' } },
+          { type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] },
+          { type: 'text', text: 'Nothing new.' },
+        ] },
+        { role: 'user', content: 'Thanks' },
+      ],
+    };
+    const response = await post('/v1/messages', body);
+    expect(response.status).toBe(200);
+    expect(harness.upstream.requests[0]?.body).toEqual({ ...body, model: 'claude-sonnet-4-5', stream: false });
+  });
+
   it('drops temperature, top_p and top_k when the provider talks 2026-10-21', async () => {
     const modern = await startTranslationHarness({ anthropicVersion: '2026-10-21' });
     try {
@@ -183,12 +203,20 @@ describe('/v1/messages auth, versions and errors', () => {
     expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: expect.stringContaining('slow down') } });
   });
 
-  it('a server tool sent to a non-Anthropic target is 400 naming the param, with no upstream call', async () => {
-    const response = await post('/v1/messages', {
-      ...anthropicBody, model: 'oai/gpt-test', tools: [{ type: 'web_search_20250305', name: 'web_search' }],
-    });
+  it.each([
+    ['oai/gpt-test', { tools: [{ type: 'web_search_20250305', name: 'web_search' }] }],
+    ['google/gemini-test', { messages: [{ role: 'user', content: [{ type: 'search_result', source: 'x', title: 't', content: [] }] }] }],
+    ['mock/echo', { messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } }] }] }],
+  ])('what only Anthropic understands, sent to %s, is 400 naming the part, with no upstream call', async (model, extra) => {
+    const response = await post('/v1/messages', { ...anthropicBody, model, ...extra });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+    expect(await response.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining('Only Anthropic models') } });
+    expect(harness.upstream.requests).toHaveLength(0);
+  });
+
+  it('a malformed known block is 400 on every target, Anthropic included', async () => {
+    const response = await post('/v1/messages', { ...anthropicBody, messages: [{ role: 'user', content: [{ type: 'text' }] }] });
+    expect(response.status).toBe(400);
     expect(harness.upstream.requests).toHaveLength(0);
   });
 });

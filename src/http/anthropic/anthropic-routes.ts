@@ -33,9 +33,11 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
     const body = parseBody(messagesRequestSchema, request.body);
     const versionHeader = request.headers['anthropic-version'];
     const version = typeof versionHeader === 'string' && versionHeader !== '' ? versionHeader : DEFAULT_ANTHROPIC_VERSION;
-    const chatRequest = convertFromAnthropicRequest(body);
+    const { request: chatRequest, untranslatable } = convertFromAnthropicRequest(body);
     const context = createRequestContext(request, reply, 'messages', chatRequest.user);
-    const outcome = await handleMessages(options.inference, chatRequest, body, version, context);
+    const outcome = await handleMessages(options.inference, chatRequest, {
+      format: 'anthropic', body, version, untranslatable: untranslatable ?? undefined,
+    }, context);
     if (outcome.kind === 'completion') {
       const { result } = outcome;
       setRouteHeaders(reply, result.provider, result.model, outcome.attempts);

@@ -1,12 +1,39 @@
 import { GatewayError } from '../../core/index.js';
 import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolChoice } from '../../core/index.js';
-import type { AnthropicIngressBlock, MessagesRequest } from './messages-wire.js';
+import { KNOWN_BLOCK_TYPES, knownBlockSchema } from './messages-wire.js';
+import type { AnthropicIngressBlock, AnthropicRawBlock, MessagesRequest } from './messages-wire.js';
+
+export interface AnthropicTranslation {
+  request: ChatRequest;
+  /**
+   * The first part of the body with no faithful OpenAI form (a server tool, an unknown block
+   * type, a URL document): only an Anthropic target can serve the request. Malformed known
+   * parts are thrown at once instead, since no target would take them.
+   */
+  untranslatable: GatewayError | null;
+}
 
 /**
  * Anthropic Messages request → the core ChatRequest (OpenAI shape), so any provider can answer it.
  * Thinking blocks and `thinking` are left out (no OpenAI field); `top_k` has no counterpart.
  */
-export function convertFromAnthropicRequest(request: MessagesRequest): ChatRequest {
+export function convertFromAnthropicRequest(request: MessagesRequest): AnthropicTranslation {
+  let untranslatable: GatewayError | null = null;
+  const note = (param: string, message: string): void => {
+    untranslatable ??= new GatewayError('invalid_request', `${message} Only Anthropic models can serve this request.`, { param });
+  };
+  const readBlock = (raw: AnthropicRawBlock, param: string): AnthropicIngressBlock | null => {
+    const parsed = knownBlockSchema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    if (KNOWN_BLOCK_TYPES.has(raw.type)) {
+      const issue = parsed.error.issues[0];
+      const path = issue === undefined ? '' : issue.path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `.${String(segment)}`)).join('');
+      throw new GatewayError('invalid_request', `Invalid ${raw.type} block: ${issue?.message ?? 'invalid'}.`, { param: `${param}${path}` });
+    }
+    note(`${param}.type`, `"${raw.type}" blocks have no equivalent outside Anthropic.`);
+    return null;
+  };
+
   const messages: ChatMessage[] = [];
   if (request.system !== undefined) {
     const text = typeof request.system === 'string' ? request.system : request.system.map((block) => block.text).join('\n');
@@ -18,20 +45,24 @@ export function convertFromAnthropicRequest(request: MessagesRequest): ChatReque
       messages.push({ role: message.role, content: message.content });
       return;
     }
+    const blocks: Array<{ block: AnthropicIngressBlock; param: string }> = [];
+    message.content.forEach((raw, blockIndex) => {
+      const block = readBlock(raw, `${param}[${blockIndex}]`);
+      if (block !== null) blocks.push({ block, param: `${param}[${blockIndex}]` });
+    });
     if (message.role === 'assistant') {
-      messages.push(assistantMessage(message.content, param));
+      messages.push(assistantMessage(blocks, note));
       return;
     }
     const parts: ContentPart[] = [];
-    message.content.forEach((block, blockIndex) => {
-      const blockParam = `${param}[${blockIndex}]`;
+    for (const { block, param: blockParam } of blocks) {
       if (block.type === 'tool_result') {
-        messages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: toolResultText(block.content, blockParam, block.is_error === true) });
+        messages.push({ role: 'tool', tool_call_id: block.tool_use_id, content: toolResultText(block, blockParam, note) });
       } else {
-        const part = userPart(block, blockParam);
+        const part = userPart(block, blockParam, note);
         if (part !== null) parts.push(part);
       }
-    });
+    }
     if (parts.length > 0) {
       if (message.role === 'system') {
         messages.push({ role: 'system', content: parts.map((part) => (part.type === 'text' ? part.text : '')).join('\n') });
@@ -51,21 +82,22 @@ export function convertFromAnthropicRequest(request: MessagesRequest): ChatReque
   if (request.top_p !== undefined) chat.top_p = request.top_p;
   const userId = request.metadata?.user_id;
   if (typeof userId === 'string' && userId !== '') chat.user = userId;
-  if (request.tools !== undefined && request.tools.length > 0) {
-    chat.tools = request.tools.map((tool, index): Tool => {
-      if (tool.type !== undefined && tool.type !== 'custom') {
-        throw new GatewayError('invalid_request', `The server tool "${tool.type}" is only available on Anthropic models.`, { param: `tools[${index}]` });
-      }
-      return {
-        type: 'function',
-        function: {
-          name: tool.name,
-          ...(tool.description !== undefined ? { description: tool.description } : {}),
-          parameters: tool.input_schema ?? { type: 'object', properties: {} },
-        },
-      };
+  const tools: Tool[] = [];
+  (request.tools ?? []).forEach((tool, index) => {
+    if (tool.type !== undefined && tool.type !== 'custom') {
+      note(`tools[${index}]`, `The server tool "${tool.type}" has no equivalent outside Anthropic.`);
+      return;
+    }
+    tools.push({
+      type: 'function',
+      function: {
+        name: tool.name,
+        ...(tool.description !== undefined ? { description: tool.description } : {}),
+        parameters: tool.input_schema ?? { type: 'object', properties: {} },
+      },
     });
-  }
+  });
+  if (tools.length > 0) chat.tools = tools;
   const choice = request.tool_choice;
   if (choice !== undefined) {
     chat.tool_choice = convertToolChoice(choice);
@@ -75,8 +107,10 @@ export function convertFromAnthropicRequest(request: MessagesRequest): ChatReque
   if (format !== undefined && format !== null) {
     chat.response_format = { type: 'json_schema', json_schema: { name: 'output', schema: format.schema } };
   }
-  return chat;
+  return { request: chat, untranslatable };
 }
+
+type Note = (param: string, message: string) => void;
 
 function convertToolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): ToolChoice {
   switch (choice.type) {
@@ -91,39 +125,41 @@ function convertToolChoice(choice: NonNullable<MessagesRequest['tool_choice']>):
   }
 }
 
-function assistantMessage(blocks: AnthropicIngressBlock[], param: string): ChatMessage {
+function assistantMessage(blocks: Array<{ block: AnthropicIngressBlock; param: string }>, note: Note): ChatMessage {
   let text = '';
   const toolCalls: NonNullable<ChatMessage['tool_calls']> = [];
-  blocks.forEach((block, index) => {
+  for (const { block, param } of blocks) {
     switch (block.type) {
       case 'text':
         text += block.text;
-        return;
+        break;
       case 'tool_use':
         toolCalls.push({ id: block.id, type: 'function', function: { name: block.name, arguments: JSON.stringify(block.input ?? {}) } });
-        return;
+        break;
       case 'thinking':
       case 'redacted_thinking':
-        return;
+        break;
       default:
-        throw new GatewayError('invalid_request', `An assistant message cannot hold a ${block.type} block.`, { param: `${param}[${index}].type` });
+        note(`${param}.type`, `An assistant ${block.type} block has no equivalent outside Anthropic.`);
     }
-  });
+  }
   return { role: 'assistant', content: text === '' && toolCalls.length > 0 ? null : text, ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}) };
 }
 
-function userPart(block: AnthropicIngressBlock, param: string): ContentPart | null {
+function userPart(block: AnthropicIngressBlock, param: string, note: Note): ContentPart | null {
   switch (block.type) {
     case 'text':
       return { type: 'text', text: block.text };
     case 'image':
       if (block.source.type === 'base64') return { type: 'image_url', image_url: { url: `data:${block.source.media_type};base64,${block.source.data}` } };
       if (block.source.type === 'url') return { type: 'image_url', image_url: { url: block.source.url } };
-      throw new GatewayError('invalid_request', 'An image source must be base64 or url.', { param: `${param}.source.type` });
+      note(`${param}.source.type`, 'Text sources are not images.');
+      return null;
     case 'document':
       if (block.source.type === 'base64') return { type: 'file', file: { file_data: `data:${block.source.media_type};base64,${block.source.data}` } };
       if (block.source.type === 'text') return { type: 'text', text: block.source.data };
-      throw new GatewayError('invalid_request', 'Only base64 and text documents can go to non-Anthropic models.', { param: `${param}.source.type` });
+      note(`${param}.source.type`, 'URL documents have no equivalent outside Anthropic.');
+      return null;
     case 'thinking':
     case 'redacted_thinking':
       return null;
@@ -133,15 +169,15 @@ function userPart(block: AnthropicIngressBlock, param: string): ContentPart | nu
   }
 }
 
-function toolResultText(content: string | Array<{ type: string; text?: unknown }> | undefined, param: string, isError: boolean): string {
-  let text: string;
-  if (content === undefined) text = '';
-  else if (typeof content === 'string') text = content;
-  else {
-    text = content.map((block, index) => {
-      if (block.type === 'text' && typeof block.text === 'string') return block.text;
-      throw new GatewayError('invalid_request', 'Tool results can only hold text for non-Anthropic models.', { param: `${param}.content[${index}]` });
-    }).join('');
+function toolResultText(block: Extract<AnthropicIngressBlock, { type: 'tool_result' }>, param: string, note: Note): string {
+  const content = block.content;
+  let text = '';
+  if (typeof content === 'string') text = content;
+  else if (content !== undefined) {
+    content.forEach((part, index) => {
+      if (part.type === 'text') text += part.text;
+      else note(`${param}.content[${index}]`, 'Tool results with images or documents have no equivalent outside Anthropic.');
+    });
   }
-  return isError ? `Error: ${text}` : text;
+  return block.is_error === true ? `Error: ${text}` : text;
 }

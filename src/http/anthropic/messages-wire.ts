@@ -24,7 +24,8 @@ const toolResultBlock = z.looseObject({
   is_error: z.boolean().optional(),
 });
 
-const contentBlock = z.discriminatedUnion('type', [
+/** The block types Sluice can translate; others pass through to Anthropic targets only. */
+export const knownBlockSchema = z.discriminatedUnion('type', [
   textBlock,
   imageBlock,
   documentBlock,
@@ -34,11 +35,18 @@ const contentBlock = z.discriminatedUnion('type', [
   z.looseObject({ type: z.literal('redacted_thinking') }),
 ]);
 
-export type AnthropicIngressBlock = z.output<typeof contentBlock>;
+export type AnthropicIngressBlock = z.output<typeof knownBlockSchema>;
+
+export const KNOWN_BLOCK_TYPES: ReadonlySet<string> = new Set(['text', 'image', 'document', 'tool_use', 'tool_result', 'thinking', 'redacted_thinking']);
+
+/** Any block with a type: known ones are checked while translating, unknown ones pass to Anthropic. */
+const anyBlock = z.looseObject({ type: z.string().min(1) });
+
+export type AnthropicRawBlock = z.output<typeof anyBlock>;
 
 const message = z.looseObject({
   role: z.enum(['user', 'assistant', 'system']),
-  content: z.union([z.string(), z.array(contentBlock)]),
+  content: z.union([z.string(), z.array(anyBlock)]),
 });
 
 const tool = z.looseObject({

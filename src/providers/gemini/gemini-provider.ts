@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { GatewayError, ProviderError, convertWireUsage } from '../../core/index.js';
+import { GatewayError, ProviderError, assertTranslatable, convertWireUsage } from '../../core/index.js';
 import type {
   CallContext, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest, EmbeddingsResult, Provider, StreamChunk,
 } from '../../core/index.js';
@@ -70,6 +70,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
     name: settings.name,
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      assertTranslatable(context);
       const body = convertToGeminiContents(request, { stream: false });
       const response = await post(modelPath(request.model, 'generateContent'), body, false, context);
       const parsed = geminiResponseSchema.safeParse(await readJson(response, context));
@@ -84,6 +85,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
+      assertTranslatable(context);
       const body = convertToGeminiContents(request, { stream: true });
       const response = await post(`${modelPath(request.model, 'streamGenerateContent')}?alt=sse`, body, true, context);
       const transform = new GeminiStreamToChunks({ model: request.model, now: now(), newId });
