@@ -35,6 +35,8 @@ export interface IngressRequest {
   body: Readonly<Record<string, unknown>>;
   /** The client's `anthropic-version`. */
   version: string;
+  /** Client headers meant for a native upstream, e.g. `anthropic-beta`. */
+  headers?: Readonly<Record<string, string>> | undefined;
   /**
    * Set when part of the body has no faithful ChatRequest translation (an Anthropic server tool,
    * say). Only an adapter that sends the body natively can serve it; every other adapter must

@@ -107,9 +107,10 @@ describe('/v1/messages to an anthropic target passes through', () => {
         { role: 'user', content: 'Thanks' },
       ],
     };
-    const response = await post('/v1/messages', body);
+    const response = await post('/v1/messages', body, { 'x-api-key': MASTER_KEY, 'anthropic-beta': 'interleaved-thinking-2025-05-14' });
     expect(response.status).toBe(200);
     expect(harness.upstream.requests[0]?.body).toEqual({ ...body, model: 'claude-sonnet-4-5', stream: false });
+    expect(harness.upstream.requests[0]?.headers['anthropic-beta']).toBe('interleaved-thinking-2025-05-14');
   });
 
   it('drops temperature, top_p and top_k when the provider talks 2026-10-21', async () => {

@@ -35,8 +35,13 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
     const version = typeof versionHeader === 'string' && versionHeader !== '' ? versionHeader : DEFAULT_ANTHROPIC_VERSION;
     const { request: chatRequest, untranslatable } = convertFromAnthropicRequest(body);
     const context = createRequestContext(request, reply, 'messages', chatRequest.user);
+    const beta = request.headers['anthropic-beta'];
     const outcome = await handleMessages(options.inference, chatRequest, {
-      format: 'anthropic', body, version, untranslatable: untranslatable ?? undefined,
+      format: 'anthropic',
+      body,
+      version,
+      headers: beta === undefined ? {} : { 'anthropic-beta': Array.isArray(beta) ? beta.join(',') : beta },
+      untranslatable: untranslatable ?? undefined,
     }, context);
     if (outcome.kind === 'completion') {
       const { result } = outcome;

@@ -50,13 +50,20 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     maxConnections: settings.maxConnections,
   });
 
-  function prepare(request: ChatRequest, stream: boolean, context: CallContext): { body: string; jsonTool: string | null; passThrough: boolean } {
+  interface Prepared {
+    body: string;
+    headers: Record<string, string>;
+    jsonTool: string | null;
+    passThrough: boolean;
+  }
+
+  function prepare(request: ChatRequest, stream: boolean, context: CallContext): Prepared {
     const ingress = context.ingress;
     if (ingress !== undefined && ingress.format === 'anthropic') {
-      return { body: passThroughBody(ingress, request.model, stream), jsonTool: null, passThrough: true };
+      return { body: passThroughBody(ingress, request.model, stream), headers: { ...ingress.headers }, jsonTool: null, passThrough: true };
     }
     const { body, jsonTool } = convertToAnthropicMessages(request, { version, defaultMaxTokens: settings.defaultMaxTokens ?? null });
-    return { body: JSON.stringify(stream ? { ...body, stream: true } : body), jsonTool, passThrough: false };
+    return { body: JSON.stringify(stream ? { ...body, stream: true } : body), headers: {}, jsonTool, passThrough: false };
   }
 
   function passThroughBody(ingress: IngressRequest, model: string, stream: boolean): string {
@@ -65,9 +72,9 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     return JSON.stringify(body);
   }
 
-  async function post(body: string, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
+  async function post(prepared: Prepared, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
     const response = await client.send({
-      method: 'POST', path: '/v1/messages', headers: { 'content-type': 'application/json' }, body, stream,
+      method: 'POST', path: '/v1/messages', headers: { ...prepared.headers, 'content-type': 'application/json' }, body: prepared.body, stream,
     }, context);
     if (response.statusCode >= 400) throw await client.readError(response, readAnthropicErrorBody);
     return response;
@@ -84,7 +91,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const prepared = prepare(request, false, context);
-      const response = await post(prepared.body, false, context);
+      const response = await post(prepared, false, context);
       let body: Buffer;
       try {
         body = await readAll(response.body);
@@ -107,7 +114,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
       const prepared = prepare(request, true, context);
-      const response = await post(prepared.body, true, context);
+      const response = await post(prepared, true, context);
       const transform = new AnthropicStreamToChunks({ model: request.model, now: now(), jsonTool: prepared.jsonTool });
       return { provider: settings.name, model: request.model, chunks: readChunks(response, transform, prepared.passThrough, context) };
     },

@@ -27,7 +27,8 @@ describe('gemini provider over HTTP', () => {
       event.data = { candidates: [{ index: 0, finishReason: 'STOP', content: { role: 'model', parts: [{ functionCall: { name: 'f', args: { a: 1 } }, thoughtSignature: 'SIG/+=' }] } }] };
     }
     upstream.enqueue('/v1beta/models/gemini-3-pro:streamGenerateContent', reply);
-    const stream = await provider.streamChat({ model: 'gemini-3-pro', messages: [{ role: 'user', content: 'hi' }], stream: true }, context());
+    // Gemini's own "models/…" spelling reaches the same path.
+    const stream = await provider.streamChat({ model: 'models/gemini-3-pro', messages: [{ role: 'user', content: 'hi' }], stream: true }, context());
     const ids: string[] = [];
     for await (const item of stream.chunks) for (const call of item.chunk.choices[0]?.delta.tool_calls ?? []) if (call.id) ids.push(call.id);
     expect(ids.map((id) => decodeToolCallId(id).signature)).toEqual(['SIG/+=']);

@@ -29,7 +29,7 @@ export interface GeminiProviderSettings {
 /** A Gemini Developer API upstream: generateContent, streamGenerateContent?alt=sse, embedContent. */
 export function createGeminiProvider(settings: GeminiProviderSettings): Provider & { close(): Promise<void> } {
   const now = settings.now ?? Date.now;
-  const newId = settings.newId ?? (() => randomUUID().replaceAll('-', ''));
+  const newId = settings.newId ?? (() => `call_${randomUUID().replaceAll('-', '')}`);
   const client = new UpstreamClient({
     provider: settings.name,
     baseUrl: settings.baseUrl,
@@ -39,7 +39,9 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
   });
 
   function modelPath(model: string, method: string): string {
-    return `/v1beta/models/${encodeURIComponent(model)}:${method}`;
+    // Gemini's own model names read "models/gemini-…"; accept both spellings.
+    const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
+    return `/v1beta/models/${encodeURIComponent(id)}:${method}`;
   }
 
   async function post(path: string, body: unknown, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
