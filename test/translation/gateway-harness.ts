@@ -28,6 +28,10 @@ export async function startTranslationHarness(options: { anthropicVersion?: stri
       { name: 'google', type: 'gemini', base_url: upstream.url, api_key: 'upstream-gemini-key' },
       { name: 'mock', type: 'mock' },
     ],
+    models: [
+      // Anthropic first; an OpenAI-compatible target when it fails.
+      { name: 'smart', strategy: 'fallback', targets: [{ provider: 'claude', model: 'claude-sonnet-4-5' }, { provider: 'oai', model: 'gpt-test' }] },
+    ],
   });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.problems));
   const gateway = await createGateway(resolved.config, { logger: createLogger({ level: 'silent', pretty: false }) });

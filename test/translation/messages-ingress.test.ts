@@ -174,6 +174,22 @@ describe('/v1/messages to a non-Anthropic target is translated', () => {
   });
 });
 
+describe('/v1/messages with fallback from an Anthropic to an OpenAI target', () => {
+  it('an overloaded Anthropic target falls back, and the translated stream still reaches the client as Anthropic events', async () => {
+    harness.upstream.enqueue('/v1/messages', anthropicError(529, 'Overloaded'));
+    harness.upstream.enqueue('/v1/chat/completions', openaiStream({ content: ['Fall', 'back'] }));
+    const response = await post('/v1/messages', { ...anthropicBody, model: 'smart', stream: true });
+    expect(response.headers.get('x-sluice-provider')).toBe('oai');
+    expect(response.headers.get('x-sluice-attempts')).toBe('2');
+    const frames = sseFrames(await response.text());
+    expect(frames.map((frame) => frame.event)).toEqual([
+      'message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+    ]);
+    expect(JSON.parse(frames[5]?.data ?? '{}')).toMatchObject({ delta: { stop_reason: 'end_turn' }, usage: { input_tokens: 5, output_tokens: 3 } });
+    expect(harness.upstream.requests.map((request) => request.path)).toEqual(['/v1/messages', '/v1/chat/completions']);
+  });
+});
+
 describe('/v1/messages auth, versions and errors', () => {
   it('accepts x-api-key and Bearer with either anthropic-version; refuses a missing key in Anthropic shape', async () => {
     const variants: Array<Record<string, string>> = [
