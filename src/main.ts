@@ -7,7 +7,7 @@ import { EventBus } from './lib/index.js';
 import { createLogger } from './observability/index.js';
 import type { Logger } from './observability/index.js';
 import { createMasterKeyAuthenticator } from './policies/index.js';
-import { createMockProvider, createOpenAIProvider } from './providers/index.js';
+import { createAnthropicProvider, createGeminiProvider, createMockProvider, createOpenAIProvider } from './providers/index.js';
 import { MemoryCircuitBreakerStore, ModelRegistry, buildDirectRoute, buildRoutes, summariseCircuits } from './routing/index.js';
 import { loadOrCreateAdminKey, stateDirectory } from './storage/index.js';
 
@@ -106,8 +106,25 @@ function createProvider(settings: ProviderConfig): ClosableProvider {
     case 'mock':
       return createMockProvider({ name: settings.name });
     case 'anthropic':
+      return createAnthropicProvider({
+        name: settings.name,
+        baseUrl: settings.base_url ?? 'https://api.anthropic.com',
+        apiKey: settings.api_key,
+        headers: settings.headers,
+        version: settings.anthropic_version,
+        defaultMaxTokens: settings.default_max_tokens,
+        timeoutMs: settings.timeout_ms,
+        maxConnections: settings.max_connections,
+      });
     case 'gemini':
-      throw new Error(`providers: type "${settings.type}" (${settings.name}) is not available in this build`);
+      return createGeminiProvider({
+        name: settings.name,
+        baseUrl: settings.base_url ?? 'https://generativelanguage.googleapis.com',
+        apiKey: settings.api_key,
+        headers: settings.headers,
+        timeoutMs: settings.timeout_ms,
+        maxConnections: settings.max_connections,
+      });
   }
 }
 

@@ -38,7 +38,10 @@ const providerSchema = z.strictObject({
   api_key: z.string().optional(),
   headers: z.record(z.string(), z.string()).default({}),
   timeout_ms: positiveInt.default(60_000),
-  anthropic_version: z.string().optional(),
+  /** anthropic only: the `anthropic-version` sent upstream (default 2023-06-01). */
+  anthropic_version: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date such as 2023-06-01 or 2026-10-21').optional(),
+  /** anthropic only: max_tokens when a request sets none (default: model-aware, 8192 or 4096). */
+  default_max_tokens: positiveInt.optional(),
   /** Upstream model ids to list in /v1/models as `provider/model`. */
   models: z.array(z.string()).default([]),
   /** Keep-alive connections to this upstream. */

@@ -1,6 +1,6 @@
 import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
 import type {
-  AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, StreamChunk, Usage,
+  AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, IngressRequest, StreamChunk, Usage,
 } from '../core/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import type { RequestContext } from './request-context.js';
@@ -15,15 +15,23 @@ export type ChatOutcome =
   | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[] }
   | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[] };
 
+export interface ChatCompletionOptions {
+  /** The body as sent to a non-OpenAI entrance, for adapters that speak its format natively. */
+  ingress?: IngressRequest | undefined;
+}
+
 /** Routes one chat completion and reports what happened; streams report when they end. */
 export async function handleChatCompletion(
   dependencies: InferenceDependencies,
   request: ChatRequest,
   context: RequestContext,
+  options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
   const streaming = request.stream === true;
   const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming);
-  const callContext: CallContext = { requestId: context.requestId, signal: context.signal, attempts: recorder.attempts };
+  const callContext: CallContext = {
+    requestId: context.requestId, signal: context.signal, attempts: recorder.attempts, ingress: options.ingress,
+  };
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);

@@ -1,5 +1,5 @@
 import {
-  ProviderError, convertWireUsage,
+  ProviderError, assertTranslatable, convertWireUsage,
 } from '../../core/index.js';
 import type {
   CallContext, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest,
@@ -66,6 +66,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     name: settings.name,
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      assertTranslatable(context);
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
       const body = await readBody(response, context);
@@ -91,6 +92,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
+      assertTranslatable(context);
       const outgoing = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
       const response = await post('/chat/completions', JSON.stringify(outgoing), true, context);
       return { provider: settings.name, model: request.model, chunks: readChunks(response, context) };
