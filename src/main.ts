@@ -10,8 +10,8 @@ import {
   ConfiguredModelPriceSource, KeyService, PolicyEngine, createGatewayAuthenticator, createJwtAuthenticator, mergeLimits,
 } from './policies/index.js';
 import type { LimitSet, ModelPricing } from './policies/index.js';
-import { createMockProvider, createOpenAIProvider } from './providers/index.js';
-import { ModelRegistry, buildRoute } from './routing/index.js';
+import { createAnthropicProvider, createGeminiProvider, createMockProvider, createOpenAIProvider } from './providers/index.js';
+import { MemoryCircuitBreakerStore, ModelRegistry, buildDirectRoute, buildRoutes, summariseCircuits } from './routing/index.js';
 import { MemoryKeyStore, MemoryLimitStore, RedisLimitStore, loadOrCreateAdminKey, stateDirectory } from './storage/index.js';
 import type { LimitStore } from './storage/index.js';
 
@@ -54,13 +54,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const providers = new Map<string, ClosableProvider>();
   for (const settings of config.providers) providers.set(settings.name, createProvider(settings));
-  const routes = new Map<string, Provider>();
-  for (const model of config.models) routes.set(model.name, buildRoute(model, { providers }));
+  const breakers = new MemoryCircuitBreakerStore();
+  const routes: Map<string, Provider> = buildRoutes(config.models, { providers, breakers, events });
   const models = new ModelRegistry({
     routes,
     providers,
     advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
     allowDirectModels: config.allow_direct_models,
+    directRoute: (provider, model) => buildDirectRoute(provider, model, { providers, breakers, events }),
   });
 
   const tiers = new Map(Object.entries(config.tiers).map(([tierName, tier]) => [tierName, toLimitSet(tier)]));
@@ -141,7 +142,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         ready: redisUp || config.limits.redis_failure_mode === 'fail_open',
         checks: {
           ...(usesRedis ? { redis: { status: redisUp ? 'ok' : 'unreachable' } } : {}),
-          providers: Object.fromEntries(config.providers.map((provider) => [provider.name, { circuit: 'closed' }])),
+          providers: summariseCircuits(config.providers.map((provider) => provider.name), await breakers.snapshot(Date.now())),
         },
       };
     },
@@ -183,8 +184,25 @@ function createProvider(settings: ProviderConfig): ClosableProvider {
     case 'mock':
       return createMockProvider({ name: settings.name });
     case 'anthropic':
+      return createAnthropicProvider({
+        name: settings.name,
+        baseUrl: settings.base_url ?? 'https://api.anthropic.com',
+        apiKey: settings.api_key,
+        headers: settings.headers,
+        version: settings.anthropic_version,
+        defaultMaxTokens: settings.default_max_tokens,
+        timeoutMs: settings.timeout_ms,
+        maxConnections: settings.max_connections,
+      });
     case 'gemini':
-      throw new Error(`providers: type "${settings.type}" (${settings.name}) is not available in this build`);
+      return createGeminiProvider({
+        name: settings.name,
+        baseUrl: settings.base_url ?? 'https://generativelanguage.googleapis.com',
+        apiKey: settings.api_key,
+        headers: settings.headers,
+        timeoutMs: settings.timeout_ms,
+        maxConnections: settings.max_connections,
+      });
   }
 }
 

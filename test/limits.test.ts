@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { SignJWT } from 'jose';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -90,6 +91,19 @@ describe('rate limits', () => {
     expect(error.headers.get('x-ratelimit-limit-requests')).toBe('2');
     expect(error.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     expect(upstream.requests.filter((request) => request.headers.authorization === 'Bearer sk-upstream').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('the Messages API answers over the limit with the Anthropic SDK\'s RateLimitError and the same headers', async () => {
+    const { key } = await createKey({ name: 'anthropic-rpm-1', limits: { rpm: 1 } });
+    const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: key, maxRetries: 0 });
+    const message = { model: 'other', max_tokens: 16, messages: [{ role: 'user' as const, content: 'Say hello' }] };
+    const { response } = await anthropic.messages.create(message).withResponse();
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const error: unknown = await anthropic.messages.create(message).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(Anthropic.RateLimitError);
+    if (!(error instanceof Anthropic.RateLimitError)) return;
+    expect(error.headers?.get('x-ratelimit-limit-requests')).toBe('1');
+    expect(Number(error.headers?.get('retry-after-ms'))).toBeGreaterThan(0);
   });
 
   it('counts concurrent first requests of a new end user: its tier holds without a key per user', async () => {

@@ -21,7 +21,8 @@ beforeAll(async () => {
       { name: 'dead', type: 'openai', base_url: 'http://127.0.0.1:9/v1', timeout_ms: 2000 },
     ],
     models: [
-      { name: 'smart', targets: [{ provider: 'upstream', model: 'gpt-upstream' }] },
+      // One attempt and no breaker: these tests check how each upstream failure is reported.
+      { name: 'smart', targets: [{ provider: 'upstream', model: 'gpt-upstream' }], retry: { max_attempts: 1 }, circuit_breaker: { failure_threshold: 1000 } },
       { name: 'broken', targets: [{ provider: 'dead', model: 'nothing' }] },
     ],
   });

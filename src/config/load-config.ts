@@ -74,6 +74,14 @@ export function createEmbeddedDefault(env: Readonly<Record<string, string | unde
   if (openaiKey !== undefined && openaiKey !== '') {
     providers.push({ name: 'openai', type: 'openai', api_key: openaiKey, base_url: env['OPENAI_BASE_URL'] || undefined });
   }
+  const anthropicKey = env['ANTHROPIC_API_KEY'];
+  if (anthropicKey !== undefined && anthropicKey !== '') {
+    providers.push({ name: 'anthropic', type: 'anthropic', api_key: anthropicKey, base_url: env['ANTHROPIC_BASE_URL'] || undefined });
+  }
+  const geminiKey = env['GEMINI_API_KEY'];
+  if (geminiKey !== undefined && geminiKey !== '') {
+    providers.push({ name: 'gemini', type: 'gemini', api_key: geminiKey });
+  }
   const masterKey = env['SLUICE_MASTER_KEY'];
   return {
     environment: 'development',

@@ -28,6 +28,13 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
       problems.push({ path: `providers[${index}].name`, message: `duplicate provider "${provider.name}"` });
     }
     providerNames.add(provider.name);
+    if (provider.type !== 'anthropic') {
+      for (const field of ['anthropic_version', 'default_max_tokens'] as const) {
+        if (provider[field] !== undefined) {
+          problems.push({ path: `providers[${index}].${field}`, message: 'only applies to providers of type anthropic' });
+        }
+      }
+    }
     if (config.environment === 'production' && provider.type === 'mock') {
       problems.push({ path: `providers[${index}].type`, message: 'the mock provider is not allowed in production' });
     }
@@ -53,6 +60,11 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
   config.models.forEach((model, index) => {
     model.fallback_models.forEach((fallback, fallbackIndex) => {
       const path = `models[${index}].fallback_models[${fallbackIndex}]`;
+      if (fallback === model.name) problems.push({ path, message: 'a model cannot fall back to itself' });
+      else if (!modelNames.has(fallback)) problems.push({ path, message: `unknown model "${fallback}"` });
+    });
+    model.context_window_fallbacks.forEach((fallback, fallbackIndex) => {
+      const path = `models[${index}].context_window_fallbacks[${fallbackIndex}]`;
       if (fallback === model.name) problems.push({ path, message: 'a model cannot fall back to itself' });
       else if (!modelNames.has(fallback)) problems.push({ path, message: `unknown model "${fallback}"` });
     });

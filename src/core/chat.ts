@@ -104,6 +104,9 @@ export interface ChatRequest {
   response_format?: ResponseFormat | null | undefined;
   user?: string | null | undefined;
   seed?: number | null | undefined;
+  presence_penalty?: number | null | undefined;
+  frequency_penalty?: number | null | undefined;
+  logprobs?: boolean | null | undefined;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';

@@ -23,6 +23,20 @@ export interface RequestSummary {
   errorMessage: string | null;
   usage: Usage | null;
   metadata: Record<string, string> | null;
+  /** 'static' when the client got the model's configured fallback answer (the request still failed). */
+  fallback?: 'static' | null | undefined;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** A target's circuit breaker changed state. */
+export interface CircuitStateChange {
+  provider: string;
+  model: string;
+  from: CircuitState;
+  to: CircuitState;
+  /** Epoch ms of the change. */
+  at: number;
 }
 
 /** Spend crossed 50 %, 80 % or 100 % of a budget (emitted once per threshold and period). */
@@ -41,6 +55,7 @@ export interface BudgetWarning {
 
 export type GatewayEvent =
   | { type: 'request-end'; summary: RequestSummary }
+  | { type: 'circuit-state'; change: CircuitStateChange }
   | BudgetWarning
   /** The shared limit store (Redis) failed and a decision was taken with local limits. */
   | { type: 'limit-store-fail-open'; operation: 'admit' | 'settle' };

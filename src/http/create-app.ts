@@ -6,6 +6,7 @@ import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
+import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
 import type { ReadinessReport } from './health-routes.js';
@@ -32,7 +33,7 @@ export interface AppDependencies {
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
   'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
-  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens',
+  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id',
 ].join(', ');
 
 /** Builds the HTTP server: every route, the key check, request ids and the error shape. */
@@ -96,6 +97,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
       startedAt,
       onError,
     });
+    await scope.register(anthropicRoutes, { inference: dependencies.inference, onError });
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));

@@ -1,6 +1,6 @@
 import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
 import type {
-  AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, StreamChunk, Usage,
+  AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, IngressRequest, StreamChunk, Usage,
 } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
@@ -20,15 +20,23 @@ export type ChatOutcome =
   | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> }
   | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> };
 
+export interface ChatCompletionOptions {
+  /** The body as sent to a non-OpenAI entrance, for adapters that speak its format natively. */
+  ingress?: IngressRequest | undefined;
+}
+
 /** Routes one chat completion and reports what happened; streams report when they end. */
 export async function handleChatCompletion(
   dependencies: InferenceDependencies,
   request: ChatRequest,
   context: RequestContext,
+  options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
   const streaming = request.stream === true;
   const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming);
-  const callContext: CallContext = { requestId: context.requestId, signal: context.signal, attempts: recorder.attempts };
+  const callContext: CallContext = {
+    requestId: context.requestId, signal: context.signal, attempts: recorder.attempts, ingress: options.ingress,
+  };
   let admission: Admission = OPEN_ADMISSION;
   try {
     const route = dependencies.models.resolve(request.model);
@@ -39,7 +47,8 @@ export async function handleChatCompletion(
     if (!streaming) {
       const result = await route.chat(request, callContext);
       await admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
-      recorder.succeed(result);
+      if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
+      else recorder.succeed(result);
       return { kind: 'completion', result, attempts: recorder.attempts, rateLimitHeaders };
     }
     const stream = await route.streamChat(request, callContext);
@@ -85,7 +94,8 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder, adm
   } finally {
     // Without usage (failed or abandoned), each content chunk counts as one output token.
     await admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
-    if (outcome === 'completed') recorder.succeed(result());
+    if (outcome === 'completed' && stream.staticFallback !== undefined) recorder.staticFallback(stream.staticFallback.error, result());
+    else if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());
   }
 }

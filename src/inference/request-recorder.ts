@@ -4,7 +4,7 @@ import type { RequestContext } from './request-context.js';
 
 /** Collects what one request did and emits its summary exactly once. */
 export class RequestRecorder {
-  readonly attempts: AttemptRecord[] = [];
+  readonly attempts: AttemptRecord[];
   private readonly context: RequestContext;
   private readonly events: EventSink;
   private readonly requestedModel: string | null;
@@ -14,6 +14,7 @@ export class RequestRecorder {
 
   constructor(context: RequestContext, events: EventSink, requestedModel: string | null, stream: boolean) {
     this.context = context;
+    this.attempts = context.attempts ?? [];
     this.events = events;
     this.requestedModel = requestedModel;
     this.stream = stream;
@@ -31,12 +32,19 @@ export class RequestRecorder {
     this.emit(statusOf(error), error, result);
   }
 
+  /** The client got the model's static fallback answer: a failure all the same, logged with its cause. */
+  staticFallback(error: unknown, result: { provider: string; model: string; usage: Usage | null }): void {
+    this.emit(200, error, result, 'static');
+  }
+
   /** The client went away before the answer was complete. */
   abandon(result: { provider: string; model: string; usage: Usage | null } | null): void {
     this.fail(new GatewayError('client_closed', 'the client closed the connection'), result);
   }
 
-  private emit(status: number, error: unknown, result: { provider: string; model: string; usage: Usage | null } | null): void {
+  private emit(
+    status: number, error: unknown, result: { provider: string; model: string; usage: Usage | null } | null, fallback: 'static' | null = null,
+  ): void {
     if (this.done) return;
     this.done = true;
     const endedAt = Date.now();
@@ -61,6 +69,7 @@ export class RequestRecorder {
       errorMessage: error === null ? null : error instanceof Error ? error.message : String(error),
       usage: result?.usage ?? null,
       metadata: this.context.metadata,
+      fallback,
     };
     this.events.emit({ type: 'request-end', summary });
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GatewayError } from '../../core/index.js';
+import { GatewayError, assertTranslatable } from '../../core/index.js';
 import type {
   CallContext, ChatCompletion, ChatCompletionChunk, ChatMessage, ChatRequest, ChatResult, ChatStream,
   EmbeddingsRequest, EmbeddingsResult, FinishReason, Provider, StreamChunk, ToolCall, Usage,
@@ -49,7 +49,8 @@ export function createMockProvider(options: { name: string }): Provider {
   return {
     name,
 
-    async chat(request: ChatRequest): Promise<ChatResult> {
+    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      assertTranslatable(context);
       const result = answer(request);
       const completion: ChatCompletion = {
         id: `chatcmpl-mock-${hashHex(JSON.stringify(request.messages)).slice(0, 16)}`,
@@ -73,6 +74,7 @@ export function createMockProvider(options: { name: string }): Provider {
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
+      assertTranslatable(context);
       const result = answer(request);
       return { provider: name, model: request.model, chunks: streamAnswer(request, result, context.signal) };
     },

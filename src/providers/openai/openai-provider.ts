@@ -1,5 +1,5 @@
 import {
-  ProviderError, convertWireUsage,
+  ProviderError, assertTranslatable, convertWireUsage,
 } from '../../core/index.js';
 import type {
   CallContext, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest,
@@ -66,6 +66,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     name: settings.name,
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+      assertTranslatable(context);
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
       const body = await readBody(response, context);
@@ -91,6 +92,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
+      assertTranslatable(context);
       const outgoing = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
       const response = await post('/chat/completions', JSON.stringify(outgoing), true, context);
       return { provider: settings.name, model: request.model, chunks: readChunks(response, context) };
@@ -116,10 +118,15 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
 
   async function* readChunks(response: UpstreamResponse, context: CallContext): AsyncGenerator<StreamChunk> {
     let finished = false;
+    let sawDone = false;
+    let sawFinish = false;
     try {
       response.body.setEncoding('utf8');
       for await (const event of readSseEvents(response.body)) {
-        if (event.data === '[DONE]') break;
+        if (event.data === '[DONE]') {
+          sawDone = true;
+          break;
+        }
         const json = safeJson(event.data);
         if (event.event === 'error' || (json !== null && typeof json === 'object' && 'error' in json)) {
           const { message } = readOpenAIErrorBody(200, event.data);
@@ -130,7 +137,14 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         const parsed = openaiChunkSchema.safeParse(json);
         if (!parsed.success) throw invalidResponse('stream chunk');
         const chunk: ChatCompletionChunk = parsed.data;
+        if (chunk.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined)) sawFinish = true;
         yield { chunk, data: event.data };
+      }
+      // A body that simply stops (a proxy cut it) must not pass for a complete answer.
+      if (!sawDone && !sawFinish) {
+        throw new ProviderError('provider_error', `${settings.name}: the stream ended before the answer was complete`, {
+          provider: settings.name, upstreamStatus: 200, retryable: true,
+        });
       }
       finished = true;
     } catch (error) {

@@ -33,12 +33,40 @@ export interface UpstreamResponse {
 }
 
 /** Turns an upstream's error response into a ProviderError; each vendor reads its own body. */
-export type ErrorBodyReader = (status: number, text: string) => { message: string; type?: string | undefined };
+export type ErrorBodyReader = (status: number, text: string) => ErrorBodyDetails;
+
+export interface ErrorBodyDetails {
+  message: string;
+  type?: string | undefined;
+  /** The vendor's error code, e.g. OpenAI's `context_length_exceeded`. */
+  code?: string | null | undefined;
+  /** A wait the vendor asked for in the body (e.g. Gemini's RetryInfo), in milliseconds. */
+  retryAfterMs?: number | null | undefined;
+}
 
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 529]);
 
+/** 408, 409, 425, 429, 529 and every 5xx are worth another try; other 4xx (400, 401, 403, 404, 422…) are not. */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || RETRYABLE_STATUSES.has(status);
+}
+
+const CONTEXT_WINDOW_PATTERN = /context[ _-]?(length|window)|maximum context|prompt is too long|too many tokens|input is too long|exceeds the (maximum|max) (number of )?tokens/i;
+
+/** True when an upstream refusal says the prompt does not fit the model's context window. */
+export function isContextWindowError(status: number, details: ErrorBodyDetails): boolean {
+  if (status !== 400 && status !== 413 && status !== 422) return false;
+  if (details.code === 'context_length_exceeded' || details.code === 'string_above_max_length') return true;
+  return CONTEXT_WINDOW_PATTERN.test(details.message);
+}
+
+/** `x-should-retry: true|false` overrides the status's verdict (OpenAI and Anthropic send it). */
+function shouldRetry(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+  const hint = headers['x-should-retry'];
+  const value = Array.isArray(hint) ? hint[0] : hint;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return isRetryableStatus(status);
 }
 
 /**
@@ -116,15 +144,16 @@ export class UpstreamClient {
       response.release();
     }
     const status = response.statusCode;
-    const { message } = readBody(status, text);
-    const retryAfterMs = parseRetryAfter(response.headers);
+    const details = readBody(status, text);
+    const retryAfterMs = parseRetryAfter(response.headers) ?? details.retryAfterMs ?? null;
     const code = status === 429 ? 'provider_rate_limited' : status === 408 || status === 504 ? 'provider_timeout' : 'provider_error';
-    return new ProviderError(code, `${this.provider}: ${message}`, {
+    return new ProviderError(code, `${this.provider}: ${details.message}`, {
       provider: this.provider,
       upstreamStatus: status,
       status: code === 'provider_error' && status >= 400 && status < 500 ? status : undefined,
-      retryable: isRetryableStatus(status),
+      retryable: shouldRetry(status, response.headers),
       retryAfterMs,
+      reason: isContextWindowError(status, details) ? 'context_window_exceeded' : null,
     });
   }
 
@@ -147,6 +176,11 @@ export async function readBoundedText(body: AsyncIterable<Buffer>, limit: number
   }
   const text = Buffer.concat(pieces).toString('utf8');
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
+}
+
+/** Reads a whole body as bytes (undici's own reader: cheaper than async iteration). */
+export async function readAll(body: UpstreamResponse['body']): Promise<Buffer> {
+  return Buffer.from(await body.arrayBuffer());
 }
 
 /** Reads a whole body as text (undici's own reader: cheaper than async iteration). */
