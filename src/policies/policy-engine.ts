@@ -117,7 +117,7 @@ export class PolicyEngine implements PolicyGate {
       const waitMs = Math.min(MAX_RETRY_AFTER_MS, result.retryAfterMs ?? MAX_RETRY_AFTER_MS);
       throw new LimitExceededError(meta.code, refusalMessage(meta, check, request), waitMs, headers);
     }
-    return new HeldAdmission(this, request, checks, metas, headers);
+    return new HeldAdmission(this, request, checks, metas, headers, now);
   }
 
   /** @internal settles one admission */
@@ -126,6 +126,7 @@ export class PolicyEngine implements PolicyGate {
     checks: readonly LimitCheck[],
     metas: readonly CheckMeta[],
     settlement: UsageSettlement,
+    admittedAt: number,
   ): Promise<void> {
     const usage = settlement.usage;
     const promptTokens = usage?.promptTokens ?? (settlement.streamedOutputTokens > 0 ? request.inputTokens : 0);
@@ -139,7 +140,7 @@ export class PolicyEngine implements PolicyGate {
       const actual = dimension === 'tokens' ? tokens : dimension === 'usd' ? cost : dimension === 'requests' ? 1 : 0;
       return { check, actual };
     });
-    const results = await this.options.store.settle(request.requestId, settlements, this.clock());
+    const results = await this.options.store.settle(request.requestId, settlements, this.clock(), admittedAt);
     results.forEach((result, index) => {
       const meta = metas[index];
       const check = checks[index];
@@ -193,6 +194,7 @@ class HeldAdmission implements Admission {
     private readonly checks: readonly LimitCheck[],
     private readonly metas: readonly CheckMeta[],
     headers: Record<string, string>,
+    private readonly admittedAt: number,
   ) {
     this.headers = headers;
   }
@@ -201,7 +203,7 @@ class HeldAdmission implements Admission {
     if (this.settled) return;
     this.settled = true;
     try {
-      await this.engine.settleAdmission(this.request, this.checks, this.metas, settlement);
+      await this.engine.settleAdmission(this.request, this.checks, this.metas, settlement, this.admittedAt);
     } catch {
       // Reservations and leases expire on their own; a failed settlement must not fail the request.
     }
@@ -308,16 +310,36 @@ function refusalMessage(meta: CheckMeta, check: LimitCheck, request: AdmissionRe
   return `Rate limit reached for ${who}: limit of ${check.limit} ${meta.label}.`;
 }
 
-function utcDay(now: number): { id: string; endsAt: number } {
-  const date = new Date(now);
-  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
-  return { id: new Date(start).toISOString().slice(0, 10), endsAt: start + 86_400_000 };
+interface CalendarPeriod {
+  id: string;
+  startsAt: number;
+  endsAt: number;
 }
 
-function utcMonth(now: number): { id: string; endsAt: number } {
+// The current day and month change rarely: compute them once per period, not per request.
+let cachedDay: CalendarPeriod = { id: '', startsAt: 0, endsAt: 0 };
+let cachedMonth: CalendarPeriod = { id: '', startsAt: 0, endsAt: 0 };
+
+function utcDay(now: number): CalendarPeriod {
+  if (now < cachedDay.startsAt || now >= cachedDay.endsAt) cachedDay = computeUtcDay(now);
+  return cachedDay;
+}
+
+function utcMonth(now: number): CalendarPeriod {
+  if (now < cachedMonth.startsAt || now >= cachedMonth.endsAt) cachedMonth = computeUtcMonth(now);
+  return cachedMonth;
+}
+
+function computeUtcDay(now: number): CalendarPeriod {
+  const date = new Date(now);
+  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+  return { id: new Date(start).toISOString().slice(0, 10), startsAt: start, endsAt: start + 86_400_000 };
+}
+
+function computeUtcMonth(now: number): CalendarPeriod {
   const date = new Date(now);
   const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-  return { id: new Date(start).toISOString().slice(0, 7), endsAt: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+  return { id: new Date(start).toISOString().slice(0, 7), startsAt: start, endsAt: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
 }
 
 export type { ModelPricing };

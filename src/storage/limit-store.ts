@@ -4,8 +4,10 @@
  * instance or many sharing Redis) can never pass a limit together.
  *
  * Kinds:
- * - `window`: a sliding window log (rpm, tpm). Every admitted request is an entry with its cost;
- *   entries older than `span` ms no longer count. Exact, not a fixed window.
+ * - `window`: a sliding window (rpm, tpm) kept as 60 buckets of `span / 60` ms (1 s for a minute).
+ *   A bucket counts until it lies wholly outside the window, so the counted span is slightly
+ *   longer than `span`: the limit is never passed in any window of `span` ms, and a request may
+ *   be refused up to one bucket early. Not a fixed window; memory does not grow with the rate.
  * - `concurrency`: requests in flight. Each holds a lease that expires `leaseMs` after admission,
  *   so an instance that dies cannot pin a slot.
  * - `ledger`: calendar quotas and budgets. `spent` plus open reservations must stay within the
@@ -28,7 +30,7 @@ export interface LimitCheck {
 export interface LimitState {
   /** Used after this admission (window: sum of costs; concurrency: in flight; ledger: spent + reserved). */
   used: number;
-  /** Ms until the oldest entry leaves the window (window), or until the period ends (ledger); 0 otherwise. */
+  /** Ms until the oldest bucket leaves the window (window), or until the period ends (ledger); 0 otherwise. */
   resetMs: number;
 }
 
@@ -49,11 +51,19 @@ export interface SettleResult {
   after: number;
 }
 
+/** Window buckets: 60 per window, at least 1 ms each. */
+export function windowBucketMs(span: number): number {
+  return Math.max(1, Math.ceil(span / 60));
+}
+
 export interface LimitStore {
   /** Takes every check for `requestId` or none. `leaseMs` bounds concurrency slots and reservations. */
   admit(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): Promise<AdmitResult>;
-  /** Replaces the request's reservations with their actual cost and ends its leases. */
-  settle(requestId: string, settlements: readonly Settlement[], now: number): Promise<SettleResult[]>;
+  /**
+   * Replaces the request's reservations with their actual cost and ends its leases. `admittedAt`
+   * is the `now` the request was admitted with (it names the window bucket to correct).
+   */
+  settle(requestId: string, settlements: readonly Settlement[], now: number, admittedAt: number): Promise<SettleResult[]>;
   /** Health of the backing store (Redis); memory is always up. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,10 +1,13 @@
 import type { AdmitResult, LimitCheck, LimitState, LimitStore, SettleResult, Settlement } from '../limit-store.js';
+import { windowBucketMs } from '../limit-store.js';
 
 interface WindowCounter {
   kind: 'window';
-  /** Insertion order is time order: `now` never goes backwards for one store. */
-  entries: Map<string, { at: number; cost: number }>;
+  /** Bucket index (time / bucketMs) → cost. Insertion order is time order. */
+  buckets: Map<number, number>;
   sum: number;
+  /** When the window last took a request, for sweeping idle windows. */
+  lastUsedAt: number;
 }
 
 interface ConcurrencyCounter {
@@ -62,19 +65,21 @@ export class MemoryLimitStore implements LimitStore {
     return { admitted: true, states };
   }
 
-  async settle(requestId: string, settlements: readonly Settlement[], now: number): Promise<SettleResult[]> {
-    return this.settleNow(requestId, settlements, now);
+  async settle(requestId: string, settlements: readonly Settlement[], now: number, admittedAt: number): Promise<SettleResult[]> {
+    return this.settleNow(requestId, settlements, now, admittedAt);
   }
 
-  settleNow(requestId: string, settlements: readonly Settlement[], now: number): SettleResult[] {
+  settleNow(requestId: string, settlements: readonly Settlement[], now: number, admittedAt: number): SettleResult[] {
     return settlements.map(({ check, actual }) => {
       const counter = this.counterFor(check, now);
       switch (counter.kind) {
         case 'window': {
-          const entry = counter.entries.get(requestId);
-          if (entry !== undefined) {
-            counter.sum += actual - entry.cost;
-            entry.cost = actual;
+          const bucket = Math.floor(admittedAt / windowBucketMs(check.span));
+          const cost = counter.buckets.get(bucket);
+          if (cost !== undefined && actual !== check.cost) {
+            const corrected = Math.max(0, cost + actual - check.cost);
+            counter.sum += corrected - cost;
+            counter.buckets.set(bucket, corrected);
           }
           return { before: 0, after: 0 };
         }
@@ -118,8 +123,7 @@ export class MemoryLimitStore implements LimitStore {
   private sweep(now: number): void {
     for (const [key, counter] of this.counters) {
       if (counter.kind === 'window') {
-        const last = [...counter.entries.values()].pop();
-        if (last === undefined || last.at < now - 24 * 3600_000) this.counters.delete(key);
+        if (counter.buckets.size === 0 || counter.lastUsedAt < now - 24 * 3600_000) this.counters.delete(key);
       } else if (counter.kind === 'concurrency') {
         for (const [id, expiresAt] of counter.leases) if (expiresAt <= now) counter.leases.delete(id);
         if (counter.leases.size === 0) this.counters.delete(key);
@@ -133,7 +137,7 @@ export class MemoryLimitStore implements LimitStore {
 function create(check: LimitCheck): Counter {
   switch (check.kind) {
     case 'window':
-      return { kind: 'window', entries: new Map(), sum: 0 };
+      return { kind: 'window', buckets: new Map(), sum: 0, lastUsedAt: 0 };
     case 'concurrency':
       return { kind: 'concurrency', leases: new Map() };
     case 'ledger':
@@ -143,11 +147,12 @@ function create(check: LimitCheck): Counter {
 
 function expire(counter: Counter, check: LimitCheck, now: number): void {
   if (counter.kind === 'window') {
-    const cutoff = now - check.span;
-    for (const [id, entry] of counter.entries) {
-      if (entry.at > cutoff) break;
-      counter.entries.delete(id);
-      counter.sum -= entry.cost;
+    // A bucket leaves once it lies wholly before the window: (bucket + 1) × bucketMs ≤ now − span.
+    const bucketMs = windowBucketMs(check.span);
+    for (const [bucket, cost] of counter.buckets) {
+      if ((bucket + 1) * bucketMs > now - check.span) break;
+      counter.buckets.delete(bucket);
+      counter.sum -= cost;
     }
   } else if (counter.kind === 'concurrency') {
     for (const [id, expiresAt] of counter.leases) if (expiresAt <= now) counter.leases.delete(id);
@@ -173,11 +178,13 @@ function usedOf(counter: Counter): number {
 
 function take(counter: Counter, requestId: string, check: LimitCheck, now: number, leaseMs: number): void {
   switch (counter.kind) {
-    case 'window':
-      counter.entries.delete(requestId);
-      counter.entries.set(requestId, { at: now, cost: check.cost });
+    case 'window': {
+      const bucket = Math.floor(now / windowBucketMs(check.span));
+      counter.buckets.set(bucket, (counter.buckets.get(bucket) ?? 0) + check.cost);
       counter.sum += check.cost;
+      counter.lastUsedAt = now;
       return;
+    }
     case 'concurrency':
       counter.leases.set(requestId, now + leaseMs);
       return;
@@ -190,11 +197,16 @@ function take(counter: Counter, requestId: string, check: LimitCheck, now: numbe
 function stateOf(counter: Counter, check: LimitCheck, now: number): LimitState {
   const used = usedOf(counter);
   if (counter.kind === 'window') {
-    const oldest = counter.entries.values().next();
-    return { used, resetMs: oldest.done === true ? 0 : Math.max(0, oldest.value.at + check.span - now) };
+    const oldest = counter.buckets.keys().next();
+    return { used, resetMs: oldest.done === true ? 0 : Math.max(0, leavesAt(oldest.value, check.span) - now) };
   }
   if (counter.kind === 'ledger') return { used, resetMs: check.span === 0 ? 0 : Math.max(0, check.span - now) };
   return { used, resetMs: 0 };
+}
+
+/** The time at which a window bucket stops counting. */
+function leavesAt(bucket: number, span: number): number {
+  return (bucket + 1) * windowBucketMs(span) + span;
 }
 
 /** When enough of the window has expired for this request to fit; null when it never can. */
@@ -203,9 +215,9 @@ function retryAfter(counter: Counter, check: LimitCheck, now: number): number | 
   switch (counter.kind) {
     case 'window': {
       let remaining = counter.sum + check.cost - check.limit;
-      for (const entry of counter.entries.values()) {
-        remaining -= entry.cost;
-        if (remaining <= 0) return Math.max(1, entry.at + check.span - now);
+      for (const [bucket, cost] of counter.buckets) {
+        remaining -= cost;
+        if (remaining <= 0) return Math.max(1, leavesAt(bucket, check.span) - now);
       }
       return null;
     }

@@ -1,7 +1,7 @@
 /**
  * Lua run inside Redis so every admission and settlement is one atomic step across instances.
  * KEYS[i] is one counter's base key (with a `{hash tag}`); derived keys append a suffix.
- * Kinds: w = sliding window log (`:z` time-ordered ids, `:h` id → cost, `:s` sum),
+ * Kinds: w = sliding window of 60 buckets (`:h` bucket index → cost, `:s` sum),
  * c = concurrency leases (a sorted set of id → lease end), l = ledger (`:s` spent, `:r` reserved,
  * `:z` id → reservation end, `:h` id → amount).
  */
@@ -26,6 +26,30 @@ end
 local function num(key)
   return tonumber(redis.call('GET', key) or '0')
 end
+local function bucket_ms(span)
+  return math.max(1, math.ceil(span / 60))
+end
+-- The window's buckets, oldest first, after dropping those wholly before the window.
+local function window_buckets(base, span)
+  local size = bucket_ms(span)
+  local fields = redis.call('HGETALL', base .. ':h')
+  local kept, expired, freed = {}, {}, 0
+  for j = 1, #fields, 2 do
+    local bucket, cost = tonumber(fields[j]), tonumber(fields[j + 1])
+    if (bucket + 1) * size <= now - span then
+      expired[#expired + 1] = fields[j]
+      freed = freed + cost
+    else
+      kept[#kept + 1] = {bucket, cost}
+    end
+  end
+  if #expired > 0 then
+    redis.call('HDEL', base .. ':h', unpack(expired))
+    redis.call('DECRBY', base .. ':s', int(freed))
+  end
+  table.sort(kept, function(a, b) return a[1] < b[1] end)
+  return kept
+end
 `;
 
 export const ADMIT_SCRIPT = `${SHARED}
@@ -34,11 +58,7 @@ local id = ARGV[3]
 local n = #KEYS
 local function expire(kind, base, span)
   if kind == 'w' then
-    while true do
-      local expired = redis.call('ZRANGEBYSCORE', base .. ':z', '-inf', int(now - span), 'LIMIT', 0, 500)
-      if #expired == 0 then break end
-      redis.call('DECRBY', base .. ':s', int(drop(base .. ':h', base .. ':z', expired)))
-    end
+    window_buckets(base, span)
     return num(base .. ':s')
   elseif kind == 'c' then
     redis.call('ZREMRANGEBYSCORE', base, '-inf', int(now))
@@ -58,9 +78,9 @@ local function first_score(zkey)
 end
 local function reset(kind, base, span)
   if kind == 'w' then
-    local oldest = first_score(base .. ':z')
-    if oldest == nil then return 0 end
-    return math.max(0, oldest + span - now)
+    local buckets = window_buckets(base, span)
+    if #buckets == 0 then return 0 end
+    return math.max(0, (buckets[1][1] + 1) * bucket_ms(span) + span - now)
   elseif kind == 'l' and span > 0 then
     return math.max(0, span - now)
   end
@@ -70,19 +90,11 @@ local function retry(kind, base, limit, cost, span, used)
   if cost > limit then return -1 end
   if kind == 'w' then
     local excess = used + cost - limit
-    local offset = 0
-    while true do
-      local page = redis.call('ZRANGE', base .. ':z', offset, offset + 499, 'WITHSCORES')
-      if #page == 0 then return -1 end
-      local members = {}
-      for j = 1, #page, 2 do members[#members + 1] = page[j] end
-      local costs = redis.call('HMGET', base .. ':h', unpack(members))
-      for j = 1, #members do
-        excess = excess - (tonumber(costs[j]) or 0)
-        if excess <= 0 then return math.max(1, tonumber(page[j * 2]) + span - now) end
-      end
-      offset = offset + 500
+    for _, entry in ipairs(window_buckets(base, span)) do
+      excess = excess - entry[2]
+      if excess <= 0 then return math.max(1, (entry[1] + 1) * bucket_ms(span) + span - now) end
     end
+    return -1
   elseif kind == 'c' then
     local earliest = first_score(base)
     if earliest == nil then return -1 end
@@ -117,10 +129,9 @@ for i = 1, n do
   local kind, cost, span = ARGV[o + 1], tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
   local used
   if kind == 'w' then
-    redis.call('ZADD', base .. ':z', int(now), id)
-    redis.call('HSET', base .. ':h', id, int(cost))
+    redis.call('HINCRBY', base .. ':h', int(math.floor(now / bucket_ms(span))), int(cost))
     used = redis.call('INCRBY', base .. ':s', int(cost))
-    for _, suffix in ipairs({':z', ':h', ':s'}) do redis.call('PEXPIRE', base .. suffix, span + 1000) end
+    for _, suffix in ipairs({':h', ':s'}) do redis.call('PEXPIRE', base .. suffix, int(span + bucket_ms(span) + 1000)) end
   elseif kind == 'c' then
     redis.call('ZADD', base, int(now + lease), id)
     redis.call('PEXPIRE', base, lease + 1000)
@@ -141,17 +152,20 @@ return result
 
 export const SETTLE_SCRIPT = `${SHARED}
 local id = ARGV[2]
+local admitted_at = tonumber(ARGV[3])
 local result = {}
 for i = 1, #KEYS do
-  local o = 2 + (i - 1) * 3
+  local o = 3 + (i - 1) * 4
   local base = KEYS[i]
-  local kind, actual, span = ARGV[o + 1], tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3])
+  local kind, actual, span, reserved = ARGV[o + 1], tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
   local before, after = 0, 0
   if kind == 'w' then
-    local old = redis.call('HGET', base .. ':h', id)
-    if old then
-      redis.call('HSET', base .. ':h', id, int(actual))
-      redis.call('INCRBY', base .. ':s', int(actual - tonumber(old)))
+    local bucket = int(math.floor(admitted_at / bucket_ms(span)))
+    local current = redis.call('HGET', base .. ':h', bucket)
+    if current and actual ~= reserved then
+      local corrected = math.max(0, tonumber(current) + actual - reserved)
+      redis.call('HSET', base .. ':h', bucket, int(corrected))
+      redis.call('INCRBY', base .. ':s', int(corrected - tonumber(current)))
     end
   elseif kind == 'c' then
     redis.call('ZREM', base, id)

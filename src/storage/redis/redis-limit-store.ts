@@ -73,12 +73,12 @@ export class RedisLimitStore implements LimitStore {
     return { admitted: false, index: reply[1] ?? 0, retryAfterMs: retryAfterMs < 0 ? null : retryAfterMs, states };
   }
 
-  async settle(requestId: string, settlements: readonly Settlement[], now: number): Promise<SettleResult[]> {
+  async settle(requestId: string, settlements: readonly Settlement[], now: number, admittedAt: number): Promise<SettleResult[]> {
     if (settlements.length === 0) return [];
-    if (this.admittedLocally.delete(requestId)) return this.local.settleNow(requestId, settlements, now);
+    if (this.admittedLocally.delete(requestId)) return this.local.settleNow(requestId, settlements, now, admittedAt);
     const keys = settlements.map(({ check }) => this.keyOf(check));
-    const args: Array<string | number> = [now, requestId];
-    for (const { check, actual } of settlements) args.push(KIND_CODES[check.kind], actual, check.span);
+    const args: Array<string | number> = [now, requestId, admittedAt];
+    for (const { check, actual } of settlements) args.push(KIND_CODES[check.kind], actual, check.span, check.cost);
     try {
       const reply = await this.run('settle', keys, args);
       return settlements.map((_settlement, index) => ({ before: reply[index * 2] ?? 0, after: reply[index * 2 + 1] ?? 0 }));
