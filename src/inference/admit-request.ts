@@ -7,20 +7,27 @@ export async function admitRequest(
   policies: PolicyGate,
   context: RequestContext,
   model: string,
-  input: { tokens: number; characters: number },
+  measureInput: () => { tokens: number; characters: number },
   maxOutputTokens: number | null,
 ): Promise<Admission> {
   const allowed = context.principal.allowedModels;
   if (allowed !== null && !allowed.includes(model)) {
     throw new GatewayError('model_not_allowed', `This key may not use the model \`${model}\`.`, { param: 'model' });
   }
+  // Measured only if some limit needs it: an unlimited caller pays nothing.
+  let input: { tokens: number; characters: number } | null = null;
+  const measured = () => (input ??= measureInput());
   const request: AdmissionRequest = {
     requestId: context.requestId,
     principal: context.principal,
     endUser: context.endUser,
     model,
-    inputTokens: input.tokens,
-    inputCharacters: input.characters,
+    get inputTokens() {
+      return measured().tokens;
+    },
+    get inputCharacters() {
+      return measured().characters;
+    },
     maxOutputTokens,
   };
   return policies.admit(request);

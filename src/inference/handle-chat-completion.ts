@@ -41,7 +41,7 @@ export async function handleChatCompletion(
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
-    admission = await admitRequest(dependencies.policies, context, request.model, estimateChatInput(request),
+    admission = await admitRequest(dependencies.policies, context, request.model, () => estimateChatInput(request),
       request.max_completion_tokens ?? request.max_tokens ?? null);
     const rateLimitHeaders = admission.headers;
     if (!streaming) {

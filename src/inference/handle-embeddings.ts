@@ -18,7 +18,7 @@ export async function handleEmbeddings(
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
-    admission = await admitRequest(dependencies.policies, context, request.model, estimateEmbeddingsInput(request), 0);
+    admission = await admitRequest(dependencies.policies, context, request.model, () => estimateEmbeddingsInput(request), 0);
     const result = await route.embed(request, callContext);
     await admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
     recorder.succeed(result);

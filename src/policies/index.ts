@@ -1,3 +1,4 @@
+export { adminScope } from './admin-scope.js';
 export { createGatewayAuthenticator } from './gateway-authenticator.js';
 export { createJwtAuthenticator } from './jwt-authenticator.js';
 export type { JwtAuthOptions } from './jwt-authenticator.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../core/index.js';
 import type { KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from '../storage/index.js';
+import { adminScope } from './admin-scope.js';
 import type { TierTable } from './limit-set.js';
 import { mergeLimits } from './limit-set.js';
 import type { Principal } from './principal.js';
@@ -56,6 +57,8 @@ export interface KeyView {
 
 interface CachedKey {
   record: VirtualKeyRecord;
+  /** The stored hash as bytes, for the constant-time comparison. */
+  storedDigest: Buffer;
   principal: Principal;
   until: number;
 }
@@ -78,7 +81,8 @@ export class KeyService {
 
   async authenticate(secret: string): Promise<Principal | null> {
     if (!secret.startsWith(KEY_PREFIX)) return null;
-    const hash = hashSecret(secret);
+    const digest = createHash('sha256').update(secret).digest();
+    const hash = digest.toString('hex');
     const now = this.clock();
     let cached = this.cache.get(hash);
     if (cached === undefined || cached.until <= now) {
@@ -87,12 +91,12 @@ export class KeyService {
         this.cache.delete(hash);
         return null;
       }
-      cached = { record, principal: this.principalOf(record), until: now + this.options.cacheTtlMs };
+      cached = { record, storedDigest: Buffer.from(record.hash, 'hex'), principal: this.principalOf(record), until: now + this.options.cacheTtlMs };
       this.cache.set(hash, cached);
     }
     const { record } = cached;
     // The lookup is by hash; compare the stored hash in constant time all the same.
-    if (!timingSafeEqual(Buffer.from(record.hash, 'hex'), Buffer.from(hash, 'hex'))) return null;
+    if (cached.storedDigest.length !== digest.length || !timingSafeEqual(cached.storedDigest, digest)) return null;
     if (statusOf(record, now) !== 'active') return null;
     if (record.lastUsedAt === null || now - record.lastUsedAt >= TOUCH_INTERVAL_MS) {
       record.lastUsedAt = now;
@@ -104,7 +108,6 @@ export class KeyService {
   async create(actor: Principal, input: NewKey): Promise<{ view: KeyView; key: string }> {
     const tenantId = this.tenantFor(actor, input.tenantId ?? null);
     const role = input.role ?? 'client';
-    if (role === 'tenant_admin' && (actor.role !== 'admin' && actor.role !== 'tenant_admin')) throw forbidden();
     if (role === 'tenant_admin' && tenantId === null) {
       throw new GatewayError('invalid_request', 'A tenant_admin key needs a tenant.', { param: 'tenant' });
     }
@@ -136,7 +139,7 @@ export class KeyService {
   }
 
   async list(actor: Principal, query: { limit: number; cursor?: string | undefined }): Promise<{ data: KeyView[]; next_cursor: string | null }> {
-    const tenantId = actor.role === 'admin' ? undefined : this.ownTenant(actor);
+    const { tenantId } = adminScope(actor);
     const { records, nextCursor } = await this.options.store.list({ tenantId, limit: query.limit, cursor: query.cursor });
     const now = this.clock();
     return { data: records.map((record) => viewOf(record, now)), next_cursor: nextCursor };
@@ -192,20 +195,16 @@ export class KeyService {
     const record = await this.options.store.get(id);
     if (record === null) throw notFound(id);
     // Another tenant's key looks exactly like a missing one.
-    if (actor.role !== 'admin' && record.tenantId !== this.ownTenant(actor)) throw notFound(id);
+    const { tenantId } = adminScope(actor);
+    if (tenantId !== undefined && record.tenantId !== tenantId) throw notFound(id);
     return record;
   }
 
   private tenantFor(actor: Principal, requested: string | null): string | null {
-    if (actor.role === 'admin') return requested;
-    const own = this.ownTenant(actor);
-    if (requested !== null && requested !== own) throw forbidden();
-    return own;
-  }
-
-  private ownTenant(actor: Principal): string {
-    if (actor.role !== 'tenant_admin' || actor.tenantId === null) throw forbidden();
-    return actor.tenantId;
+    const { tenantId } = adminScope(actor);
+    if (tenantId === undefined) return requested;
+    if (requested !== null && requested !== tenantId) throw forbidden();
+    return tenantId;
   }
 
   private checkTier(tier: string | null): void {

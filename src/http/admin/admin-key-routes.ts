@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { GatewayError } from '../../core/index.js';
+import { adminScope } from '../../policies/index.js';
 import type { KeyService, NewKey, Principal } from '../../policies/index.js';
 import { parseBody } from '../parse-body.js';
 
@@ -82,7 +83,7 @@ export async function adminKeyRoutes(app: FastifyInstance, options: AdminKeyRout
 function actorOf(request: FastifyRequest): Principal {
   const principal = request.principal;
   if (principal === null) throw new GatewayError('missing_api_key', 'You did not provide an API key.');
-  if (principal.role === 'client') throw new GatewayError('forbidden', 'The admin API needs the master key or a tenant admin key.');
+  adminScope(principal);
   return principal;
 }
 
