@@ -135,15 +135,22 @@ export class PolicyEngine implements PolicyGate {
     const price = this.options.prices.priceFor(request.model, settlement.provider, settlement.providerModel)
       ?? this.options.prices.priceFor(request.model, null, null);
     const cost = costInNanoUsd(price, promptTokens, completionTokens, usage?.cachedTokens ?? 0);
-    const settlements = checks.map((check, index) => {
-      const dimension = metas[index]?.dimension;
-      const actual = dimension === 'tokens' ? tokens : dimension === 'usd' ? cost : dimension === 'requests' ? 1 : 0;
-      return { check, actual };
+    const settlements: Array<{ check: LimitCheck; actual: number }> = [];
+    const settledMetas: CheckMeta[] = [];
+    checks.forEach((check, index) => {
+      const meta = metas[index];
+      if (meta === undefined) return;
+      const actual = meta.dimension === 'tokens' ? tokens : meta.dimension === 'usd' ? cost : meta.dimension === 'requests' ? 1 : 0;
+      // A window entry that cost what it reserved needs no correction (an rpm-only key settles for free).
+      if (check.kind === 'window' && actual === check.cost) return;
+      settlements.push({ check, actual });
+      settledMetas.push(meta);
     });
+    if (settlements.length === 0) return;
     const results = await this.options.store.settle(request.requestId, settlements, this.clock(), admittedAt);
     results.forEach((result, index) => {
-      const meta = metas[index];
-      const check = checks[index];
+      const meta = settledMetas[index];
+      const check = settlements[index]?.check;
       if (meta === undefined || check === undefined || meta.dimension !== 'usd' || meta.budgetUsd === null) return;
       for (const threshold of WARNING_THRESHOLDS) {
         const line = check.limit * threshold;
