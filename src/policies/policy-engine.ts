@@ -235,47 +235,47 @@ function addChecks(
   request: { now: number; worstTokens: number; worstCost: number },
 ): void {
   const { limits } = subject;
-  const base = { scope: subject.scope, subject: subject.subject, budgetUsd: null, period: null };
-  const add = (check: LimitCheck, meta: Omit<CheckMeta, 'scope' | 'subject' | 'budgetUsd' | 'period'> & Partial<CheckMeta>) => {
+  // Plain literals of one shape (no spreads): this runs for every limited request.
+  const add = (check: LimitCheck, label: string, dimension: Dimension, code: CheckMeta['code'], budgetUsd: number | null = null, period: string | null = null) => {
     checks.push(check);
-    metas.push({ ...base, ...meta });
+    metas.push({ scope: subject.scope, subject: subject.subject, label, dimension, code, budgetUsd, period });
   };
   const key = subject.subject;
   const day = utcDay(request.now);
   const month = utcMonth(request.now);
   if (limits.rpm !== undefined) {
     add({ kind: 'window', key: `${key}:rpm`, limit: limits.rpm, cost: 1, span: MINUTE },
-      { label: 'requests per minute', dimension: 'requests', code: 'rate_limit_exceeded' });
+      'requests per minute', 'requests', 'rate_limit_exceeded');
   }
   if (limits.tpm !== undefined) {
     add({ kind: 'window', key: `${key}:tpm`, limit: limits.tpm, cost: request.worstTokens, span: MINUTE },
-      { label: 'tokens per minute', dimension: 'tokens', code: 'rate_limit_exceeded' });
+      'tokens per minute', 'tokens', 'rate_limit_exceeded');
   }
   if (limits.maxConcurrent !== undefined) {
     add({ kind: 'concurrency', key: `${key}:concurrent`, limit: limits.maxConcurrent, cost: 1, span: 0 },
-      { label: 'concurrent requests', dimension: 'concurrent', code: 'rate_limit_exceeded' });
+      'concurrent requests', 'concurrent', 'rate_limit_exceeded');
   }
   if (limits.requestsPerDay !== undefined) {
     add({ kind: 'ledger', key: `${key}:requests:${day.id}`, limit: limits.requestsPerDay, cost: 1, span: day.endsAt },
-      { label: 'requests per day', dimension: 'requests', code: 'quota_exceeded' });
+      'requests per day', 'requests', 'quota_exceeded');
   }
   if (limits.requestsPerMonth !== undefined) {
     add({ kind: 'ledger', key: `${key}:requests:${month.id}`, limit: limits.requestsPerMonth, cost: 1, span: month.endsAt },
-      { label: 'requests per month', dimension: 'requests', code: 'quota_exceeded' });
+      'requests per month', 'requests', 'quota_exceeded');
   }
   if (limits.tokensPerDay !== undefined) {
     add({ kind: 'ledger', key: `${key}:tokens:${day.id}`, limit: limits.tokensPerDay, cost: request.worstTokens, span: day.endsAt },
-      { label: 'tokens per day', dimension: 'tokens', code: 'quota_exceeded' });
+      'tokens per day', 'tokens', 'quota_exceeded');
   }
   if (limits.tokensPerMonth !== undefined) {
     add({ kind: 'ledger', key: `${key}:tokens:${month.id}`, limit: limits.tokensPerMonth, cost: request.worstTokens, span: month.endsAt },
-      { label: 'tokens per month', dimension: 'tokens', code: 'quota_exceeded' });
+      'tokens per month', 'tokens', 'quota_exceeded');
   }
   if (limits.budgetUsd !== undefined) {
     const period = limits.budgetPeriod ?? 'total';
     const window = period === 'day' ? day : period === 'month' ? month : { id: 'total', endsAt: 0 };
     add({ kind: 'ledger', key: `${key}:usd:${window.id}`, limit: Math.floor(limits.budgetUsd * 1e9), cost: request.worstCost, span: window.endsAt },
-      { label: `${period === 'total' ? 'total' : `${period}ly`} budget`, dimension: 'usd', code: 'budget_exceeded', budgetUsd: limits.budgetUsd, period: window.id });
+      `${period === 'total' ? 'total' : `${period}ly`} budget`, 'usd', 'budget_exceeded', limits.budgetUsd, window.id);
   }
 }
 
