@@ -157,6 +157,7 @@ describe('budgets', () => {
     const { key } = await createKey({ name: 'budget', limits: { budget_usd: 0.02, budget_period: 'total' } });
     const caller = client(key);
     await caller.chat.completions.create({ model: 'priced', messages: hello, max_tokens: 3 });
+    await waitFor(() => events.some((event) => event.type === 'budget-warning'));
     expect(events.filter((event) => event.type === 'budget-warning')).toEqual([
       expect.objectContaining({ type: 'budget-warning', scope: 'key', threshold: 0.5, spentUsd: 0.011, budgetUsd: 0.02, period: 'total' }),
     ]);

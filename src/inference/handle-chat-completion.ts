@@ -44,9 +44,10 @@ export async function handleChatCompletion(
     admission = await admitRequest(dependencies.policies, context, request.model, () => estimateChatInput(request),
       request.max_completion_tokens ?? request.max_tokens ?? null);
     const rateLimitHeaders = admission.headers;
+    // Settlements below run off the response path: until one lands, its reservation still counts.
     if (!streaming) {
       const result = await route.chat(request, callContext);
-      await admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
+      void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
       else recorder.succeed(result);
       return { kind: 'completion', result, attempts: recorder.attempts, rateLimitHeaders };
@@ -60,7 +61,7 @@ export async function handleChatCompletion(
     };
   } catch (error) {
     const last = recorder.attempts[recorder.attempts.length - 1];
-    await admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
+    void admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
     recorder.fail(error);
     throw error;
   }
@@ -93,7 +94,7 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder, adm
     throw error;
   } finally {
     // Without usage (failed or abandoned), each content chunk counts as one output token.
-    await admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
+    void admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
     if (outcome === 'completed' && stream.staticFallback !== undefined) recorder.staticFallback(stream.staticFallback.error, result());
     else if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());

@@ -20,11 +20,11 @@ export async function handleEmbeddings(
     if (route === null) throw modelNotFound(request.model);
     admission = await admitRequest(dependencies.policies, context, request.model, () => estimateEmbeddingsInput(request), 0);
     const result = await route.embed(request, callContext);
-    await admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
+    void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
     recorder.succeed(result);
     return { result, attempts: recorder.attempts, rateLimitHeaders: admission.headers };
   } catch (error) {
-    await admission.settle({ usage: null, provider: null, providerModel: null, streamedOutputTokens: 0 });
+    void admission.settle({ usage: null, provider: null, providerModel: null, streamedOutputTokens: 0 });
     recorder.fail(error);
     throw error;
   }

@@ -48,7 +48,10 @@ export interface UsageSettlement {
 export interface Admission {
   /** `x-ratelimit-*` headers for the answer; empty when the caller has no such limits. */
   readonly headers: Readonly<Record<string, string>>;
-  /** Replaces reservations with the real cost and ends leases; runs once, never throws. */
+  /**
+   * Replaces reservations with the real cost and ends leases; runs once, never throws. Callers
+   * need not wait: until it lands the reservation (never less than the worst case) still counts.
+   */
   settle(settlement: UsageSettlement): Promise<void>;
 }
 
