@@ -1,5 +1,6 @@
 export * from './abort.js';
 export * from './event-bus.js';
+export * from './parse-json.js';
 export * from './request-id.js';
 export * from './retry-after.js';
 export * from './secrets.js';
