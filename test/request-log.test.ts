@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { resolveConfig } from '../src/config/index.js';
 import type { GatewayConfig } from '../src/config/index.js';
 import { createGateway } from '../src/main.js';
@@ -53,7 +54,7 @@ describe('request log through the gateway (SQLite)', () => {
 
   async function admin(path: string): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${MASTER_KEY}` } });
-    const body: Record<string, unknown> = await response.json();
+    const body = z.record(z.string(), z.unknown()).parse(await response.json());
     return { status: response.status, body };
   }
 
@@ -116,7 +117,7 @@ describe('request log through the gateway (SQLite)', () => {
     expect((await admin('/admin/api/logs/log-refused-1')).body).toMatchObject({ status: 401, error_code: 'invalid_api_key', key_id: null });
     expect((await admin('/admin/api/logs/log-invalid-1')).body).toMatchObject({ status: 400, error_code: 'invalid_request' });
     const errors = await admin('/admin/api/logs?status=error&limit=10');
-    expect((errors.body['data'] as unknown[]).length).toBe(3);
+    expect(z.array(z.unknown()).parse(errors.body['data'])).toHaveLength(3);
     const search = await admin('/admin/api/logs?q=search');
     expect(search.body['data']).toEqual([expect.objectContaining({ request_id: 'log-completion-1' })]);
   });
@@ -130,7 +131,7 @@ describe('request log through the gateway (SQLite)', () => {
     await gateway.flushRequestLog();
     expect(await gateway.database.requestLog.count({})).toBe(before + 1000);
     const summary = await admin('/admin/api/analytics/summary?group_by=user&since=1h');
-    const load = (summary.body['data'] as Array<Record<string, unknown>>).find((group) => group['group'] === 'load');
+    const load = z.array(z.record(z.string(), z.unknown())).parse(summary.body['data']).find((group) => group['group'] === 'load');
     // echo: prompt 3 + 2 words = 5, completion 2 words per request.
     expect(load).toMatchObject({ requests: 1000, errors: 0, prompt_tokens: 5000, completion_tokens: 2000 });
   });
@@ -138,7 +139,7 @@ describe('request log through the gateway (SQLite)', () => {
   it('serves the analytics endpoints and rejects bad parameters', async () => {
     const series = await admin('/admin/api/analytics/timeseries?bucket=minute&since=1h');
     expect(series.status).toBe(200);
-    const total = (series.body['data'] as Array<{ requests: number }>).reduce((sum, point) => sum + point.requests, 0);
+    const total = z.array(z.object({ requests: z.number() })).parse(series.body['data']).reduce((sum, point) => sum + point.requests, 0);
     expect(total).toBe(await gateway.database.requestLog.count({}));
     expect((await admin('/admin/api/analytics/errors')).body['data']).toEqual(expect.arrayContaining([
       { error_code: 'model_not_found', count: 1 }, { error_code: 'invalid_api_key', count: 1 },
