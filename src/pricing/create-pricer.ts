@@ -35,6 +35,8 @@ export function createPricer(settings: PricerSettings): Pricer {
       if (override !== undefined) return costOf(override, call.usage);
       if (call.providerModel === null) return 0;
       const providerType = call.provider === null ? '' : settings.providerTypes.get(call.provider) ?? call.provider;
+      // The offline mock provider is free, not unpriced.
+      if (providerType === 'mock') return 0;
       const key = `${providerType}\u0000${call.providerModel}`;
       let price = memo.get(key);
       const first = price === undefined;
