@@ -74,6 +74,18 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     }
   });
 
+  // Graceful close: server.close() only drops connections idle at that moment, so keep-alive
+  // connections that finish their request later would hold the close open until their keep-alive
+  // timeout (72 s). While closing, idle sockets are swept every 50 ms; in-flight ones finish first.
+  let sweeper: NodeJS.Timeout | null = null;
+  app.addHook('preClose', async () => {
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    sweeper.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (sweeper !== null) clearInterval(sweeper);
+  });
+
   const corsOrigins = new Set(dependencies.server.corsOrigins);
   app.addHook('onRequest', async (request, reply) => {
     request.startedAt = Date.now();
