@@ -10,7 +10,7 @@ import { createMasterKeyAuthenticator } from './policies/index.js';
 import { createPricer } from './pricing/index.js';
 import type { ModelPrice, Pricer } from './pricing/index.js';
 import { createMockProvider, createOpenAIProvider } from './providers/index.js';
-import { ModelRegistry, buildRoute } from './routing/index.js';
+import { MemoryCircuitBreakerStore, ModelRegistry, buildDirectRoute, buildRoutes, summariseCircuits } from './routing/index.js';
 import { loadOrCreateAdminKey, openDatabase, stateDirectory } from './storage/index.js';
 import type { Database } from './storage/index.js';
 
@@ -82,13 +82,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 
   const providers = new Map<string, ClosableProvider>();
   for (const settings of config.providers) providers.set(settings.name, createProvider(settings));
-  const routes = new Map<string, Provider>();
-  for (const model of config.models) routes.set(model.name, buildRoute(model, { providers }));
+  const breakers = new MemoryCircuitBreakerStore();
+  const routes: Map<string, Provider> = buildRoutes(config.models, { providers, breakers, events });
   const models = new ModelRegistry({
     routes,
     providers,
     advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
     allowDirectModels: config.allow_direct_models,
+    directRoute: (provider, model) => buildDirectRoute(provider, model, { providers, breakers, events }),
   });
 
   const app = await createApp({
@@ -106,7 +107,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         ready: databaseStatus === 'ok',
         checks: {
           database: { status: databaseStatus },
-          providers: Object.fromEntries(config.providers.map((provider) => [provider.name, { circuit: 'closed' }])),
+          providers: summariseCircuits(config.providers.map((provider) => provider.name), await breakers.snapshot(Date.now())),
         },
       };
     },

@@ -35,7 +35,7 @@ async function startServer(config: GatewayConfig, source: string, host: string, 
   const gateway = await createGateway(config);
   const url = await gateway.listen({ host, port });
   if (!isWorker || cluster.worker?.id === 1) printBanner(url, source, gateway.adminKey, gateway.adminKeyGenerated, config);
-  gateway.logger.info({ url, config: source, pid: process.pid }, 'sluice is listening');
+  gateway.logger.info({ url, config: source }, 'sluice is listening');
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -68,6 +68,7 @@ const retrySchema = z.strictObject({
 });
 
 const circuitBreakerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
   failure_threshold: positiveInt.default(5),
   window_ms: positiveInt.default(60_000),
   cooldown_ms: positiveInt.default(30_000),
@@ -83,13 +84,23 @@ const pricingSchema = z.strictObject({
 
 const modelSchema = z.strictObject({
   name: z.string().min(1),
-  strategy: z.enum(['single', 'fallback', 'loadbalance']).default('fallback'),
+  strategy: z.enum(['single', 'fallback', 'loadbalance', 'least_busy', 'lowest_latency', 'hedge']).default('fallback'),
   targets: z.array(targetSchema).min(1, 'needs at least one target'),
   fallback_models: z.array(z.string()).default([]),
   retry: retrySchema.prefault({}),
   timeout_ms: positiveInt.default(600_000),
   first_token_timeout_ms: positiveInt.optional(),
+  /** Streams: the longest silence between two chunks once output has started. */
+  idle_timeout_ms: positiveInt.optional(),
   circuit_breaker: circuitBreakerSchema.prefault({}),
+  /** Strategy hedge: start the next target when the running one has no output after this long. */
+  hedge_after_ms: positiveInt.default(2000),
+  /** Strategy lowest_latency: targets within this fraction of the fastest share the traffic. */
+  latency_tolerance: z.number().min(0).default(0.2),
+  /** Public models with larger context windows, tried when a target says the prompt is too long. */
+  context_window_fallbacks: z.array(z.string()).default([]),
+  /** Answered as a normal completion when every attempt failed (marked x-sluice-fallback: static). */
+  fallback_response: z.string().min(1).optional(),
   cache: z.strictObject({ enabled: z.boolean().default(false), ttl_s: positiveInt.default(3600) }).prefault({}),
   pricing: pricingSchema.optional(),
 });

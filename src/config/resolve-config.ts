@@ -56,6 +56,11 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
       if (fallback === model.name) problems.push({ path, message: 'a model cannot fall back to itself' });
       else if (!modelNames.has(fallback)) problems.push({ path, message: `unknown model "${fallback}"` });
     });
+    model.context_window_fallbacks.forEach((fallback, fallbackIndex) => {
+      const path = `models[${index}].context_window_fallbacks[${fallbackIndex}]`;
+      if (fallback === model.name) problems.push({ path, message: 'a model cannot fall back to itself' });
+      else if (!modelNames.has(fallback)) problems.push({ path, message: `unknown model "${fallback}"` });
+    });
   });
   for (const tierName of Object.keys(config.tiers)) {
     const tier = config.tiers[tierName];

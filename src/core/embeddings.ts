@@ -18,7 +18,7 @@ export interface EmbeddingsResponse {
 export interface EmbeddingsResult {
   response: EmbeddingsResponse;
   /** The upstream's bytes, when they can be sent to the client unchanged. */
-  body?: Buffer | undefined;
+  body?: string | undefined;
   usage: Usage;
   provider: string;
   model: string;

@@ -1,3 +1,5 @@
+import type { AttemptRecord } from './provider.js';
+
 /**
  * Every failure Sluice reports carries one of these codes. Codes are stable: once published a code
  * keeps its meaning. `status` is the default HTTP status; `retryable` says whether routing may try
@@ -64,21 +66,48 @@ export class GatewayError extends Error {
   }
 }
 
+/** What an adapter recognised in an upstream refusal, so routing can pick a special fallback. */
+export type ProviderErrorReason = 'context_window_exceeded';
+
 export interface ProviderErrorOptions extends GatewayErrorOptions {
   provider: string;
   /** The upstream's HTTP status, or null when no response arrived (refused, reset, timed out). */
   upstreamStatus: number | null;
+  reason?: ProviderErrorReason | null;
 }
 
 /** A failure of one upstream call. The adapter that saw it decides `retryable`. */
 export class ProviderError extends GatewayError {
   readonly provider: string;
   readonly upstreamStatus: number | null;
+  readonly reason: ProviderErrorReason | null;
 
   constructor(code: ErrorCode, message: string, options: ProviderErrorOptions) {
     super(code, message, options);
     this.name = 'ProviderError';
     this.provider = options.provider;
     this.upstreamStatus = options.upstreamStatus;
+    this.reason = options.reason ?? null;
+  }
+}
+
+/**
+ * Every attempt of a route failed. The status follows the attempts: 429 when every one was
+ * rate-limited, 504 when every one timed out, 503 when every target's circuit was open, else 502.
+ */
+export class AllAttemptsFailedError extends GatewayError {
+  /** Every upstream call made, in the order they started. */
+  readonly attempts: readonly AttemptRecord[];
+  /** The individual failures (including targets skipped because their circuit was open). */
+  readonly failures: readonly unknown[];
+
+  constructor(
+    code: ErrorCode, message: string, attempts: readonly AttemptRecord[], failures: readonly unknown[],
+    options: GatewayErrorOptions = {},
+  ) {
+    super(code, message, options);
+    this.name = 'AllAttemptsFailedError';
+    this.attempts = attempts;
+    this.failures = failures;
   }
 }

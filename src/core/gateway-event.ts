@@ -37,10 +37,25 @@ export interface RequestSummary {
   /** Only with `logging.log_bodies`: the parsed request body and the response text. */
   requestBody?: unknown;
   responseBody?: string | null;
+  /** 'static' when the client got the model's configured fallback answer (the request still failed). */
+  fallback?: 'static' | null | undefined;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+/** A target's circuit breaker changed state. */
+export interface CircuitStateChange {
+  provider: string;
+  model: string;
+  from: CircuitState;
+  to: CircuitState;
+  /** Epoch ms of the change. */
+  at: number;
 }
 
 export type GatewayEvent =
-  | { type: 'request-end'; summary: RequestSummary };
+  | { type: 'request-end'; summary: RequestSummary }
+  | { type: 'circuit-state'; change: CircuitStateChange };
 
 export interface EventSink {
   emit(event: GatewayEvent): void;

@@ -12,6 +12,8 @@ export interface AttemptRecord {
   status: number | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Why this attempt was made: the first try, a retry of the same target, a fallback, or a hedge. */
+  kind?: 'first' | 'retry' | 'fallback' | 'hedge' | undefined;
 }
 
 /** What every call below the HTTP layer receives. */
@@ -21,15 +23,26 @@ export interface CallContext {
   readonly signal: AbortSignal;
   /** Upstream calls made so far for this request; targets append to it. */
   readonly attempts: AttemptRecord[];
+  /** Epoch ms by which the whole request must be done (set by the route's timeout); none when absent. */
+  readonly deadline?: number | undefined;
+  /** How routing labels the next attempt it starts; wrappers set it on the context they pass down. */
+  readonly attemptKind?: AttemptRecord['kind'];
+}
+
+/** Set on a result or stream that is the model's configured static answer after every attempt failed. */
+export interface StaticFallback {
+  /** The failure that the static answer replaces; the request log records it. */
+  error: unknown;
 }
 
 export interface ChatResult {
   completion: ChatCompletion;
   /** The upstream's bytes, when they can go to an OpenAI client unchanged. */
-  body?: Buffer | undefined;
+  body?: string | undefined;
   usage: Usage | null;
   provider: string;
   model: string;
+  staticFallback?: StaticFallback | undefined;
 }
 
 export interface StreamChunk {
@@ -46,6 +59,7 @@ export interface ChatStream {
   provider: string;
   model: string;
   chunks: AsyncIterable<StreamChunk>;
+  staticFallback?: StaticFallback | undefined;
 }
 
 /** An upstream speaking some vendor's API, or a route composed of several of them. */

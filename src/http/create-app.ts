@@ -87,10 +87,11 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   });
 
   const corsOrigins = new Set(dependencies.server.corsOrigins);
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     request.startedAt = Date.now();
     reply.header('x-request-id', request.id);
     if (corsOrigins.size > 0) applyCors(corsOrigins, request.headers.origin, reply);
+    done();
   });
   if (corsOrigins.size > 0) {
     app.options('*', async (_request, reply) => reply.code(204).send());

@@ -29,7 +29,8 @@ export function createRequestContext(
   const controller = new AbortController();
   const response = reply.raw;
   response.once('close', () => {
-    if (!response.writableFinished) controller.abort(new Error('client disconnected'));
+    // A GatewayError, so that whatever was waiting (an upstream call, a backoff) reports client_closed.
+    if (!response.writableFinished) controller.abort(new GatewayError('client_closed', 'the client closed the connection'));
   });
   return {
     requestId: request.id,

@@ -36,11 +36,14 @@ export async function handleChatCompletion(
     if (route === null) throw modelNotFound(request.model);
     if (!streaming) {
       const result = await route.chat(request, callContext);
-      recorder.succeed({
-        ...result,
-        output: () => completionText(result),
-        responseBody: () => result.body?.toString('utf8') ?? JSON.stringify(result.completion),
-      });
+      if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
+      else {
+        recorder.succeed({
+          ...result,
+          output: () => completionText(result),
+          responseBody: () => result.body ?? JSON.stringify(result.completion),
+        });
+      }
       return { kind: 'completion', result, attempts: recorder.attempts };
     }
     const stream = await route.streamChat(request, callContext);
@@ -86,7 +89,8 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
     recorder.fail(error, result());
     throw error;
   } finally {
-    if (outcome === 'completed') recorder.succeed(result());
+    if (outcome === 'completed' && stream.staticFallback !== undefined) recorder.staticFallback(stream.staticFallback.error, result());
+    else if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());
   }
 }

@@ -1,3 +1,4 @@
+import type { AttemptRecord } from '../core/index.js';
 import type { Principal } from '../policies/index.js';
 
 /** What the HTTP layer knows about a request before its use case runs. */
@@ -13,4 +14,6 @@ export interface RequestContext {
   endUser: string | null;
   /** Caller metadata from `x-sluice-metadata`. */
   metadata: Record<string, string> | null;
+  /** Where the upstream attempts are collected; pass one to read the trail even when the call fails. */
+  attempts?: AttemptRecord[] | undefined;
 }

@@ -25,7 +25,7 @@ export interface RecorderSettings {
 
 /** Collects what one request did and emits its summary exactly once. */
 export class RequestRecorder {
-  readonly attempts: AttemptRecord[] = [];
+  readonly attempts: AttemptRecord[];
   private readonly context: RequestContext;
   private readonly events: EventSink;
   private readonly requestedModel: string | null;
@@ -36,6 +36,7 @@ export class RequestRecorder {
 
   constructor(context: RequestContext, events: EventSink, requestedModel: string | null, stream: boolean, settings: RecorderSettings = {}) {
     this.context = context;
+    this.attempts = context.attempts ?? [];
     this.events = events;
     this.requestedModel = requestedModel;
     this.stream = stream;
@@ -54,12 +55,17 @@ export class RequestRecorder {
     this.emit(statusOf(error), error, result);
   }
 
+  /** The client got the model's static fallback answer: a failure all the same, logged with its cause. */
+  staticFallback(error: unknown, result: { provider: string; model: string; usage: Usage | null }): void {
+    this.emit(200, error, result, 'static');
+  }
+
   /** The client went away before the answer was complete. */
   abandon(result: RecordedResult | null): void {
     this.fail(new GatewayError('client_closed', 'the client closed the connection'), result);
   }
 
-  private emit(status: number, error: unknown, result: RecordedResult | null): void {
+  private emit(status: number, error: unknown, result: RecordedResult | null, fallback: 'static' | null = null): void {
     if (this.done) return;
     this.done = true;
     const endedAt = Date.now();
@@ -102,6 +108,7 @@ export class RequestRecorder {
       overheadMs: Math.max(0, durationMs - upstreamMs),
       costUsd,
       usageEstimated,
+      fallback,
     };
     if (this.settings.logBodies === true) {
       summary.requestBody = this.settings.request?.body ?? null;

@@ -13,6 +13,8 @@ export interface ModelRegistrySettings {
   /** Upstream models each provider advertises as `provider/model` in the models list. */
   advertised: ReadonlyMap<string, readonly string[]>;
   allowDirectModels: boolean;
+  /** Builds the route for a directly addressed `provider/model`; a bare target when absent. */
+  directRoute?: ((provider: string, model: string) => Provider) | undefined;
 }
 
 const DIRECT_CACHE_LIMIT = 1000;
@@ -54,7 +56,9 @@ export class ModelRegistry {
     if (slash <= 0 || slash === model.length - 1) return null;
     const provider = this.settings.providers.get(model.slice(0, slash));
     if (provider === undefined) return null;
-    const route = withTarget({ provider, model: model.slice(slash + 1) });
+    const providerName = model.slice(0, slash);
+    const upstreamModel = model.slice(slash + 1);
+    const route = this.settings.directRoute?.(providerName, upstreamModel) ?? withTarget({ provider, model: upstreamModel });
     if (this.directRoutes.size < DIRECT_CACHE_LIMIT) this.directRoutes.set(model, route);
     return route;
   }

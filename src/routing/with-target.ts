@@ -20,6 +20,7 @@ export function withTarget(target: Target): Provider {
   function begin(context: CallContext): AttemptRecord {
     const attempt: AttemptRecord = {
       provider: provider.name, model, startedAt: Date.now(), durationMs: 0, status: null, errorCode: null, errorMessage: null,
+      kind: context.attemptKind ?? 'first',
     };
     context.attempts.push(attempt);
     return attempt;
@@ -45,6 +46,8 @@ export function withTarget(target: Target): Provider {
       try {
         const stream = await provider.streamChat({ ...request, model }, context);
         attempt.status = 200;
+        // Until the stream ends, its duration is the time to the upstream's headers.
+        attempt.durationMs = Date.now() - attempt.startedAt;
         return { ...stream, chunks: trackStream(stream.chunks, attempt) };
       } catch (error) {
         finish(attempt, error);

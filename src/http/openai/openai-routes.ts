@@ -1,8 +1,9 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/index.js';
-import type { AttemptRecord } from '../../core/index.js';
+import type { AttemptRecord, ChatRequest } from '../../core/index.js';
 import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
-import type { InferenceDependencies } from '../../inference/index.js';
+import type { InferenceDependencies, RequestContext } from '../../inference/index.js';
+import { attemptHeaders, exhaustedRetryHeaders } from '../attempt-headers.js';
 import type { ModelRegistry } from '../../routing/index.js';
 import { parseBody } from '../parse-body.js';
 import { createRequestContext } from '../request-context.js';
@@ -25,24 +26,41 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     const gatewayError = toGatewayError(error, request.id);
     request.gatewayError = gatewayError;
     options.onError(gatewayError, request.id);
-    reply.code(gatewayError.status).headers(retryHeaders(gatewayError)).send(toOpenAIErrorBody(gatewayError));
+    reply.code(gatewayError.status).headers({ ...retryHeaders(gatewayError), ...exhaustedRetryHeaders(gatewayError) })
+      .send(toOpenAIErrorBody(gatewayError));
   });
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseBody(chatRequestSchema, request.body);
-    const context = createRequestContext(request, reply, 'chat.completions', body.user);
+    const attempts: AttemptRecord[] = [];
+    const context = { ...createRequestContext(request, reply, 'chat.completions', body.user), attempts };
+    try {
+      return await chatCompletion(request, reply, body, context);
+    } catch (error) {
+      // Failed answers carry the attempt trail too.
+      reply.headers(attemptHeaders(attempts));
+      throw error;
+    }
+  });
+
+  async function chatCompletion(
+    request: FastifyRequest, reply: FastifyReply, body: ChatRequest, context: RequestContext,
+  ): Promise<FastifyReply> {
     const outcome = await handleChatCompletion(options.inference, body, context);
     if (outcome.kind === 'completion') {
       const { result } = outcome;
       setRouteHeaders(reply, result.provider, result.model, outcome.attempts);
+      if (result.staticFallback !== undefined) reply.header('x-sluice-fallback', 'static');
       return reply.type('application/json').send(result.body ?? JSON.stringify(result.completion));
     }
     const { stream } = outcome;
     const iterator = stream.chunks[Symbol.asyncIterator]();
     // Pull the first chunk before committing to a 200, so an early failure still gets a JSON error.
+    // Routes hold frames back until content (the stream commit point), so this is the first content.
     const first = await iterator.next();
     if (first.done === true) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
     setRouteHeaders(reply, stream.provider, stream.model, outcome.attempts);
+    if (stream.staticFallback !== undefined) reply.header('x-sluice-fallback', 'static');
     reply.hijack();
     for (const [name, value] of Object.entries(reply.getHeaders())) {
       if (value !== undefined) reply.raw.setHeader(name, value);
@@ -53,12 +71,20 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
       onError: (error) => options.onError(toGatewayError(error, request.id), request.id),
     });
     return reply;
-  });
+  }
 
   app.post('/v1/embeddings', async (request, reply) => {
     const body = parseBody(embeddingsRequestSchema, request.body);
-    const context = createRequestContext(request, reply, 'embeddings', body.user);
-    const { result, attempts } = await handleEmbeddings(options.inference, body, context);
+    const attempts: AttemptRecord[] = [];
+    const context = { ...createRequestContext(request, reply, 'embeddings', body.user), attempts };
+    let outcome: Awaited<ReturnType<typeof handleEmbeddings>>;
+    try {
+      outcome = await handleEmbeddings(options.inference, body, context);
+    } catch (error) {
+      reply.headers(attemptHeaders(attempts));
+      throw error;
+    }
+    const { result } = outcome;
     setRouteHeaders(reply, result.provider, result.model, attempts);
     return reply.type('application/json').send(result.body ?? JSON.stringify(result.response));
   });
@@ -81,5 +107,5 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
 function setRouteHeaders(reply: FastifyReply, provider: string, model: string, attempts: AttemptRecord[]): void {
   reply.header('x-sluice-provider', provider);
   reply.header('x-sluice-model', model);
-  reply.header('x-sluice-attempts', String(attempts.length));
+  reply.headers(attemptHeaders(attempts));
 }

@@ -13,6 +13,12 @@ const usageSchema = z.looseObject({
   completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
 });
 
+/** The cheap check of the hot path: a completion-like object whose usage, if any, is well formed. */
+export const openaiResponseUsageSchema = z.looseObject({
+  choices: z.array(z.unknown()),
+  usage: usageSchema.nullish(),
+});
+
 const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']).nullable().catch('stop');
 
 const toolCallSchema = z.looseObject({

@@ -6,9 +6,11 @@ import type {
   EmbeddingsResult, Provider, StreamChunk,
 } from '../../core/index.js';
 import { readSseEvents } from '../../lib/index.js';
-import { UpstreamClient, readAll } from '../upstream/index.js';
+import { UpstreamClient, readText } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
-import { openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema } from './openai-api.js';
+import {
+  openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiResponseUsageSchema,
+} from './openai-api.js';
 import { readOpenAIErrorBody, safeJson } from './openai-errors.js';
 
 export interface OpenAIProviderSettings {
@@ -44,9 +46,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     return response;
   }
 
-  async function readBody(response: UpstreamResponse, context: CallContext): Promise<Buffer> {
+  async function readBody(response: UpstreamResponse, context: CallContext): Promise<string> {
     try {
-      return await readAll(response.body);
+      return await readText(response.body);
     } catch (error) {
       throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
     } finally {
@@ -67,13 +69,22 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
       const body = await readBody(response, context);
-      const parsed = openaiChatCompletionSchema.safeParse(safeJson(body.toString('utf8')));
-      if (!parsed.success) throw invalidResponse('chat completion');
-      const completion: ChatCompletion = parsed.data;
+      const json = safeJson(body);
+      const usage = openaiResponseUsageSchema.safeParse(json);
+      if (!usage.success) throw invalidResponse('chat completion');
+      // The bytes go to OpenAI clients as they are; the full check runs only for callers that
+      // read the completion (translation to another format, caching).
+      let completion: ChatCompletion | undefined;
       return {
-        completion,
+        get completion(): ChatCompletion {
+          if (completion !== undefined) return completion;
+          const parsed = openaiChatCompletionSchema.safeParse(json);
+          if (!parsed.success) throw invalidResponse('chat completion');
+          completion = parsed.data;
+          return completion;
+        },
         body,
-        usage: completion.usage ? convertWireUsage(completion.usage) : null,
+        usage: usage.data.usage ? convertWireUsage(usage.data.usage) : null,
         provider: settings.name,
         model: request.model,
       };
@@ -88,7 +99,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     async embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult> {
       const response = await post('/embeddings', JSON.stringify(request), false, context);
       const body = await readBody(response, context);
-      const parsed = openaiEmbeddingsSchema.safeParse(safeJson(body.toString('utf8')));
+      const parsed = openaiEmbeddingsSchema.safeParse(safeJson(body));
       if (!parsed.success) throw invalidResponse('embeddings response');
       const usage = parsed.data.usage;
       return {
@@ -105,10 +116,15 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
 
   async function* readChunks(response: UpstreamResponse, context: CallContext): AsyncGenerator<StreamChunk> {
     let finished = false;
+    let sawDone = false;
+    let sawFinish = false;
     try {
       response.body.setEncoding('utf8');
       for await (const event of readSseEvents(response.body)) {
-        if (event.data === '[DONE]') break;
+        if (event.data === '[DONE]') {
+          sawDone = true;
+          break;
+        }
         const json = safeJson(event.data);
         if (event.event === 'error' || (json !== null && typeof json === 'object' && 'error' in json)) {
           const { message } = readOpenAIErrorBody(200, event.data);
@@ -119,7 +135,14 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         const parsed = openaiChunkSchema.safeParse(json);
         if (!parsed.success) throw invalidResponse('stream chunk');
         const chunk: ChatCompletionChunk = parsed.data;
+        if (chunk.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined)) sawFinish = true;
         yield { chunk, data: event.data };
+      }
+      // A body that simply stops (a proxy cut it) must not pass for a complete answer.
+      if (!sawDone && !sawFinish) {
+        throw new ProviderError('provider_error', `${settings.name}: the stream ended before the answer was complete`, {
+          provider: settings.name, upstreamStatus: 200, retryable: true,
+        });
       }
       finished = true;
     } catch (error) {

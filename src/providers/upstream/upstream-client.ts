@@ -2,14 +2,14 @@ import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { GatewayError, ProviderError } from '../../core/index.js';
 import type { CallContext } from '../../core/index.js';
-import { linkAbort, parseRetryAfter } from '../../lib/index.js';
+import { parseRetryAfter } from '../../lib/index.js';
 
 export interface UpstreamClientSettings {
   /** The configured provider name, for errors and attempt records. */
   provider: string;
   baseUrl: string;
   headers: Record<string, string>;
-  /** Each attempt: time to headers, idle time between body chunks, and the whole non-stream call. */
+  /** Each attempt: time to headers, and idle time between body chunks. */
   timeoutMs: number;
   maxConnections: number;
 }
@@ -20,7 +20,7 @@ export interface UpstreamRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
-  /** True for SSE: the whole-call timer is not armed, only the headers and idle timers. */
+  /** True for SSE (kept for adapters; both kinds use the headers and idle timers). */
   stream: boolean;
 }
 
@@ -28,17 +28,45 @@ export interface UpstreamResponse {
   statusCode: number;
   headers: Record<string, string | string[] | undefined>;
   body: Dispatcher.ResponseData['body'];
-  /** Stop the attempt timer; call once the body is consumed or abandoned. */
+  /** Call once the body is consumed or abandoned (a hook for adapters that hold resources). */
   release(): void;
 }
 
 /** Turns an upstream's error response into a ProviderError; each vendor reads its own body. */
-export type ErrorBodyReader = (status: number, text: string) => { message: string; type?: string | undefined };
+export type ErrorBodyReader = (status: number, text: string) => ErrorBodyDetails;
+
+export interface ErrorBodyDetails {
+  message: string;
+  type?: string | undefined;
+  /** The vendor's error code, e.g. OpenAI's `context_length_exceeded`. */
+  code?: string | null | undefined;
+  /** A wait the vendor asked for in the body (e.g. Gemini's RetryInfo), in milliseconds. */
+  retryAfterMs?: number | null | undefined;
+}
 
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 529]);
 
+/** 408, 409, 425, 429, 529 and every 5xx are worth another try; other 4xx (400, 401, 403, 404, 422…) are not. */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || RETRYABLE_STATUSES.has(status);
+}
+
+const CONTEXT_WINDOW_PATTERN = /context[ _-]?(length|window)|maximum context|prompt is too long|too many tokens|input is too long|exceeds the (maximum|max) (number of )?tokens/i;
+
+/** True when an upstream refusal says the prompt does not fit the model's context window. */
+export function isContextWindowError(status: number, details: ErrorBodyDetails): boolean {
+  if (status !== 400 && status !== 413 && status !== 422) return false;
+  if (details.code === 'context_length_exceeded' || details.code === 'string_above_max_length') return true;
+  return CONTEXT_WINDOW_PATTERN.test(details.message);
+}
+
+/** `x-should-retry: true|false` overrides the status's verdict (OpenAI and Anthropic send it). */
+function shouldRetry(status: number, headers: Record<string, string | string[] | undefined>): boolean {
+  const hint = headers['x-should-retry'];
+  const value = Array.isArray(hint) ? hint[0] : hint;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return isRetryableStatus(status);
 }
 
 /**
@@ -65,25 +93,22 @@ export class UpstreamClient {
     });
   }
 
+  /**
+   * Sends one request. Per-attempt timeouts are undici's own headers and body (idle) timers, so
+   * the hot path creates no extra AbortController or timer; the call's signal still aborts it.
+   */
   async send(request: UpstreamRequest, context: CallContext): Promise<UpstreamResponse> {
-    const link = linkAbort(context.signal, request.stream ? null : this.settings.timeoutMs);
     try {
       const response = await this.pool.request({
         method: request.method,
         path: this.basePath + request.path,
         headers: { ...this.settings.headers, ...request.headers, 'x-request-id': context.requestId },
         body: request.body,
-        signal: link.signal,
+        signal: context.signal,
       });
-      return {
-        statusCode: response.statusCode,
-        headers: response.headers,
-        body: response.body,
-        release: () => link.dispose(),
-      };
+      return { statusCode: response.statusCode, headers: response.headers, body: response.body, release: noop };
     } catch (error) {
-      link.dispose();
-      throw this.mapNetworkError(error, link.reason(), context.signal);
+      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
     }
   }
 
@@ -119,15 +144,16 @@ export class UpstreamClient {
       response.release();
     }
     const status = response.statusCode;
-    const { message } = readBody(status, text);
-    const retryAfterMs = parseRetryAfter(response.headers);
+    const details = readBody(status, text);
+    const retryAfterMs = parseRetryAfter(response.headers) ?? details.retryAfterMs ?? null;
     const code = status === 429 ? 'provider_rate_limited' : status === 408 || status === 504 ? 'provider_timeout' : 'provider_error';
-    return new ProviderError(code, `${this.provider}: ${message}`, {
+    return new ProviderError(code, `${this.provider}: ${details.message}`, {
       provider: this.provider,
       upstreamStatus: status,
       status: code === 'provider_error' && status >= 400 && status < 500 ? status : undefined,
-      retryable: isRetryableStatus(status),
+      retryable: shouldRetry(status, response.headers),
       retryAfterMs,
+      reason: isContextWindowError(status, details) ? 'context_window_exceeded' : null,
     });
   }
 
@@ -152,8 +178,9 @@ export async function readBoundedText(body: AsyncIterable<Buffer>, limit: number
   return text.length > limit ? `${text.slice(0, limit)}…` : text;
 }
 
-export async function readAll(body: AsyncIterable<Buffer>): Promise<Buffer> {
-  const pieces: Buffer[] = [];
-  for await (const piece of body) pieces.push(piece);
-  return pieces.length === 1 && pieces[0] !== undefined ? pieces[0] : Buffer.concat(pieces);
+/** Reads a whole body as text (undici's own reader: cheaper than async iteration). */
+export function readText(body: UpstreamResponse['body']): Promise<string> {
+  return body.text();
 }
+
+function noop(): void {}

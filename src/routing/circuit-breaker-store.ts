@@ -1,0 +1,131 @@
+import type { CircuitState } from '../core/index.js';
+
+export interface CircuitBreakerSettings {
+  /** Failures within `windowMs` that open the circuit. */
+  failureThreshold: number;
+  windowMs: number;
+  /** How long an open circuit skips its target before letting a probe through. */
+  cooldownMs: number;
+  /** Successful probes in a row that close a half-open circuit. */
+  halfOpenSuccesses: number;
+}
+
+/** One breaker per target: a provider and the upstream model. */
+export interface CircuitKey {
+  provider: string;
+  model: string;
+}
+
+export interface CircuitTransition {
+  from: CircuitState;
+  to: CircuitState;
+}
+
+export type CircuitAdmission =
+  | { allowed: true; /** The call is a half-open probe and must be reported. */ probe: boolean; transition: CircuitTransition | null }
+  | { allowed: false; retryAfterMs: number; transition: CircuitTransition | null };
+
+/** What one call told the breaker: the upstream failed, worked, or we cannot tell (the client left). */
+export type CircuitOutcome = 'success' | 'failure' | 'neutral';
+
+export interface CircuitSnapshot extends CircuitKey {
+  state: CircuitState;
+}
+
+/**
+ * Where breaker state lives. Asynchronous so that a shared implementation (Redis) can replace the
+ * in-memory one without touching the routing code; every method takes `now` from the caller's clock.
+ */
+export interface CircuitBreakerStore {
+  /** May a call go to this target now? Moves an open circuit to half-open once its cooldown is over. */
+  admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission>;
+  /** Reports how an admitted call went. */
+  record(key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number): Promise<CircuitTransition | null>;
+  /** Every target's state as seen now (targets never called are closed and may be absent). */
+  snapshot(now: number): Promise<CircuitSnapshot[]>;
+}
+
+interface Circuit {
+  key: CircuitKey;
+  state: CircuitState;
+  failures: number[];
+  openedAt: number;
+  cooldownMs: number;
+  successes: number;
+  probesInFlight: number;
+}
+
+/** Half-open lets one probe through at a time; others are told to come back shortly. */
+const HALF_OPEN_RETRY_AFTER_MS = 1000;
+
+/** Breaker state in this process's memory (each gateway instance has its own). */
+export class MemoryCircuitBreakerStore implements CircuitBreakerStore {
+  private readonly circuits = new Map<string, Circuit>();
+
+  async admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission> {
+    const circuit = this.circuits.get(keyOf(key));
+    if (circuit === undefined || circuit.state === 'closed') return { allowed: true, probe: false, transition: null };
+    let transition: CircuitTransition | null = null;
+    if (circuit.state === 'open') {
+      const remaining = circuit.openedAt + settings.cooldownMs - now;
+      if (remaining > 0) return { allowed: false, retryAfterMs: remaining, transition: null };
+      circuit.state = 'half_open';
+      circuit.successes = 0;
+      circuit.probesInFlight = 0;
+      transition = { from: 'open', to: 'half_open' };
+    }
+    if (circuit.probesInFlight >= 1) {
+      return { allowed: false, retryAfterMs: Math.min(HALF_OPEN_RETRY_AFTER_MS, settings.cooldownMs), transition };
+    }
+    circuit.probesInFlight += 1;
+    return { allowed: true, probe: true, transition };
+  }
+
+  async record(
+    key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
+  ): Promise<CircuitTransition | null> {
+    const id = keyOf(key);
+    let circuit = this.circuits.get(id);
+    if (circuit === undefined) {
+      if (outcome !== 'failure') return null;
+      circuit = { key, state: 'closed', failures: [], openedAt: 0, cooldownMs: settings.cooldownMs, successes: 0, probesInFlight: 0 };
+      this.circuits.set(id, circuit);
+    }
+    circuit.cooldownMs = settings.cooldownMs;
+    if (probe) circuit.probesInFlight = Math.max(0, circuit.probesInFlight - 1);
+    if (outcome === 'neutral') return null;
+    if (circuit.state === 'half_open') {
+      if (outcome === 'failure') return this.open(circuit, now, 'half_open');
+      if (!probe) return null;
+      circuit.successes += 1;
+      if (circuit.successes < settings.halfOpenSuccesses) return null;
+      circuit.state = 'closed';
+      circuit.failures = [];
+      return { from: 'half_open', to: 'closed' };
+    }
+    if (circuit.state === 'open' || outcome === 'success') return null;
+    circuit.failures = circuit.failures.filter((at) => at > now - settings.windowMs);
+    circuit.failures.push(now);
+    if (circuit.failures.length >= settings.failureThreshold) return this.open(circuit, now, 'closed');
+    return null;
+  }
+
+  async snapshot(now: number): Promise<CircuitSnapshot[]> {
+    return [...this.circuits.values()].map((circuit) => ({
+      ...circuit.key,
+      state: circuit.state === 'open' && now >= circuit.openedAt + circuit.cooldownMs ? 'half_open' : circuit.state,
+    }));
+  }
+
+  private open(circuit: Circuit, now: number, from: CircuitState): CircuitTransition {
+    circuit.state = 'open';
+    circuit.openedAt = now;
+    circuit.failures = [];
+    circuit.successes = 0;
+    return { from, to: 'open' };
+  }
+}
+
+function keyOf(key: CircuitKey): string {
+  return `${key.provider}\u0000${key.model}`;
+}
