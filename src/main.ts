@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig, ProviderConfig } from './config/index.js';
 import type { GatewayEvent, Provider } from './core/index.js';
 import { createApp } from './http/index.js';
+import { RequestLogQueries } from './inference/index.js';
 import { EventBus } from './lib/index.js';
 import { RequestLogWriter, RetentionSweeper, createLogger, createMetrics } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
@@ -112,7 +113,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       };
     },
     logger,
-    requestLog: database.requestLog,
+    requestLog: new RequestLogQueries(database.requestLog),
     metrics: { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() },
   });
 

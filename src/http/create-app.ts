@@ -1,11 +1,10 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
-import type { InferenceDependencies } from '../inference/index.js';
+import type { InferenceDependencies, RequestLogQueries } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
-import type { RequestLogStore } from '../storage/index.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
@@ -30,7 +29,7 @@ export interface AppDependencies {
   readiness: () => Promise<ReadinessReport>;
   logger: AppLogger;
   /** The request log behind /admin/api/logs and /admin/api/analytics. */
-  requestLog?: RequestLogStore | undefined;
+  requestLog?: RequestLogQueries | undefined;
   /** Prometheus text for GET /metrics. */
   metrics?: MetricsSource | undefined;
 }

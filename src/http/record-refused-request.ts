@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import type { EventSink, GatewayError } from '../core/index.js';
 
 declare module 'fastify' {
@@ -15,7 +15,9 @@ declare module 'fastify' {
  * invalid JSON, a bad body) still leaves its row in the request log.
  */
 export function createRefusedRequestRecorder(events: EventSink) {
-  return async function recordRefusedRequest(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  // A callback hook, not an async one: it runs on every /v1 response and almost always returns at once.
+  return function recordRefusedRequest(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    done();
     if (request.useCaseStarted || request.method !== 'POST') return;
     const endedAt = Date.now();
     const error = request.gatewayError;

@@ -2,3 +2,9 @@ export { handleChatCompletion, modelNotFound } from './handle-chat-completion.js
 export type { ChatOutcome, InferenceDependencies } from './handle-chat-completion.js';
 export { handleEmbeddings } from './handle-embeddings.js';
 export type { RequestContext } from './request-context.js';
+export { RequestLogQueries, scopeFor } from './request-log-queries.js';
+export { GROUP_BY_FIELDS, TIME_BUCKETS } from '../storage/index.js';
+export type {
+  AnalyticsFilter, ErrorCodeCount, GroupByField, LogFilter, LogPage, RequestLogRow, SummaryGroup, TimeBucket, TimeseriesPoint,
+  UserMonthCost,
+} from '../storage/index.js';

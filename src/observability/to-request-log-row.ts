@@ -9,7 +9,8 @@ const MAX_BODY_CHARS = 256 * 1024;
 export function toRequestLogRow(summary: RequestSummary): RequestLogRow {
   const usage = summary.usage;
   return {
-    rowKey: createRequestId().slice(4),
+    // Time-ordered, so the unique index on it grows at its end instead of splitting random pages.
+    rowKey: `${summary.endedAt.toString(36).padStart(9, '0')}${createRequestId().slice(4)}`,
     requestId: summary.requestId,
     startedAt: summary.startedAt,
     endedAt: summary.endedAt,

@@ -1,40 +1,36 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/index.js';
-import type { RequestLogStore } from '../../storage/index.js';
+import type { RequestLogQueries } from '../../inference/index.js';
 import {
   analyticsQuerySchema, logsQuerySchema, parseQuery, toAnalyticsFilter, toLogFilter, toWireFigures, toWireLog,
 } from './analytics-query.js';
-import { scopeFor } from './log-scope.js';
 
 export interface AdminRoutesOptions {
-  requestLog: RequestLogStore;
+  requestLog: RequestLogQueries;
   clock?: () => number;
 }
 
 /** /admin/api: the request log and analytics. Keys, tenants and the rest join here later. */
 export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOptions): Promise<void> {
-  const store = options.requestLog;
+  const queries = options.requestLog;
   const now = options.clock ?? Date.now;
 
   app.get('/admin/api/logs', async (request) => {
-    const scope = scopeFor(request.principal);
     const query = parseQuery(logsQuerySchema, request.query);
-    const page = await store.list(toLogFilter(query, now()), { limit: query.limit, cursor: query.cursor }, scope);
+    const page = await queries.list(request.principal, toLogFilter(query, now()), { limit: query.limit, cursor: query.cursor });
     return { data: page.data.map((row) => toWireLog(row, false)), next_cursor: page.nextCursor };
   });
 
   app.get<{ Params: { requestId: string } }>('/admin/api/logs/:requestId', async (request) => {
-    const scope = scopeFor(request.principal);
-    const row = await store.get(request.params.requestId, scope);
+    const row = await queries.get(request.principal, request.params.requestId);
     if (row === null) throw new GatewayError('not_found', `No request ${request.params.requestId} in the log.`);
     return toWireLog(row, true);
   });
 
   app.get('/admin/api/analytics/summary', async (request) => {
-    const scope = scopeFor(request.principal);
     const query = parseQuery(analyticsQuerySchema, request.query);
     const filter = toAnalyticsFilter(query, now());
-    const groups = await store.summary(filter, query.group_by ?? null, scope);
+    const groups = await queries.summary(request.principal, filter, query.group_by ?? null);
     return {
       since: new Date(filter.since).toISOString(),
       until: new Date(filter.until).toISOString(),
@@ -44,10 +40,9 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   });
 
   app.get('/admin/api/analytics/timeseries', async (request) => {
-    const scope = scopeFor(request.principal);
     const query = parseQuery(analyticsQuerySchema, request.query);
     const filter = toAnalyticsFilter(query, now());
-    const points = await store.timeseries(filter, query.bucket, query.group_by ?? null, scope);
+    const points = await queries.timeseries(request.principal, filter, query.bucket, query.group_by ?? null);
     return {
       since: new Date(filter.since).toISOString(),
       until: new Date(filter.until).toISOString(),
@@ -58,17 +53,15 @@ export async function adminRoutes(app: FastifyInstance, options: AdminRoutesOpti
   });
 
   app.get('/admin/api/analytics/errors', async (request) => {
-    const scope = scopeFor(request.principal);
     const query = parseQuery(analyticsQuerySchema, request.query);
-    const codes = await store.topErrorCodes(toAnalyticsFilter(query, now()), query.limit ?? 10, scope);
+    const codes = await queries.topErrorCodes(request.principal, toAnalyticsFilter(query, now()), query.limit ?? 10);
     return { data: codes.map((code) => ({ error_code: code.errorCode, count: code.count })) };
   });
 
   app.get('/admin/api/analytics/cost-by-user', async (request) => {
-    const scope = scopeFor(request.principal);
     const query = parseQuery(analyticsQuerySchema, request.query);
     const filter = toAnalyticsFilter({ ...query, since: query.since ?? '90d' }, now());
-    const rows = await store.costPerUserPerMonth(filter, scope);
+    const rows = await queries.costPerUserPerMonth(request.principal, filter);
     return { data: rows.map((row) => ({ user: row.endUser, month: row.month, requests: row.requests, cost_usd: row.costUsd })) };
   });
 }

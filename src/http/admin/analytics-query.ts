@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { GatewayError } from '../../core/index.js';
 import { parseTimePoint } from '../../lib/index.js';
-import { GROUP_BY_FIELDS, TIME_BUCKETS } from '../../storage/index.js';
-import type { AnalyticsFilter, LogFilter, RequestLogRow, SummaryGroup } from '../../storage/index.js';
+import { GROUP_BY_FIELDS, TIME_BUCKETS } from '../../inference/index.js';
+import type { AnalyticsFilter, LogFilter, RequestLogRow, SummaryGroup } from '../../inference/index.js';
 
 const DEFAULT_WINDOW_MS = 86_400_000;
 

@@ -1,16 +1,20 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Dialect } from 'kysely';
-import type { Database } from '../request-log-store.js';
+import type { Database, RequestLogRow } from '../request-log-store.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
-export function openSqlDatabase(dialectName: SqlDialectName, dialect: Dialect, onClose: () => Promise<void> = async () => {}): Database {
+export function openSqlDatabase(
+  dialectName: SqlDialectName,
+  dialect: Dialect,
+  options: { directInsert?: (rows: readonly RequestLogRow[]) => void; onClose?: () => Promise<void> } = {},
+): Database {
   const database = new Kysely<DatabaseSchema>({ dialect });
   return {
     kind: dialectName,
-    requestLog: new SqlRequestLogStore(database, dialectName),
+    requestLog: new SqlRequestLogStore(database, dialectName, options.directInsert),
     async migrate() {
       const migrator = new Migrator({
         db: database,
@@ -27,7 +31,7 @@ export function openSqlDatabase(dialectName: SqlDialectName, dialect: Dialect, o
     },
     async close() {
       await database.destroy();
-      await onClose();
+      await options.onClose?.();
     },
   };
 }
