@@ -2,6 +2,7 @@ import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
 import type {
   AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, IngressRequest, StreamChunk, Usage,
 } from '../core/index.js';
+import type { Pricer } from '../pricing/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import type { RequestContext } from './request-context.js';
 import { RequestRecorder } from './request-recorder.js';
@@ -9,6 +10,10 @@ import { RequestRecorder } from './request-recorder.js';
 export interface InferenceDependencies {
   models: ModelRegistry;
   events: EventSink;
+  /** Prices each call for the request log (and budgets); without it costs are 0. */
+  pricer?: Pricer | undefined;
+  /** `logging.log_bodies`: put the request and response bodies into the request-end summary. */
+  logBodies?: boolean | undefined;
 }
 
 export type ChatOutcome =
@@ -28,7 +33,9 @@ export async function handleChatCompletion(
   options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
   const streaming = request.stream === true;
-  const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming);
+  const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming, {
+    pricer: dependencies.pricer, logBodies: dependencies.logBodies, request: { kind: 'chat', body: request },
+  });
   const callContext: CallContext = {
     requestId: context.requestId, signal: context.signal, attempts: recorder.attempts, ingress: options.ingress,
   };
@@ -38,7 +45,13 @@ export async function handleChatCompletion(
     if (!streaming) {
       const result = await route.chat(request, callContext);
       if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
-      else recorder.succeed(result);
+      else {
+        recorder.succeed({
+          ...result,
+          output: () => completionText(result),
+          responseBody: () => result.body ?? JSON.stringify(result.completion),
+        });
+      }
       return { kind: 'completion', result, attempts: recorder.attempts };
     }
     const stream = await route.streamChat(request, callContext);
@@ -62,11 +75,20 @@ export function modelNotFound(model: string): GatewayError {
 async function* observeStream(stream: ChatStream, recorder: RequestRecorder): AsyncGenerator<StreamChunk> {
   let usage: Usage | null = null;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
-  const result = () => ({ provider: stream.provider, model: stream.model, usage });
+  // Text pieces are kept by reference (cheap) for a token estimate or body logging at the end.
+  const pieces: string[] = [];
+  const result = () => ({ provider: stream.provider, model: stream.model, usage, output: () => pieces.join('') });
   try {
     for await (const item of stream.chunks) {
       if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
-      if (hasContent(item.chunk)) recorder.markFirstToken();
+      if (hasContent(item.chunk)) {
+        recorder.markFirstToken();
+        for (const choice of item.chunk.choices) {
+          const content = choice.delta.content;
+          if (typeof content === 'string') pieces.push(content);
+          else if (choice.delta.tool_calls !== undefined) pieces.push(JSON.stringify(choice.delta.tool_calls));
+        }
+      }
       yield item;
     }
     outcome = 'completed';
@@ -79,4 +101,14 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
     else if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());
   }
+}
+
+/** The answer's text, for a token estimate when the upstream reported no usage. */
+function completionText(result: ChatResult): string {
+  let text = '';
+  for (const choice of result.completion.choices) {
+    if (typeof choice.message.content === 'string') text += choice.message.content;
+    if (choice.message.tool_calls !== undefined) text += JSON.stringify(choice.message.tool_calls);
+  }
+  return text;
 }

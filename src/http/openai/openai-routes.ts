@@ -24,6 +24,7 @@ export interface OpenAIRoutesOptions {
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
+    request.gatewayError = gatewayError;
     options.onError(gatewayError, request.id);
     reply.code(gatewayError.status).headers({ ...retryHeaders(gatewayError), ...exhaustedRetryHeaders(gatewayError) })
       .send(toOpenAIErrorBody(gatewayError));
