@@ -78,8 +78,10 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
   // Text pieces are kept by reference (cheap) for a token estimate or body logging at the end.
   const pieces: string[] = [];
   const result = () => ({ provider: stream.provider, model: stream.model, usage, output: () => pieces.join('') });
+  let count = 0;
   try {
     for await (const item of stream.chunks) {
+      count += 1;
       if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
       if (hasContent(item.chunk)) {
         recorder.markFirstToken();
@@ -91,6 +93,7 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
       }
       yield item;
     }
+    if (count === 0) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
     outcome = 'completed';
   } catch (error) {
     outcome = 'failed';
