@@ -61,7 +61,10 @@ models:
 `;
 
 const gatewayVariants: readonly GatewayVariant[] = [
+  // The default: every request leaves a row in the request log (SQLite, batched off the request path).
   { name: 'gateway', extraYaml: '' },
+  // The same gateway with the request-log writer off: the difference is what logging costs.
+  { name: 'gateway-log-off', extraYaml: 'logging: { request_log: { enabled: false } }' },
   { name: 'gateway-limits-memory', extraYaml: `${pricedModel}limits: { store: memory }\n`, virtualKey: limitedKey },
   {
     name: 'gateway-limits-redis',

@@ -3,17 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig, ProviderConfig, TierConfig } from './config/index.js';
 import type { GatewayEvent, Provider } from './core/index.js';
 import { createApp } from './http/index.js';
+import { RequestLogQueries } from './inference/index.js';
 import { EventBus } from './lib/index.js';
-import { createLogger } from './observability/index.js';
-import type { Logger } from './observability/index.js';
+import { RequestLogWriter, RetentionSweeper, createLogger, createMetrics } from './observability/index.js';
+import type { GatewayMetrics, Logger } from './observability/index.js';
 import {
-  ConfiguredModelPriceSource, KeyService, PolicyEngine, createGatewayAuthenticator, createJwtAuthenticator, mergeLimits,
+  KeyService, PolicyEngine, TablePriceSource, createGatewayAuthenticator, createJwtAuthenticator, mergeLimits,
 } from './policies/index.js';
 import type { LimitSet, ModelPricing } from './policies/index.js';
+import { createPricer } from './pricing/index.js';
+import type { ModelPrice, Pricer } from './pricing/index.js';
 import { createAnthropicProvider, createGeminiProvider, createMockProvider, createOpenAIProvider } from './providers/index.js';
 import { MemoryCircuitBreakerStore, ModelRegistry, buildDirectRoute, buildRoutes, summariseCircuits } from './routing/index.js';
-import { MemoryKeyStore, MemoryLimitStore, RedisLimitStore, loadOrCreateAdminKey, stateDirectory } from './storage/index.js';
-import type { LimitStore } from './storage/index.js';
+import { MemoryLimitStore, RedisLimitStore, loadOrCreateAdminKey, openDatabase, stateDirectory } from './storage/index.js';
+import type { Database, LimitStore } from './storage/index.js';
 
 export interface GatewayOptions {
   /** Where relative paths in the config resolve; defaults to the process's cwd. */
@@ -34,6 +37,11 @@ export interface Gateway {
   readonly keys: KeyService;
   /** Decisions taken with local limits because Redis failed (fail_open), since start. */
   readonly limitStoreFailOpenCount: () => number;
+  readonly database: Database;
+  readonly metrics: GatewayMetrics;
+  readonly pricer: Pricer;
+  /** Writes every request-log row queued so far (tests and shutdown). */
+  flushRequestLog(): Promise<void>;
   /** Starts listening; resolves with the base URL. */
   listen(overrides?: { host?: string; port?: number }): Promise<string>;
   /** Stops accepting, lets in-flight requests finish, then releases every resource. */
@@ -51,6 +59,34 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const { key: adminKey, generated } = resolveAdminKey(config, cwd);
   const events = new EventBus<GatewayEvent>((error) => logger.error({ err: error }, 'event subscriber failed'));
+  const metrics = createMetrics();
+  const pricer = createGatewayPricer(config, metrics, logger);
+
+  const database = openDatabase(config.storage.database_url, {
+    cwd,
+    onError: (error) => logger.warn({ err: error }, 'database connection error'),
+  });
+  let closed = false;
+  const migrated = migrateInBackground(database, logger, () => closed);
+  await Promise.race([migrated, new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
+  const requestLogSettings = config.logging.request_log;
+  const writer = new RequestLogWriter({
+    store: database.requestLog,
+    spillDirectory: stateDirectory(config.storage.database_url, cwd),
+    flushIntervalMs: requestLogSettings.flush_interval_ms,
+    batchSize: requestLogSettings.batch_size,
+    maxQueueRows: requestLogSettings.max_queue_rows,
+    logger,
+    metrics,
+  });
+  if (requestLogSettings.enabled) {
+    events.subscribe(writer.handle);
+    writer.start();
+  }
+  const sweeper = config.logging.retention_days > 0
+    ? new RetentionSweeper({ store: database.requestLog, retentionDays: config.logging.retention_days, logger })
+    : null;
+  sweeper?.start();
 
   const providers = new Map<string, ClosableProvider>();
   for (const settings of config.providers) providers.set(settings.name, createProvider(settings));
@@ -87,20 +123,25 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         }
       },
     });
-  // The temporary price input: each public model's configured pricing.
-  const prices = new Map<string, ModelPricing>();
+  // Budgets use the shared price table (config overrides first), like the request log.
+  const overrides = new Map<string, ModelPricing>();
   for (const model of config.models) {
     if (model.pricing !== undefined) {
-      prices.set(model.name, {
+      overrides.set(model.name, {
         inputPerMtok: model.pricing.input_per_mtok,
         outputPerMtok: model.pricing.output_per_mtok,
         cachedInputPerMtok: model.pricing.cached_input_per_mtok,
       });
     }
   }
+  const prices = new TablePriceSource({
+    overrides,
+    providerTypes: new Map(config.providers.map((provider) => [provider.name, provider.type])),
+    targets: reachableTargets(config),
+  });
   const policies = new PolicyEngine({
     store: limitStore,
-    prices: new ConfiguredModelPriceSource(prices),
+    prices,
     events,
     tiers,
     tenantLimits,
@@ -108,9 +149,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     defaultMaxOutputTokens: config.limits.default_max_output_tokens,
     leaseMs: config.limits.reservation_ttl_ms,
   });
-  // Development store: keys live in this process until the database-backed KeyStore is wired.
   const keys = new KeyService({
-    store: new MemoryKeyStore(),
+    store: database.keys,
     tiers,
     cacheTtlMs: config.auth.key_cache_ttl_ms,
     onBackgroundError: (error) => logger.warn({ err: error }, 'recording a key\'s last use failed'),
@@ -132,21 +172,25 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models, events, policies },
+    inference: { models, events, policies, pricer, logBodies: config.logging.log_bodies },
     models,
     readiness: async () => {
+      const databaseStatus = await checkDatabase(database);
       const usesRedis = limitStore instanceof RedisLimitStore;
       const redisUp = usesRedis ? await limitStore.ping() : true;
       return {
         // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).
-        ready: redisUp || config.limits.redis_failure_mode === 'fail_open',
+        ready: databaseStatus === 'ok' && (redisUp || config.limits.redis_failure_mode === 'fail_open'),
         checks: {
+          database: { status: databaseStatus },
           ...(usesRedis ? { redis: { status: redisUp ? 'ok' : 'unreachable' } } : {}),
           providers: summariseCircuits(config.providers.map((provider) => provider.name), await breakers.snapshot(Date.now())),
         },
       };
     },
     logger,
+    requestLog: new RequestLogQueries(database.requestLog),
+    metrics: { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() },
   });
 
   return {
@@ -158,11 +202,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger,
     keys,
     limitStoreFailOpenCount: () => failOpenCount,
+    database,
+    metrics,
+    pricer,
+    flushRequestLog: () => writer.flush(),
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
     },
     async close() {
+      closed = true;
       await app.close();
+      // Every request has now reported; write every row before the database goes.
+      await writer.close();
+      await sweeper?.stop();
+      await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limitStore.close();
       logger.flush();
@@ -229,4 +282,76 @@ function resolveAdminKey(config: GatewayConfig, cwd: string): { key: string; gen
   }
   const { key } = loadOrCreateAdminKey(join(stateDirectory(config.storage.database_url, cwd), 'admin-key'));
   return { key, generated: true };
+}
+
+/** Every provider model a public model may reach: its targets, then its fallback models' (recursively). */
+function reachableTargets(config: GatewayConfig): Map<string, Array<{ provider: string; model: string }>> {
+  const byName = new Map(config.models.map((model) => [model.name, model]));
+  const reachable = new Map<string, Array<{ provider: string; model: string }>>();
+  for (const model of config.models) {
+    const seen = new Set<string>();
+    const targets: Array<{ provider: string; model: string }> = [];
+    const visit = (name: string): void => {
+      const entry = byName.get(name);
+      if (entry === undefined || seen.has(name)) return;
+      seen.add(name);
+      for (const target of entry.targets) targets.push({ provider: target.provider, model: target.model });
+      for (const fallback of entry.fallback_models) visit(fallback);
+    };
+    visit(model.name);
+    reachable.set(model.name, targets);
+  }
+  return reachable;
+}
+
+function createGatewayPricer(config: GatewayConfig, metrics: GatewayMetrics, logger: Logger): Pricer {
+  const overrides = new Map<string, ModelPrice>();
+  for (const model of config.models) {
+    if (model.pricing === undefined) continue;
+    overrides.set(model.name, {
+      inputPerMtok: model.pricing.input_per_mtok,
+      outputPerMtok: model.pricing.output_per_mtok,
+      cachedInputPerMtok: model.pricing.cached_input_per_mtok,
+      cacheWritePerMtok: model.pricing.cache_write_per_mtok,
+    });
+  }
+  return createPricer({
+    providerTypes: new Map(config.providers.map((provider) => [provider.name, provider.type])),
+    overrides,
+    onUnpriced(provider, model, first) {
+      metrics.unpricedCalls.inc({ provider, model });
+      if (first) logger.warn({ provider, model }, 'no price for this model: its calls cost 0 (set models[].pricing to price it)');
+    },
+  });
+}
+
+/** Applies migrations, retrying while the database is unreachable (rows spill to disk meanwhile). */
+async function migrateInBackground(database: Database, logger: Logger, stopped: () => boolean): Promise<void> {
+  for (let attempt = 1; !stopped(); attempt += 1) {
+    try {
+      const applied = await database.migrate();
+      if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+      return;
+    } catch (error) {
+      if (attempt === 1) logger.error({ err: error }, 'database migration failed; retrying every 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 5000).unref());
+    }
+  }
+}
+
+async function checkDatabase(database: Database): Promise<'ok' | 'unreachable'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      database.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 2000);
+      }),
+    ]);
+    return 'ok';
+  } catch {
+    return 'unreachable';
+  } finally {
+    clearTimeout(timer);
+  }
 }

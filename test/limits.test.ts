@@ -238,7 +238,7 @@ describe('keys and tenants', () => {
     await expect(client(globexKey.key).models.list()).resolves.toBeDefined();
 
     const clientKeyCall = await admin('GET', '/admin/api/keys', undefined, acmeKey.key);
-    expect(clientKeyCall).toMatchObject({ status: 403, json: { error: { code: 'forbidden' } } });
+    expect(clientKeyCall).toMatchObject({ status: 403, json: { error: { code: 'permission_denied' } } });
   });
 
   it('lists in pages with a cursor', async () => {

@@ -274,3 +274,21 @@ describe('upstream answers that are not OpenAI-shaped', () => {
     });
   });
 });
+
+describe('a stream with no chunks at all', () => {
+  it('is a JSON provider error for the client and a failure in the request log', async () => {
+    const summaries: Array<{ status: number; errorCode: string | null }> = [];
+    const unsubscribe = gateway.gateway.events.subscribe((event) => {
+      if (event.type === 'request-end') summaries.push({ status: event.summary.status, errorCode: event.summary.errorCode });
+    });
+    try {
+      upstream.enqueue('/v1/chat/completions', { kind: 'sse', events: [], done: true });
+      const response = await post('/v1/chat/completions', JSON.stringify({ model: 'smart', messages: hello, stream: true }));
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ error: { code: 'provider_error' } });
+      await expect.poll(() => summaries).toEqual([{ status: 502, errorCode: 'provider_error' }]);
+    } finally {
+      unsubscribe();
+    }
+  });
+});

@@ -2,6 +2,9 @@ import { Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { runConfigCheck } from './config-check-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
+import { runLogs } from './logs-command.js';
+import { runMigrate } from './migrate-command.js';
+import { runStats } from './stats-command.js';
 import { runStart } from './start-command.js';
 
 const program = new Command();
@@ -28,6 +31,40 @@ configCommand
   .action((options: { config?: string; json?: boolean }) => {
     process.exitCode = runConfigCheck(options);
   });
+
+program
+  .command('migrate')
+  .description('apply database migrations (start also applies them)')
+  .option('-c, --config <file>', 'config file')
+  .option('--json', 'machine-readable output')
+  .action(runMigrate);
+
+program
+  .command('stats')
+  .description('requests, error rate, latency percentiles, tokens and cost from the request log')
+  .option('-c, --config <file>', 'config file')
+  .option('--since <time>', 'start: a duration ago (24h, 7d), an ISO date or epoch ms', '24h')
+  .option('--until <time>', 'end (default: now)')
+  .option('--by <field>', 'group by model, provider, key, tenant, user, service, status or endpoint')
+  .option('--json', 'machine-readable output')
+  .action(runStats);
+
+program
+  .command('logs')
+  .description('show the request log, oldest first')
+  .option('-c, --config <file>', 'config file')
+  .option('--since <time>', 'start: a duration ago (1h, 7d), an ISO date or epoch ms', '1h')
+  .option('--until <time>', 'end (default: now)')
+  .option('--model <model>', 'only this requested model')
+  .option('--provider <provider>', 'only this provider')
+  .option('--key <id>', 'only this key id')
+  .option('--user <user>', 'only this end user')
+  .option('--status <status>', 'success or error')
+  .option('-q, --query <text>', 'full-text search over errors, metadata and bodies')
+  .option('-n, --limit <n>', 'rows to show (newest ones)', '100')
+  .option('-f, --follow', 'keep printing new rows')
+  .option('--json', 'one JSON object per line')
+  .action(runLogs);
 
 const keysCommand = program.command('keys').description('manage virtual keys through a running gateway\'s admin API');
 const connectionOptions = (command: Command): Command => command

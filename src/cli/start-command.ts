@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { createGateway } from '../main.js';
-import { loadOrCreateAdminKey, stateDirectory } from '../storage/index.js';
+import { loadOrCreateAdminKey, openDatabase, stateDirectory } from '../storage/index.js';
 
 export interface StartOptions {
   config?: string;
@@ -25,6 +25,8 @@ export async function runStart(options: StartOptions): Promise<void> {
     if (config.auth.master_key === undefined && config.environment === 'development') {
       loadOrCreateAdminKey(join(stateDirectory(config.storage.database_url, process.cwd()), 'admin-key'));
     }
+    // Migrate once, before the workers race to do it (each would otherwise retry until one wins).
+    await migrateOnce(config);
     startPrimary(workers);
     return;
   }
@@ -97,4 +99,16 @@ function parsePort(value: string): number {
   const port = Number.parseInt(value, 10);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: invalid port "${value}"`);
   return port;
+}
+
+async function migrateOnce(config: GatewayConfig): Promise<void> {
+  const database = openDatabase(config.storage.database_url, { cwd: process.cwd() });
+  try {
+    await database.migrate();
+  } catch (error) {
+    // The workers retry on their own (and spill rows to disk meanwhile).
+    process.stderr.write(`sluice: database migration failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  } finally {
+    await database.close().catch(() => {});
+  }
 }

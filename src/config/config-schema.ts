@@ -45,6 +45,15 @@ const loggingSchema = z.strictObject({
   log_bodies: z.boolean().default(false),
   /** Human-readable logs; defaults to on in development when stdout is a terminal. */
   pretty: z.boolean().optional(),
+  /** Delete request-log rows (bodies included) older than this many days; 0 keeps them forever. */
+  retention_days: z.int().min(0).default(0),
+  /** The request log's writer: one row per request, batched off the request path. */
+  request_log: z.strictObject({
+    enabled: z.boolean().default(true),
+    flush_interval_ms: positiveInt.default(1000),
+    batch_size: positiveInt.max(5000).default(500),
+    max_queue_rows: positiveInt.default(20_000),
+  }).prefault({}),
 });
 
 export const PROVIDER_TYPES = ['openai', 'anthropic', 'gemini', 'mock'] as const;

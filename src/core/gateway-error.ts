@@ -13,8 +13,8 @@ export const ERROR_CODES = {
   missing_api_key: { status: 401, retryable: false, type: 'authentication_error' },
   invalid_api_key: { status: 401, retryable: false, type: 'authentication_error' },
   model_not_allowed: { status: 403, retryable: false, type: 'permission_error' },
-  /** The admin API: the caller's role may not do this (a client key, or a tenant admin outside its tenant). */
-  forbidden: { status: 403, retryable: false, type: 'permission_error' },
+  /** The key is valid but may not use this part of the API (e.g. a client key on /admin/api). */
+  permission_denied: { status: 403, retryable: false, type: 'permission_error' },
   model_not_found: { status: 404, retryable: false, type: 'invalid_request_error' },
   unknown_service: { status: 404, retryable: false, type: 'invalid_request_error' },
   rate_limit_exceeded: { status: 429, retryable: false, type: 'rate_limit_error' },

@@ -23,6 +23,20 @@ export interface RequestSummary {
   errorMessage: string | null;
   usage: Usage | null;
   metadata: Record<string, string> | null;
+  /** Duration minus the time spent in upstream calls (routing, retries' waits, our own work). */
+  overheadMs: number;
+  /** Priced from `usage` (0 when there is none or the model has no price). */
+  costUsd: number;
+  /** True when the upstream reported no usage and Sluice counted the tokens itself. */
+  usageEstimated: boolean;
+  /** `hit` or `miss` when the response cache applies to the request. */
+  cacheStatus?: 'hit' | 'miss' | null;
+  serviceName?: string | null;
+  promptVersion?: string | null;
+  experimentVariant?: string | null;
+  /** Only with `logging.log_bodies`: the parsed request body and the response text. */
+  requestBody?: unknown;
+  responseBody?: string | null;
   /** 'static' when the client got the model's configured fallback answer (the request still failed). */
   fallback?: 'static' | null | undefined;
 }

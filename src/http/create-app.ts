@@ -1,15 +1,19 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
-import type { InferenceDependencies } from '../inference/index.js';
+import type { InferenceDependencies, RequestLogQueries } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
+import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
 import type { ReadinessReport } from './health-routes.js';
+import { metricsRoutes } from './metrics-routes.js';
+import type { MetricsSource } from './metrics-routes.js';
+import { createRefusedRequestRecorder } from './record-refused-request.js';
 import { openaiRoutes } from './openai/openai-routes.js';
 import { toOpenAIErrorBody } from './openai/to-openai-error.js';
 import { toGatewayError } from './to-gateway-error.js';
@@ -28,6 +32,10 @@ export interface AppDependencies {
   models: ModelRegistry;
   readiness: () => Promise<ReadinessReport>;
   logger: AppLogger;
+  /** The request log behind /admin/api/logs and /admin/api/analytics. */
+  requestLog?: RequestLogQueries | undefined;
+  /** Prometheus text for GET /metrics. */
+  metrics?: MetricsSource | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -57,6 +65,8 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
 
   app.decorateRequest('principal', null);
   app.decorateRequest('startedAt', 0);
+  app.decorateRequest('useCaseStarted', false);
+  app.decorateRequest('gatewayError', null);
   // Any content type is read as JSON: `curl -d` sends form encoding by default.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
@@ -65,6 +75,18 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     } catch {
       done(new GatewayError('invalid_json', 'We could not parse the JSON body of your request.'), undefined);
     }
+  });
+
+  // Graceful close: server.close() only drops connections idle at that moment, so keep-alive
+  // connections that finish their request later would hold the close open until their keep-alive
+  // timeout (72 s). While closing, idle sockets are swept every 50 ms; in-flight ones finish first.
+  let sweeper: NodeJS.Timeout | null = null;
+  app.addHook('preClose', async () => {
+    sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
+    sweeper.unref();
+  });
+  app.addHook('onClose', async () => {
+    if (sweeper !== null) clearInterval(sweeper);
   });
 
   const corsOrigins = new Set(dependencies.server.corsOrigins);
@@ -84,13 +106,23 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   });
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
+    request.gatewayError = gatewayError;
     onError(gatewayError, request.id);
     reply.code(gatewayError.status).send(toOpenAIErrorBody(gatewayError));
   });
 
   await app.register(healthRoutes, { readiness: dependencies.readiness });
+  if (dependencies.metrics !== undefined) await app.register(metricsRoutes, { metrics: dependencies.metrics });
+  const requestLog = dependencies.requestLog;
+  if (requestLog !== undefined) {
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      await scope.register(adminRoutes, { requestLog });
+    });
+  }
   await app.register(async (scope) => {
     scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    scope.addHook('onResponse', createRefusedRequestRecorder(dependencies.inference.events));
     await scope.register(openaiRoutes, {
       inference: dependencies.inference,
       models: dependencies.models,

@@ -1,3 +1,4 @@
 export { createApp } from './create-app.js';
 export type { AppDependencies, AppLogger } from './create-app.js';
 export type { ReadinessReport } from './health-routes.js';
+export { toWireFigures, toWireLog } from './admin/analytics-query.js';

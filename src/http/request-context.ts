@@ -23,6 +23,9 @@ export function createRequestContext(
 ): RequestContext {
   const principal = request.principal;
   if (principal === null) throw new GatewayError('missing_api_key', 'You did not provide an API key.');
+  const metadata = parseMetadata(readHeader(request, 'x-sluice-metadata'));
+  // From here on the use case reports this request to the request log.
+  request.useCaseStarted = true;
   const controller = new AbortController();
   const response = reply.raw;
   response.once('close', () => {
@@ -36,7 +39,7 @@ export function createRequestContext(
     endpoint,
     principal,
     endUser: readHeader(request, 'x-sluice-user') ?? bodyUser ?? null,
-    metadata: parseMetadata(readHeader(request, 'x-sluice-metadata')),
+    metadata,
   };
 }
 

@@ -4,6 +4,7 @@ import type {
 } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
+import type { Pricer } from '../pricing/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
 import type { RequestContext } from './request-context.js';
@@ -14,6 +15,10 @@ export interface InferenceDependencies {
   events: EventSink;
   /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
   policies: PolicyGate;
+  /** Prices each call for the request log (and budgets); without it costs are 0. */
+  pricer?: Pricer | undefined;
+  /** `logging.log_bodies`: put the request and response bodies into the request-end summary. */
+  logBodies?: boolean | undefined;
 }
 
 export type ChatOutcome =
@@ -33,7 +38,9 @@ export async function handleChatCompletion(
   options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
   const streaming = request.stream === true;
-  const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming);
+  const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming, {
+    pricer: dependencies.pricer, logBodies: dependencies.logBodies, request: { kind: 'chat', body: request },
+  });
   const callContext: CallContext = {
     requestId: context.requestId, signal: context.signal, attempts: recorder.attempts, ingress: options.ingress,
   };
@@ -49,7 +56,13 @@ export async function handleChatCompletion(
       const result = await route.chat(request, callContext);
       void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
-      else recorder.succeed(result);
+      else {
+        recorder.succeed({
+          ...result,
+          output: () => completionText(result),
+          responseBody: () => result.body ?? JSON.stringify(result.completion),
+        });
+      }
       return { kind: 'completion', result, attempts: recorder.attempts, rateLimitHeaders };
     }
     const stream = await route.streamChat(request, callContext);
@@ -77,16 +90,26 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder, adm
   let usage: Usage | null = null;
   let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
-  const result = () => ({ provider: stream.provider, model: stream.model, usage });
+  // Text pieces are kept by reference (cheap) for a token estimate or body logging at the end.
+  const pieces: string[] = [];
+  const result = () => ({ provider: stream.provider, model: stream.model, usage, output: () => pieces.join('') });
+  let count = 0;
   try {
     for await (const item of stream.chunks) {
+      count += 1;
       if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
       if (hasContent(item.chunk)) {
         recorder.markFirstToken();
         contentChunks++;
+        for (const choice of item.chunk.choices) {
+          const content = choice.delta.content;
+          if (typeof content === 'string') pieces.push(content);
+          else if (choice.delta.tool_calls !== undefined) pieces.push(JSON.stringify(choice.delta.tool_calls));
+        }
       }
       yield item;
     }
+    if (count === 0) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
     outcome = 'completed';
   } catch (error) {
     outcome = 'failed';
@@ -99,4 +122,14 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder, adm
     else if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());
   }
+}
+
+/** The answer's text, for a token estimate when the upstream reported no usage. */
+function completionText(result: ChatResult): string {
+  let text = '';
+  for (const choice of result.completion.choices) {
+    if (typeof choice.message.content === 'string') text += choice.message.content;
+    if (choice.message.tool_calls !== undefined) text += JSON.stringify(choice.message.tool_calls);
+  }
+  return text;
 }

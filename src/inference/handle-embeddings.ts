@@ -12,7 +12,9 @@ export async function handleEmbeddings(
   request: EmbeddingsRequest,
   context: RequestContext,
 ): Promise<{ result: EmbeddingsResult; attempts: CallContext['attempts']; rateLimitHeaders: Readonly<Record<string, string>> }> {
-  const recorder = new RequestRecorder(context, dependencies.events, request.model, false);
+  const recorder = new RequestRecorder(context, dependencies.events, request.model, false, {
+    pricer: dependencies.pricer, logBodies: dependencies.logBodies, request: { kind: 'embeddings', body: request },
+  });
   const callContext: CallContext = { requestId: context.requestId, signal: context.signal, attempts: recorder.attempts };
   let admission: Admission = OPEN_ADMISSION;
   try {
@@ -21,7 +23,7 @@ export async function handleEmbeddings(
     admission = await admitRequest(dependencies.policies, context, request.model, () => estimateEmbeddingsInput(request), 0);
     const result = await route.embed(request, callContext);
     void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
-    recorder.succeed(result);
+    recorder.succeed({ ...result, responseBody: () => `[${result.response.data.length} embedding(s)]` });
     return { result, attempts: recorder.attempts, rateLimitHeaders: admission.headers };
   } catch (error) {
     void admission.settle({ usage: null, provider: null, providerModel: null, streamedOutputTokens: 0 });

@@ -3,3 +3,9 @@ export type { ChatCompletionOptions, ChatOutcome, InferenceDependencies } from '
 export { handleEmbeddings } from './handle-embeddings.js';
 export { handleMessages } from './handle-messages.js';
 export type { RequestContext } from './request-context.js';
+export { RequestLogQueries, scopeFor } from './request-log-queries.js';
+export { GROUP_BY_FIELDS, TIME_BUCKETS } from '../storage/index.js';
+export type {
+  AnalyticsFilter, ErrorCodeCount, GroupByField, LogFilter, LogPage, RequestLogRow, SummaryGroup, TimeBucket, TimeseriesPoint,
+  UserMonthCost,
+} from '../storage/index.js';

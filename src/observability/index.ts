@@ -1,2 +1,10 @@
 export { createLogger } from './create-logger.js';
 export type { Logger, LoggerSettings } from './create-logger.js';
+export { createMetrics } from './metrics.js';
+export type { GatewayMetrics } from './metrics.js';
+export { RequestLogWriter } from './request-log-writer.js';
+export type { RequestLogWriterOptions } from './request-log-writer.js';
+export { RetentionSweeper } from './retention-sweeper.js';
+export type { RetentionSweeperOptions } from './retention-sweeper.js';
+export { SpillFile } from './spill-file.js';
+export { toRequestLogRow } from './to-request-log-row.js';

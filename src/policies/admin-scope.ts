@@ -9,5 +9,5 @@ import type { Principal } from './principal.js';
 export function adminScope(principal: Principal): { tenantId: string | undefined } {
   if (principal.role === 'admin') return { tenantId: undefined };
   if (principal.role === 'tenant_admin' && principal.tenantId !== null) return { tenantId: principal.tenantId };
-  throw new GatewayError('forbidden', 'The admin API needs the master key or a tenant admin key.');
+  throw new GatewayError('permission_denied', 'The admin API needs the master key or a tenant admin key.');
 }

@@ -13,5 +13,7 @@ export type { Admission, AdmissionRequest, PolicyGate, PolicyEngineOptions, Usag
 export { estimateChatInput, estimateEmbeddingsInput } from './estimate-input.js';
 export { formatDuration } from './format-duration.js';
 export { ConfiguredModelPriceSource, costInNanoUsd } from './price-source.js';
+export { TablePriceSource } from './table-price-source.js';
+export type { TablePriceSourceSettings } from './table-price-source.js';
 export type { ModelPricing, PriceSource } from './price-source.js';
 export type { Authenticator, Principal } from './principal.js';

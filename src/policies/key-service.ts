@@ -262,5 +262,5 @@ function notFound(id: string): GatewayError {
 }
 
 function forbidden(): GatewayError {
-  return new GatewayError('forbidden', 'This key may not do that.');
+  return new GatewayError('permission_denied', 'This key may not do that.');
 }

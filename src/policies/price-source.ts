@@ -13,10 +13,7 @@ export interface PriceSource {
   priceFor(requestedModel: string, provider: string | null, providerModel: string | null): ModelPricing | null;
 }
 
-/**
- * TEMPORARY price input until the shared pricing table lands: the `pricing` of each public model in
- * the config, for every target of that model. Replace with the shared table's PriceSource in main.ts.
- */
+/** Fixed prices per public model (tests, and callers without the shared table). */
 export class ConfiguredModelPriceSource implements PriceSource {
   private readonly prices: ReadonlyMap<string, ModelPricing>;
 

@@ -8,3 +8,10 @@ export { RedisLimitStore } from './redis/redis-limit-store.js';
 export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-limit-store.js';
 export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
+export { openDatabase } from './open-database.js';
+export type { OpenDatabaseOptions } from './open-database.js';
+export { GROUP_BY_FIELDS, TIME_BUCKETS } from './request-log-store.js';
+export type {
+  AnalyticsFilter, AttemptLogRow, Database, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, Percentiles,
+  RequestLogRow, RequestLogStore, SummaryGroup, TimeBucket, TimeWindow, TimeseriesPoint, UsageFigures, UserMonthCost,
+} from './request-log-store.js';

@@ -55,6 +55,7 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
     const iterator = stream.chunks[Symbol.asyncIterator]();
     // Pull the first chunk before committing to a 200, so an early failure still gets a JSON error.
     const first = await iterator.next();
+    // The use case already turns an empty stream into an error; this only narrows the type.
     if (first.done === true) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
     setRouteHeaders(reply, stream.provider, stream.model, outcome.attempts);
     reply.hijack();

@@ -25,6 +25,7 @@ export interface OpenAIRoutesOptions {
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
+    request.gatewayError = gatewayError;
     options.onError(gatewayError, request.id);
     if (gatewayError instanceof LimitExceededError) reply.headers(gatewayError.headers);
     reply.code(gatewayError.status).headers({ ...retryHeaders(gatewayError), ...exhaustedRetryHeaders(gatewayError) })
@@ -60,6 +61,7 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     // Pull the first chunk before committing to a 200, so an early failure still gets a JSON error.
     // Routes hold frames back until content (the stream commit point), so this is the first content.
     const first = await iterator.next();
+    // The use case already turns an empty stream into an error; this only narrows the type.
     if (first.done === true) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
     setRouteHeaders(reply, stream.provider, stream.model, outcome.attempts);
     if (stream.staticFallback !== undefined) reply.header('x-sluice-fallback', 'static');

@@ -2,11 +2,11 @@ import { GatewayError, ProviderError, convertWireUsage } from '../../core/index.
 import type {
   CallContext, ChatRequest, ChatResult, ChatStream, EmbeddingsResult, IngressRequest, Provider, StreamChunk,
 } from '../../core/index.js';
-import { readSseEvents } from '../../lib/index.js';
-import { UpstreamClient, readAll } from '../upstream/index.js';
+import { parseJsonOrUndefined, readSseEvents } from '../../lib/index.js';
+import { UpstreamClient } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
 import { anthropicMessageSchema, anthropicStreamEventSchema } from './anthropic-api.js';
-import { isRetryableAnthropicErrorType, readAnthropicErrorBody, safeJson } from './anthropic-errors.js';
+import { isRetryableAnthropicErrorType, readAnthropicErrorBody } from './anthropic-errors.js';
 import { AnthropicStreamToChunks } from './anthropic-stream-to-chunks.js';
 import { convertAnthropicMessage } from './convert-anthropic-message.js';
 import { convertToAnthropicMessages, isAnthropicVersion2026 } from './convert-to-anthropic-messages.js';
@@ -80,28 +80,15 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     return response;
   }
 
-  function invalidResponse(what: string): ProviderError {
-    return new ProviderError('provider_error', `${settings.name} sent an invalid ${what}`, {
-      provider: settings.name, upstreamStatus: 200, retryable: true,
-    });
-  }
-
   return {
     name: settings.name,
 
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const prepared = prepare(request, false, context);
       const response = await post(prepared, false, context);
-      let body: Buffer;
-      try {
-        body = await readAll(response.body);
-      } catch (error) {
-        throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
-      } finally {
-        response.release();
-      }
-      const parsed = anthropicMessageSchema.safeParse(safeJson(body.toString('utf8')));
-      if (!parsed.success) throw invalidResponse('message');
+      const body = await client.readBytes(response, context);
+      const parsed = anthropicMessageSchema.safeParse(parseJsonOrUndefined(body.toString('utf8')));
+      if (!parsed.success) throw client.invalidResponse('message');
       const completion = convertAnthropicMessage(parsed.data, { jsonTool: prepared.jsonTool, now: now() });
       return {
         completion,
@@ -135,16 +122,16 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     let finished = false;
     try {
       for await (const event of readSseEvents(response.body)) {
-        const json = safeJson(event.data);
+        const json = parseJsonOrUndefined(event.data);
         const type = json !== null && typeof json === 'object' && 'type' in json && typeof json.type === 'string' ? json.type : event.event;
-        if (type === undefined) throw invalidResponse('stream event');
+        if (type === undefined) throw client.invalidResponse('stream event');
         if (!KNOWN_EVENTS.has(type)) {
           // A newer event type: nothing to translate, but a native client still gets it.
           if (native) yield { chunk: transform.emptyChunk(), native: { format: 'anthropic', event: event.event ?? type, data: event.data } };
           continue;
         }
         const parsed = anthropicStreamEventSchema.safeParse(json);
-        if (!parsed.success) throw invalidResponse(`${type} event`);
+        if (!parsed.success) throw client.invalidResponse(`${type} event`);
         const streamEvent = parsed.data;
         if (streamEvent.type === 'error') {
           throw new ProviderError('provider_error', `${settings.name}: ${streamEvent.error.message}`, {

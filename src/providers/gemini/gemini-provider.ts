@@ -3,13 +3,13 @@ import { GatewayError, ProviderError, assertTranslatable, convertWireUsage } fro
 import type {
   CallContext, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest, EmbeddingsResult, Provider, StreamChunk,
 } from '../../core/index.js';
-import { readSseEvents } from '../../lib/index.js';
-import { UpstreamClient, readAll } from '../upstream/index.js';
+import { parseJsonOrUndefined, readSseEvents } from '../../lib/index.js';
+import { UpstreamClient } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
 import { convertGeminiResponse } from './convert-gemini-response.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import { geminiBatchEmbedResponseSchema, geminiEmbedResponseSchema, geminiErrorBodySchema, geminiResponseSchema } from './gemini-api.js';
-import { readGeminiErrorBody, safeJson } from './gemini-errors.js';
+import { readGeminiErrorBody } from './gemini-errors.js';
 import { GeminiStreamToChunks } from './gemini-stream-to-chunks.js';
 
 export interface GeminiProviderSettings {
@@ -52,22 +52,6 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
     return response;
   }
 
-  async function readJson(response: UpstreamResponse, context: CallContext): Promise<unknown> {
-    try {
-      return safeJson((await readAll(response.body)).toString('utf8'));
-    } catch (error) {
-      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
-    } finally {
-      response.release();
-    }
-  }
-
-  function invalidResponse(what: string): ProviderError {
-    return new ProviderError('provider_error', `${settings.name} sent an invalid ${what}`, {
-      provider: settings.name, upstreamStatus: 200, retryable: true,
-    });
-  }
-
   return {
     name: settings.name,
 
@@ -75,8 +59,8 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
       assertTranslatable(context);
       const body = convertToGeminiContents(request, { stream: false });
       const response = await post(modelPath(request.model, 'generateContent'), body, false, context);
-      const parsed = geminiResponseSchema.safeParse(await readJson(response, context));
-      if (!parsed.success) throw invalidResponse('generateContent response');
+      const parsed = geminiResponseSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
+      if (!parsed.success) throw client.invalidResponse('generateContent response');
       const completion = convertGeminiResponse(parsed.data, { model: request.model, now: now(), newId });
       return {
         completion,
@@ -102,15 +86,15 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
         const response = await post(modelPath(request.model, 'embedContent'), {
           content: { parts: [{ text: request.input }] }, ...dimensions,
         }, false, context);
-        const parsed = geminiEmbedResponseSchema.safeParse(await readJson(response, context));
-        if (!parsed.success) throw invalidResponse('embedContent response');
+        const parsed = geminiEmbedResponseSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
+        if (!parsed.success) throw client.invalidResponse('embedContent response');
         vectors = [parsed.data.embedding.values];
       } else {
         const response = await post(modelPath(request.model, 'batchEmbedContents'), {
           requests: inputs.map((text) => ({ model: `models/${request.model}`, content: { parts: [{ text }] }, ...dimensions })),
         }, false, context);
-        const parsed = geminiBatchEmbedResponseSchema.safeParse(await readJson(response, context));
-        if (!parsed.success || parsed.data.embeddings.length !== inputs.length) throw invalidResponse('batchEmbedContents response');
+        const parsed = geminiBatchEmbedResponseSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
+        if (!parsed.success || parsed.data.embeddings.length !== inputs.length) throw client.invalidResponse('batchEmbedContents response');
         vectors = parsed.data.embeddings.map((embedding) => embedding.values);
       }
       const data = vectors.map((vector, index) => ({
@@ -134,7 +118,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
     let finished = false;
     try {
       for await (const event of readSseEvents(response.body)) {
-        const json = safeJson(event.data);
+        const json = parseJsonOrUndefined(event.data);
         const error = geminiErrorBodySchema.safeParse(json);
         if (error.success) {
           const status = error.data.error.code ?? null;
@@ -143,7 +127,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
           });
         }
         const parsed = geminiResponseSchema.safeParse(json);
-        if (!parsed.success) throw invalidResponse('stream chunk');
+        if (!parsed.success) throw client.invalidResponse('stream chunk');
         for (const chunk of transform.push(parsed.data)) yield { chunk };
       }
       if (!transform.complete) {

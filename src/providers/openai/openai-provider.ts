@@ -5,13 +5,13 @@ import type {
   CallContext, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest,
   EmbeddingsResult, Provider, StreamChunk,
 } from '../../core/index.js';
-import { readSseEvents } from '../../lib/index.js';
-import { UpstreamClient, readText } from '../upstream/index.js';
+import { parseJsonOrUndefined, readSseEvents } from '../../lib/index.js';
+import { UpstreamClient } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
 import {
   openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiResponseUsageSchema,
 } from './openai-api.js';
-import { readOpenAIErrorBody, safeJson } from './openai-errors.js';
+import { readOpenAIErrorBody } from './openai-errors.js';
 
 export interface OpenAIProviderSettings {
   name: string;
@@ -46,22 +46,6 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     return response;
   }
 
-  async function readBody(response: UpstreamResponse, context: CallContext): Promise<string> {
-    try {
-      return await readText(response.body);
-    } catch (error) {
-      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
-    } finally {
-      response.release();
-    }
-  }
-
-  function invalidResponse(what: string): ProviderError {
-    return new ProviderError('provider_error', `${settings.name} sent an invalid ${what}`, {
-      provider: settings.name, upstreamStatus: 200, retryable: true,
-    });
-  }
-
   return {
     name: settings.name,
 
@@ -69,10 +53,10 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       assertTranslatable(context);
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
-      const body = await readBody(response, context);
-      const json = safeJson(body);
+      const body = await client.readText(response, context);
+      const json = parseJsonOrUndefined(body);
       const usage = openaiResponseUsageSchema.safeParse(json);
-      if (!usage.success) throw invalidResponse('chat completion');
+      if (!usage.success) throw client.invalidResponse('chat completion');
       // The bytes go to OpenAI clients as they are; the full check runs only for callers that
       // read the completion (translation to another format, caching).
       let completion: ChatCompletion | undefined;
@@ -80,7 +64,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         get completion(): ChatCompletion {
           if (completion !== undefined) return completion;
           const parsed = openaiChatCompletionSchema.safeParse(json);
-          if (!parsed.success) throw invalidResponse('chat completion');
+          if (!parsed.success) throw client.invalidResponse('chat completion');
           completion = parsed.data;
           return completion;
         },
@@ -100,9 +84,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
 
     async embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult> {
       const response = await post('/embeddings', JSON.stringify(request), false, context);
-      const body = await readBody(response, context);
-      const parsed = openaiEmbeddingsSchema.safeParse(safeJson(body));
-      if (!parsed.success) throw invalidResponse('embeddings response');
+      const body = await client.readText(response, context);
+      const parsed = openaiEmbeddingsSchema.safeParse(parseJsonOrUndefined(body));
+      if (!parsed.success) throw client.invalidResponse('embeddings response');
       const usage = parsed.data.usage;
       return {
         response: parsed.data,
@@ -127,7 +111,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
           sawDone = true;
           break;
         }
-        const json = safeJson(event.data);
+        const json = parseJsonOrUndefined(event.data);
         if (event.event === 'error' || (json !== null && typeof json === 'object' && 'error' in json)) {
           const { message } = readOpenAIErrorBody(200, event.data);
           throw new ProviderError('provider_error', `${settings.name}: ${message}`, {
@@ -135,7 +119,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
           });
         }
         const parsed = openaiChunkSchema.safeParse(json);
-        if (!parsed.success) throw invalidResponse('stream chunk');
+        if (!parsed.success) throw client.invalidResponse('stream chunk');
         const chunk: ChatCompletionChunk = parsed.data;
         if (chunk.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined)) sawFinish = true;
         yield { chunk, data: event.data };

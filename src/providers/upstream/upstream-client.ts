@@ -157,6 +157,35 @@ export class UpstreamClient {
     });
   }
 
+  /** Reads a whole success body as text; a failure while reading is mapped like any network error. */
+  async readText(response: UpstreamResponse, context: CallContext): Promise<string> {
+    try {
+      return await readText(response.body);
+    } catch (error) {
+      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+    } finally {
+      response.release();
+    }
+  }
+
+  /** Reads a whole success body as bytes, for answers passed on unchanged. */
+  async readBytes(response: UpstreamResponse, context: CallContext): Promise<Buffer> {
+    try {
+      return await readAll(response.body);
+    } catch (error) {
+      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+    } finally {
+      response.release();
+    }
+  }
+
+  /** A 200 whose body is not what the vendor documents: retryable, another target may do better. */
+  invalidResponse(what: string): ProviderError {
+    return new ProviderError('provider_error', `${this.provider} sent an invalid ${what}`, {
+      provider: this.provider, upstreamStatus: 200, retryable: true,
+    });
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }

@@ -1,0 +1,178 @@
+import type { GatewayEvent, RequestSummary } from '../core/index.js';
+import type { RequestLogRow, RequestLogStore } from '../storage/index.js';
+import type { GatewayMetrics } from './metrics.js';
+import { SpillFile } from './spill-file.js';
+import { toRequestLogRow } from './to-request-log-row.js';
+
+export interface RequestLogWriterOptions {
+  store: RequestLogStore;
+  /** Where rows go while the database is slow or down (the state directory). */
+  spillDirectory: string;
+  /** Flush at least this often. */
+  flushIntervalMs?: number;
+  /** Flush as soon as this many rows wait; also the rows per INSERT. */
+  batchSize?: number;
+  /** Beyond this many waiting rows, the oldest go straight to the spill file. */
+  maxQueueRows?: number;
+  /** A batch write slower than this counts as failed and its rows are spilled. */
+  writeTimeoutMs?: number;
+  /** After a failure, the database is left alone this long (doubling up to maxRetryDelayMs). */
+  retryDelayMs?: number;
+  maxRetryDelayMs?: number;
+  logger: { warn(object: object, message: string): void; error(object: object, message: string): void };
+  metrics?: GatewayMetrics | undefined;
+  clock?: () => number;
+}
+
+/**
+ * Writes one row per finished request, off the request path: `handle` only queues. Rows are
+ * written in batches every flushIntervalMs or batchSize rows. When the database is slow or down,
+ * rows go to an append-only spill file and are replayed once it answers again; `close` writes
+ * every queued row (to the database, else to the spill file) before it resolves.
+ */
+export class RequestLogWriter {
+  private readonly store: RequestLogStore;
+  private readonly spill: SpillFile;
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxQueueRows: number;
+  private readonly writeTimeoutMs: number;
+  private readonly retryDelayMs: number;
+  private readonly maxRetryDelayMs: number;
+  private readonly logger: RequestLogWriterOptions['logger'];
+  private readonly metrics: GatewayMetrics | undefined;
+  private readonly clock: () => number;
+  private queue: RequestSummary[] = [];
+  private chain: Promise<void> = Promise.resolve();
+  private scheduled: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private retryAt = 0;
+  private closed = false;
+
+  constructor(options: RequestLogWriterOptions) {
+    this.store = options.store;
+    this.spill = new SpillFile(options.spillDirectory);
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.batchSize = options.batchSize ?? 500;
+    this.maxQueueRows = options.maxQueueRows ?? 20_000;
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 10_000;
+    this.retryDelayMs = options.retryDelayMs ?? 1000;
+    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+    this.logger = options.logger;
+    this.metrics = options.metrics;
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /** Starts the flush timer and replays what an earlier run left in the spill file. */
+  start(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
+    this.timer.unref();
+    if (this.spill.pending) void this.flush();
+  }
+
+  /** The event subscriber: cheap, never throws, never waits. */
+  readonly handle = (event: GatewayEvent): void => {
+    if (event.type !== 'request-end') return;
+    this.queue.push(event.summary);
+    if (this.queue.length > this.maxQueueRows) {
+      // The database cannot keep up: the oldest rows go to disk rather than grow memory.
+      const overflow = this.queue.splice(0, this.queue.length - this.maxQueueRows + this.batchSize);
+      this.spillRows(overflow.map(toRequestLogRow), 'queue full');
+    }
+    if (this.queue.length >= this.batchSize && this.scheduled === null) void this.flush();
+  };
+
+  get queuedRows(): number {
+    return this.queue.length;
+  }
+
+  /** Writes every row queued so far (to the database or the spill file). */
+  flush(): Promise<void> {
+    if (this.scheduled !== null) return this.scheduled;
+    const run = this.chain.then(() => {
+      this.scheduled = null;
+      return this.drain();
+    }).catch((error: unknown) => this.logger.error({ err: error }, 'request log: flush failed'));
+    this.scheduled = run;
+    this.chain = run;
+    return run;
+  }
+
+  /** Stops the timer and writes every queued row (to the database, else the spill file). */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+    await this.spill.settle();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.batchSize);
+      this.metrics?.requestLogQueueRows.set(this.queue.length);
+      const rows = batch.map(toRequestLogRow);
+      if (this.clock() < this.retryAt) {
+        this.spillRows(rows, 'database unavailable');
+        continue;
+      }
+      if (await this.write(rows)) this.metrics?.requestLogRowsWritten.inc(rows.length);
+      else this.spillRows(rows, 'write failed');
+    }
+    this.metrics?.requestLogQueueRows.set(0);
+    await this.spill.settle();
+    // Spilled rows wait for the next start rather than delay a shutdown.
+    if (this.spill.pending && !this.closed && this.clock() >= this.retryAt) {
+      try {
+        const replayed = await this.withTimeout(this.spill.replay(this.store, this.batchSize));
+        if (replayed > 0) {
+          this.metrics?.requestLogRowsReplayed.inc(replayed);
+          this.logger.warn({ rows: replayed }, 'request log: replayed spilled rows into the database');
+        }
+      } catch (error) {
+        this.noteFailure(error);
+      }
+    }
+  }
+
+  private async write(rows: RequestLogRow[]): Promise<boolean> {
+    try {
+      await this.withTimeout(this.store.insert(rows));
+      if (this.failures > 0) this.logger.warn({ failures: this.failures }, 'request log: database is back');
+      this.failures = 0;
+      this.retryAt = 0;
+      return true;
+    } catch (error) {
+      this.noteFailure(error);
+      return false;
+    }
+  }
+
+  private noteFailure(error: unknown): void {
+    this.failures += 1;
+    this.metrics?.requestLogWriteFailures.inc();
+    const delay = Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** Math.min(this.failures - 1, 16));
+    this.retryAt = this.clock() + delay;
+    if (this.failures === 1 || this.failures % 10 === 0) {
+      this.logger.error({ err: error, failures: this.failures, retryInMs: delay }, 'request log: database write failed; spilling rows to disk');
+    }
+  }
+
+  private spillRows(rows: RequestLogRow[], reason: string): void {
+    this.metrics?.requestLogRowsSpilled.inc(rows.length);
+    this.spill.append(rows).catch((error: unknown) => {
+      // The disk failed too: nothing is left to keep these rows; say so loudly.
+      this.logger.error({ err: error, rows: rows.length, reason, path: this.spill.path }, 'request log: could not write the spill file; rows lost');
+    });
+  }
+
+  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`request log: database write took longer than ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}

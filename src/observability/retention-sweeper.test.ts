@@ -1,0 +1,48 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../storage/index.js';
+import type { Database } from '../storage/index.js';
+import { RetentionSweeper } from './retention-sweeper.js';
+import { toRequestLogRow } from './to-request-log-row.js';
+
+const DAY = 86_400_000;
+
+describe('RetentionSweeper', () => {
+  let directory: string;
+  let database: Database;
+
+  beforeEach(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'sluice-retention-'));
+    database = openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
+    await database.migrate();
+  });
+  afterEach(async () => {
+    await database.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('deletes rows (bodies and attempts included) older than the retention, in batches, and keeps the rest', async () => {
+    const now = 100 * DAY;
+    const ages = [40, 35, 31, 31, 31, 29, 1];
+    await database.requestLog.insert(ages.map((age, index) => toRequestLogRow({
+      requestId: `r${index}`, startedAt: now - age * DAY, endedAt: now - age * DAY + 5, durationMs: 5, timeToFirstTokenMs: null,
+      endpoint: 'chat.completions', keyId: null, tenantId: null, endUser: null, requestedModel: 'm', provider: 'p', providerModel: 'm',
+      attempts: [{ provider: 'p', model: 'm', startedAt: now - age * DAY, durationMs: 4, status: 200, errorCode: null, errorMessage: null }],
+      stream: false, status: 200, errorCode: null, errorMessage: null, usage: null, metadata: { age: String(age) }, overheadMs: 1,
+      costUsd: 0, usageEstimated: false, requestBody: { secret: 'x' }, responseBody: 'ok',
+    })));
+    const sweeper = new RetentionSweeper({
+      store: database.requestLog, retentionDays: 30, batchSize: 2, clock: () => now, logger: { info: () => {}, error: () => {} },
+    });
+    sweeper.start();
+    expect(await sweeper.sweep()).toBeGreaterThanOrEqual(0);
+    await sweeper.stop();
+    expect(await database.requestLog.count({})).toBe(2);
+    expect(await database.requestLog.get('r0', {})).toBeNull();
+    expect((await database.requestLog.get('r5', {}))?.attempts).toHaveLength(1);
+    const search = await database.requestLog.list({ since: 0, until: now, query: '31' }, { limit: 10 }, {});
+    expect(search.data).toEqual([]);
+  });
+});

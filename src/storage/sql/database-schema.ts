@@ -1,0 +1,83 @@
+import type { Generated } from 'kysely';
+
+/** The tables as Kysely sees them; booleans are 0/1 integers on both backends. */
+export interface RequestLogTable {
+  id: Generated<number>;
+  row_key: string;
+  request_id: string;
+  started_at: number;
+  ended_at: number;
+  duration_ms: number;
+  ttft_ms: number | null;
+  overhead_ms: number;
+  endpoint: string;
+  key_id: string | null;
+  tenant_id: string | null;
+  end_user: string | null;
+  requested_model: string | null;
+  provider: string | null;
+  provider_model: string | null;
+  attempt_count: number;
+  cache_status: string | null;
+  stream: number;
+  status_code: number;
+  error_code: string | null;
+  error_message: string | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cached_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number;
+  usage_estimated: number;
+  cost_usd: number;
+  service_name: string | null;
+  prompt_version: string | null;
+  experiment_variant: string | null;
+  metadata: string | null;
+  request_body: string | null;
+  response_body: string | null;
+}
+
+export interface RequestAttemptTable {
+  row_key: string;
+  attempt_index: number;
+  request_id: string;
+  provider: string;
+  model: string;
+  started_at: number;
+  duration_ms: number;
+  status_code: number | null;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+/** Virtual keys: the secret's SHA-256 only; lists and maps as JSON text; times in epoch ms. */
+export interface VirtualKeyTable {
+  id: string;
+  hash: string;
+  last_four: string;
+  name: string;
+  tenant_id: string | null;
+  user_id: string | null;
+  role: string;
+  tier: string | null;
+  allowed_models: string | null;
+  allowed_services: string | null;
+  limits: string;
+  metadata: string;
+  enabled: number;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface DatabaseSchema {
+  virtual_keys: VirtualKeyTable;
+  request_logs: RequestLogTable;
+  request_attempts: RequestAttemptTable;
+}
+
+export type SqlDialectName = 'sqlite' | 'postgres';

@@ -1,0 +1,139 @@
+import { sql } from 'kysely';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
+import type { SqlDialectName } from './database-schema.js';
+
+/** Text that full-text search covers; long bodies are cut so a tsvector never overflows. */
+export const SEARCH_TEXT_LIMIT = 100_000;
+
+/**
+ * One set of migrations for both backends. Where SQLite and Postgres differ (identity columns,
+ * full-text search) the migration asks which one it runs on.
+ */
+export function createMigrations(dialect: SqlDialectName): Record<string, Migration> {
+  return {
+    '0001_request_log': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('request_logs')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (column) => column.primaryKey())
+          .addColumn('row_key', 'text', (column) => column.notNull().unique())
+          .addColumn('request_id', 'text', (column) => column.notNull())
+          .addColumn('started_at', 'bigint', (column) => column.notNull())
+          .addColumn('ended_at', 'bigint', (column) => column.notNull())
+          .addColumn('duration_ms', 'integer', (column) => column.notNull())
+          .addColumn('ttft_ms', 'integer')
+          .addColumn('overhead_ms', 'integer', (column) => column.notNull())
+          .addColumn('endpoint', 'text', (column) => column.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('tenant_id', 'text')
+          .addColumn('end_user', 'text')
+          .addColumn('requested_model', 'text')
+          .addColumn('provider', 'text')
+          .addColumn('provider_model', 'text')
+          .addColumn('attempt_count', 'integer', (column) => column.notNull())
+          .addColumn('cache_status', 'text')
+          .addColumn('stream', 'smallint', (column) => column.notNull())
+          .addColumn('status_code', 'integer', (column) => column.notNull())
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('prompt_tokens', 'integer', (column) => column.notNull())
+          .addColumn('completion_tokens', 'integer', (column) => column.notNull())
+          .addColumn('total_tokens', 'integer', (column) => column.notNull())
+          .addColumn('cached_tokens', 'integer', (column) => column.notNull())
+          .addColumn('cache_write_tokens', 'integer', (column) => column.notNull())
+          .addColumn('reasoning_tokens', 'integer', (column) => column.notNull())
+          .addColumn('usage_estimated', 'smallint', (column) => column.notNull())
+          .addColumn('cost_usd', 'double precision', (column) => column.notNull())
+          .addColumn('service_name', 'text')
+          .addColumn('prompt_version', 'text')
+          .addColumn('experiment_variant', 'text')
+          .addColumn('metadata', 'text')
+          .addColumn('request_body', 'text')
+          .addColumn('response_body', 'text')
+          .execute();
+        // Time-range queries, alone and by key, model, tenant and status. Every index costs each
+        // insert, so there are none for provider or user (those filter a time-range scan), and
+        // the key, tenant and status indexes are partial: rows without a key or tenant, and
+        // successes (found by a time-range scan), cost them nothing.
+        await database.schema.createIndex('request_logs_started_at').on('request_logs').column('started_at').execute();
+        await database.schema.createIndex('request_logs_request_id').on('request_logs').column('request_id').execute();
+        await database.schema.createIndex('request_logs_model_time').on('request_logs').columns(['requested_model', 'started_at']).execute();
+        await database.schema.createIndex('request_logs_key_time').on('request_logs').columns(['key_id', 'started_at'])
+          .where(sql.ref('key_id'), 'is not', null).execute();
+        await database.schema.createIndex('request_logs_tenant_time').on('request_logs').columns(['tenant_id', 'started_at'])
+          .where(sql.ref('tenant_id'), 'is not', null).execute();
+        await database.schema.createIndex('request_logs_error_time').on('request_logs').columns(['status_code', 'started_at'])
+          .where(sql.ref('status_code'), '>=', 400).execute();
+
+        await database.schema.createTable('request_attempts')
+          .addColumn('row_key', 'text', (column) => column.notNull())
+          .addColumn('attempt_index', 'integer', (column) => column.notNull())
+          .addColumn('request_id', 'text', (column) => column.notNull())
+          .addColumn('provider', 'text', (column) => column.notNull())
+          .addColumn('model', 'text', (column) => column.notNull())
+          .addColumn('started_at', 'bigint', (column) => column.notNull())
+          .addColumn('duration_ms', 'integer', (column) => column.notNull())
+          .addColumn('status_code', 'integer')
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addPrimaryKeyConstraint('request_attempts_pk', ['row_key', 'attempt_index'])
+          .execute();
+
+        if (dialect === 'postgres') {
+          await sql`ALTER TABLE request_logs ADD COLUMN search_document tsvector GENERATED ALWAYS AS (to_tsvector('simple',
+            left(coalesce(error_code, '') || ' ' || coalesce(error_message, '') || ' ' || coalesce(metadata, '') || ' ' ||
+            coalesce(request_body, '') || ' ' || coalesce(response_body, ''), ${sql.lit(SEARCH_TEXT_LIMIT)}))) STORED`.execute(database);
+          await sql`CREATE INDEX request_logs_search ON request_logs USING gin (search_document)`.execute(database);
+        } else {
+          // A contentless FTS5 index keyed by the row's integer id. The writer adds a row's text
+          // when it has any (see sqlite/open-sqlite-database.ts: a trigger, even one whose WHEN
+          // is false, cost a third of each insert); a trigger removes it with the row.
+          await sql`CREATE VIRTUAL TABLE request_logs_fts USING fts5(document, content='', contentless_delete=1)`.execute(database);
+          await sql`CREATE TRIGGER request_logs_fts_delete AFTER DELETE ON request_logs BEGIN
+            DELETE FROM request_logs_fts WHERE rowid = old.id;
+          END`.execute(database);
+        }
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        if (dialect === 'sqlite') await sql`DROP TABLE IF EXISTS request_logs_fts`.execute(database);
+        await database.schema.dropTable('request_attempts').ifExists().execute();
+        await database.schema.dropTable('request_logs').ifExists().execute();
+      },
+    },
+    '0002_virtual_keys': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('virtual_keys')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('hash', 'text', (column) => column.notNull().unique())
+          .addColumn('last_four', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('role', 'text', (column) => column.notNull())
+          .addColumn('tier', 'text')
+          .addColumn('allowed_models', 'text')
+          .addColumn('allowed_services', 'text')
+          .addColumn('limits', 'text', (column) => column.notNull())
+          .addColumn('metadata', 'text', (column) => column.notNull())
+          .addColumn('enabled', 'smallint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        // A tenant admin lists its own tenant's keys, by id.
+        await database.schema.createIndex('virtual_keys_tenant_id').on('virtual_keys').columns(['tenant_id', 'id']).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('virtual_keys').ifExists().execute();
+      },
+    },
+  };
+}
+
+export function createMigrationProvider(dialect: SqlDialectName): MigrationProvider {
+  return { getMigrations: async () => createMigrations(dialect) };
+}
+
+export const MIGRATION_TABLE = 'sluice_migrations';
+export const MIGRATION_LOCK_TABLE = 'sluice_migrations_lock';

@@ -1,0 +1,477 @@
+import { sql } from 'kysely';
+import type { ExpressionBuilder, Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
+import { z } from 'zod';
+import type {
+  AnalyticsFilter, AttemptLogRow, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, RequestLogRow, RequestLogStore,
+  SummaryGroup, TimeBucket, TimeseriesPoint, UserMonthCost,
+} from '../request-log-store.js';
+import { GatewayError } from '../../core/index.js';
+import type { DatabaseSchema, RequestAttemptTable, RequestLogTable, SqlDialectName } from './database-schema.js';
+
+/** Rows per INSERT statement: far below SQLite's and Postgres's bound-parameter limits. */
+const INSERT_CHUNK = 400;
+/** Rows per transaction through a backend's synchronous direct insert (about 1 ms of work). */
+const DIRECT_CHUNK = 64;
+
+const BUCKET_MS: Record<TimeBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+type Where = ExpressionBuilder<DatabaseSchema, 'request_logs'>;
+
+const count = z.coerce.number();
+const nullableNumber = z.union([z.null(), z.coerce.number()]);
+const nullableString = z.string().nullable();
+
+const logRecordSchema = z.object({
+  id: count,
+  row_key: z.string(),
+  request_id: z.string(),
+  started_at: count,
+  ended_at: count,
+  duration_ms: count,
+  ttft_ms: nullableNumber,
+  overhead_ms: count,
+  endpoint: z.string(),
+  key_id: nullableString,
+  tenant_id: nullableString,
+  end_user: nullableString,
+  requested_model: nullableString,
+  provider: nullableString,
+  provider_model: nullableString,
+  attempt_count: count,
+  cache_status: z.enum(['hit', 'miss']).nullable().catch(null),
+  stream: count,
+  status_code: count,
+  error_code: nullableString,
+  error_message: nullableString,
+  prompt_tokens: count,
+  completion_tokens: count,
+  total_tokens: count,
+  cached_tokens: count,
+  cache_write_tokens: count,
+  reasoning_tokens: count,
+  usage_estimated: count,
+  cost_usd: count,
+  service_name: nullableString,
+  prompt_version: nullableString,
+  experiment_variant: nullableString,
+  metadata: nullableString,
+  request_body: nullableString.optional(),
+  response_body: nullableString.optional(),
+});
+
+const attemptRecordSchema = z.object({
+  attempt_index: count,
+  provider: z.string(),
+  model: z.string(),
+  started_at: count,
+  duration_ms: count,
+  status_code: nullableNumber,
+  error_code: nullableString,
+  error_message: nullableString,
+});
+
+const figuresSchema = z.object({
+  group_value: z.union([z.null(), z.coerce.string()]),
+  requests: count,
+  errors: z.union([z.null(), z.coerce.number()]).transform((value) => value ?? 0),
+  latency_p50: nullableNumber,
+  latency_p95: nullableNumber,
+  latency_p99: nullableNumber,
+  ttft_p50: nullableNumber,
+  ttft_p95: nullableNumber,
+  ttft_p99: nullableNumber,
+  prompt_tokens: nullableNumber,
+  completion_tokens: nullableNumber,
+  total_tokens: nullableNumber,
+  cached_tokens: nullableNumber,
+  reasoning_tokens: nullableNumber,
+  cost_usd: nullableNumber,
+});
+
+const LIST_COLUMNS = [
+  'id', 'row_key', 'request_id', 'started_at', 'ended_at', 'duration_ms', 'ttft_ms', 'overhead_ms', 'endpoint', 'key_id',
+  'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
+  'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
+  'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
+  'experiment_variant', 'metadata',
+] as const;
+
+/**
+ * The request log over any SQL database Kysely speaks. The two dialects differ only in the few
+ * fragments below: percentiles, month formatting and full-text search.
+ */
+export class SqlRequestLogStore implements RequestLogStore {
+  private readonly database: Kysely<DatabaseSchema>;
+  private readonly dialect: SqlDialectName;
+  private readonly directInsert: ((rows: readonly RequestLogRow[]) => void) | undefined;
+
+  /**
+   * `directInsert` lets a backend write rows through its driver's prepared statements: the
+   * request log's one hot query, where building a 500-row statement per batch costs more CPU
+   * than the database does.
+   */
+  constructor(database: Kysely<DatabaseSchema>, dialect: SqlDialectName, directInsert?: (rows: readonly RequestLogRow[]) => void) {
+    this.database = database;
+    this.dialect = dialect;
+    this.directInsert = directInsert;
+  }
+
+  async insert(rows: readonly RequestLogRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    if (this.directInsert !== undefined) {
+      // A synchronous driver blocks the event loop while it writes: short transactions with a
+      // yield between them keep each stall around a millisecond.
+      for (let start = 0; start < rows.length; start += DIRECT_CHUNK) {
+        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+        this.directInsert(start === 0 && rows.length <= DIRECT_CHUNK ? rows : rows.slice(start, start + DIRECT_CHUNK));
+      }
+      return;
+    }
+    await this.database.transaction().execute(async (transaction) => {
+      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+        const chunk = rows.slice(start, start + INSERT_CHUNK);
+        await transaction.insertInto('request_logs').values(chunk.map(toRecord))
+          .onConflict((conflict) => conflict.column('row_key').doNothing()).execute();
+        const attempts = chunk.flatMap(toAttemptRecords);
+        if (attempts.length > 0) {
+          await transaction.insertInto('request_attempts').values(attempts)
+            .onConflict((conflict) => conflict.columns(['row_key', 'attempt_index']).doNothing()).execute();
+        }
+      }
+    });
+  }
+
+  async list(filter: LogFilter, page: { limit: number; cursor?: string | undefined }, scope: LogScope): Promise<LogPage> {
+    const cursor = page.cursor === undefined ? null : decodeCursor(page.cursor);
+    const records = await this.database.selectFrom('request_logs').select(LIST_COLUMNS)
+      .where((builder) => builder.and([
+        ...this.logConditions(builder, filter, scope),
+        ...(cursor === null ? [] : [builder.or([
+          builder('started_at', '<', cursor.startedAt),
+          builder.and([builder('started_at', '=', cursor.startedAt), builder('id', '<', cursor.id)]),
+        ])]),
+      ]))
+      .orderBy('started_at', 'desc').orderBy('id', 'desc')
+      .limit(page.limit + 1)
+      .execute();
+    const parsed = records.map((record) => logRecordSchema.parse(record));
+    const more = parsed.length > page.limit;
+    const visible = more ? parsed.slice(0, page.limit) : parsed;
+    const last = visible[visible.length - 1];
+    return {
+      data: visible.map((record) => fromRecord(record, [])),
+      nextCursor: more && last !== undefined ? encodeCursor(last.started_at, last.id) : null,
+    };
+  }
+
+  async get(requestId: string, scope: LogScope): Promise<RequestLogRow | null> {
+    const found = await this.database.selectFrom('request_logs').selectAll()
+      .where((builder) => builder.and([builder('request_id', '=', requestId), ...scopeConditions(builder, scope)]))
+      .orderBy('started_at', 'desc').orderBy('id', 'desc').limit(1)
+      .executeTakeFirst();
+    if (found === undefined) return null;
+    const record = logRecordSchema.parse(found);
+    const attempts = await this.database.selectFrom('request_attempts')
+      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message'])
+      .where('row_key', '=', record.row_key).orderBy('attempt_index').execute();
+    return fromRecord(record, attempts.map((attempt) => {
+      const parsed = attemptRecordSchema.parse(attempt);
+      return {
+        provider: parsed.provider, model: parsed.model, startedAt: parsed.started_at, durationMs: parsed.duration_ms,
+        statusCode: parsed.status_code, errorCode: parsed.error_code, errorMessage: parsed.error_message,
+      };
+    }));
+  }
+
+  async summary(filter: AnalyticsFilter, groupBy: GroupByField | null, scope: LogScope): Promise<SummaryGroup[]> {
+    const group = groupExpression(groupBy);
+    let query = this.database.selectFrom('request_logs')
+      .select(group.as('group_value'))
+      .select(this.figureSelections())
+      .where((builder) => builder.and(this.logConditions(builder, filter, scope)));
+    if (groupBy !== null) query = query.groupBy(group).orderBy('requests', 'desc');
+    const records = await query.execute();
+    return records.map((record) => toSummaryGroup(figuresSchema.parse(record)));
+  }
+
+  async timeseries(filter: AnalyticsFilter, bucket: TimeBucket, groupBy: GroupByField | null, scope: LogScope): Promise<TimeseriesPoint[]> {
+    const size = sql.lit(BUCKET_MS[bucket]);
+    const bucketStart = sql<number>`(started_at / ${size}) * ${size}`;
+    const group = groupExpression(groupBy);
+    const records = await this.database.selectFrom('request_logs')
+      .select(bucketStart.as('bucket_start'))
+      .select(group.as('group_value'))
+      .select(this.figureSelections())
+      .where((builder) => builder.and(this.logConditions(builder, filter, scope)))
+      .groupBy(groupBy === null ? [bucketStart] : [bucketStart, group])
+      .orderBy('bucket_start')
+      .execute();
+    return records.map((record) => ({
+      bucketStart: count.parse(record.bucket_start),
+      ...toSummaryGroup(figuresSchema.parse(record)),
+    }));
+  }
+
+  async topErrorCodes(filter: AnalyticsFilter, limit: number, scope: LogScope): Promise<ErrorCodeCount[]> {
+    const records = await this.database.selectFrom('request_logs')
+      .select(['error_code', (builder) => builder.fn.countAll().as('count')])
+      .where((builder) => builder.and([
+        ...this.logConditions(builder, filter, scope),
+        builder('error_code', 'is not', null),
+      ]))
+      .groupBy('error_code')
+      .orderBy('count', 'desc').orderBy('error_code')
+      .limit(limit)
+      .execute();
+    return records.map((record) => ({ errorCode: z.string().parse(record.error_code), count: count.parse(record.count) }));
+  }
+
+  async costPerUserPerMonth(filter: AnalyticsFilter, scope: LogScope): Promise<UserMonthCost[]> {
+    const month = this.dialect === 'postgres'
+      ? sql<string>`to_char(to_timestamp(started_at / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM')`
+      : sql<string>`strftime('%Y-%m', started_at / 1000, 'unixepoch')`;
+    const records = await this.database.selectFrom('request_logs')
+      .select([
+        'end_user',
+        month.as('month'),
+        (builder) => builder.fn.countAll().as('requests'),
+        (builder) => builder.fn.sum('cost_usd').as('cost_usd'),
+      ])
+      .where((builder) => builder.and(this.logConditions(builder, filter, scope)))
+      .groupBy(['end_user', month])
+      .orderBy('month').orderBy('cost_usd', 'desc')
+      .execute();
+    return records.map((record) => ({
+      endUser: nullableString.parse(record.end_user),
+      month: z.string().parse(record.month),
+      requests: count.parse(record.requests),
+      costUsd: roundCost(nullableNumber.parse(record.cost_usd) ?? 0),
+    }));
+  }
+
+  async deleteBefore(cutoff: number, batchSize: number): Promise<number> {
+    return this.database.transaction().execute(async (transaction) => {
+      const victims = await transaction.selectFrom('request_logs').select(['id', 'row_key'])
+        .where('started_at', '<', cutoff).orderBy('started_at').limit(batchSize).execute();
+      if (victims.length === 0) return 0;
+      await transaction.deleteFrom('request_attempts').where('row_key', 'in', victims.map((victim) => victim.row_key)).execute();
+      await transaction.deleteFrom('request_logs').where('id', 'in', victims.map((victim) => victim.id)).execute();
+      return victims.length;
+    });
+  }
+
+  async count(scope: LogScope): Promise<number> {
+    const record = await this.database.selectFrom('request_logs')
+      .select((builder) => builder.fn.countAll().as('count'))
+      .where((builder) => builder.and(scopeConditions(builder, scope)))
+      .executeTakeFirstOrThrow();
+    return count.parse(record.count);
+  }
+
+  private logConditions(builder: Where, filter: LogFilter, scope: LogScope): Array<Expression<SqlBool>> {
+    const conditions: Array<Expression<SqlBool>> = [
+      builder('started_at', '>=', filter.since),
+      builder('started_at', '<', filter.until),
+      ...scopeConditions(builder, scope),
+    ];
+    if (filter.model !== undefined) conditions.push(builder('requested_model', '=', filter.model));
+    if (filter.provider !== undefined) conditions.push(builder('provider', '=', filter.provider));
+    if (filter.keyId !== undefined) conditions.push(builder('key_id', '=', filter.keyId));
+    if (filter.tenantId !== undefined) conditions.push(builder('tenant_id', '=', filter.tenantId));
+    if (filter.endUser !== undefined) conditions.push(builder('end_user', '=', filter.endUser));
+    if (filter.status === 'success') conditions.push(builder('status_code', '<', 400));
+    if (filter.status === 'error') conditions.push(builder('status_code', '>=', 400));
+    if (filter.query !== undefined && filter.query.trim() !== '') conditions.push(this.textSearch(filter.query));
+    return conditions;
+  }
+
+  private textSearch(query: string): RawBuilder<SqlBool> {
+    if (this.dialect === 'postgres') return sql<SqlBool>`search_document @@ plainto_tsquery('simple', ${query})`;
+    const terms = query.match(/[\p{L}\p{N}_]+/gu) ?? [];
+    if (terms.length === 0) return sql<SqlBool>`1 = 0`;
+    const match = terms.map((term) => `"${term}"`).join(' ');
+    return sql<SqlBool>`id IN (SELECT rowid FROM request_logs_fts WHERE request_logs_fts MATCH ${match})`;
+  }
+
+  private figureSelections() {
+    const percentile = (column: 'duration_ms' | 'ttft_ms', fraction: number): RawBuilder<number | null> =>
+      this.dialect === 'postgres'
+        ? sql<number | null>`percentile_cont(${sql.lit(fraction)}) WITHIN GROUP (ORDER BY ${sql.ref(column)})`
+        : sql<number | null>`percentile_cont(${sql.ref(column)}, ${sql.lit(fraction)})`;
+    return [
+      sql<number>`count(*)`.as('requests'),
+      sql<number>`sum(CASE WHEN status_code >= 400 THEN 1 ELSE 0 END)`.as('errors'),
+      percentile('duration_ms', 0.5).as('latency_p50'),
+      percentile('duration_ms', 0.95).as('latency_p95'),
+      percentile('duration_ms', 0.99).as('latency_p99'),
+      percentile('ttft_ms', 0.5).as('ttft_p50'),
+      percentile('ttft_ms', 0.95).as('ttft_p95'),
+      percentile('ttft_ms', 0.99).as('ttft_p99'),
+      sql<number>`sum(prompt_tokens)`.as('prompt_tokens'),
+      sql<number>`sum(completion_tokens)`.as('completion_tokens'),
+      sql<number>`sum(total_tokens)`.as('total_tokens'),
+      sql<number>`sum(cached_tokens)`.as('cached_tokens'),
+      sql<number>`sum(reasoning_tokens)`.as('reasoning_tokens'),
+      sql<number>`sum(cost_usd)`.as('cost_usd'),
+    ] as const;
+  }
+}
+
+/** The one place a scope turns into SQL. */
+function scopeConditions(builder: Where, scope: LogScope): Array<Expression<SqlBool>> {
+  return scope.tenantId === undefined ? [] : [builder('tenant_id', '=', scope.tenantId)];
+}
+
+function groupExpression(groupBy: GroupByField | null): RawBuilder<string | null> {
+  switch (groupBy) {
+    case null: return sql<null>`NULL`;
+    case 'model': return sql<string | null>`requested_model`;
+    case 'provider': return sql<string | null>`provider`;
+    case 'key': return sql<string | null>`key_id`;
+    case 'tenant': return sql<string | null>`tenant_id`;
+    case 'user': return sql<string | null>`end_user`;
+    case 'service': return sql<string | null>`service_name`;
+    case 'endpoint': return sql<string>`endpoint`;
+    case 'status': return sql<string>`CAST(status_code AS TEXT)`;
+  }
+}
+
+function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
+  return {
+    group: figures.group_value,
+    requests: figures.requests,
+    errors: figures.errors,
+    errorRate: figures.requests === 0 ? 0 : figures.errors / figures.requests,
+    latencyMs: { p50: figures.latency_p50, p95: figures.latency_p95, p99: figures.latency_p99 },
+    timeToFirstTokenMs: { p50: figures.ttft_p50, p95: figures.ttft_p95, p99: figures.ttft_p99 },
+    promptTokens: figures.prompt_tokens ?? 0,
+    completionTokens: figures.completion_tokens ?? 0,
+    totalTokens: figures.total_tokens ?? 0,
+    cachedTokens: figures.cached_tokens ?? 0,
+    reasoningTokens: figures.reasoning_tokens ?? 0,
+    costUsd: roundCost(figures.cost_usd ?? 0),
+  };
+}
+
+/** Sums of floating costs, rounded to a millionth of a cent so both backends print the same. */
+function roundCost(value: number): number {
+  return Math.round(value * 1e8) / 1e8;
+}
+
+export function toAttemptRecords(row: RequestLogRow): RequestAttemptTable[] {
+  return row.attempts.map((attempt, index) => ({
+    row_key: row.rowKey,
+    attempt_index: index,
+    request_id: row.requestId,
+    provider: attempt.provider,
+    model: attempt.model,
+    started_at: attempt.startedAt,
+    duration_ms: attempt.durationMs,
+    status_code: attempt.statusCode,
+    error_code: attempt.errorCode,
+    error_message: attempt.errorMessage,
+  }));
+}
+
+/** A row as the request_logs table stores it (without the generated id). */
+export function toRecord(row: RequestLogRow): Omit<RequestLogTable, 'id'> {
+  return {
+    row_key: row.rowKey,
+    request_id: row.requestId,
+    started_at: row.startedAt,
+    ended_at: row.endedAt,
+    duration_ms: row.durationMs,
+    ttft_ms: row.timeToFirstTokenMs,
+    overhead_ms: row.overheadMs,
+    endpoint: row.endpoint,
+    key_id: row.keyId,
+    tenant_id: row.tenantId,
+    end_user: row.endUser,
+    requested_model: row.requestedModel,
+    provider: row.provider,
+    provider_model: row.providerModel,
+    attempt_count: row.attemptCount,
+    cache_status: row.cacheStatus,
+    stream: row.stream ? 1 : 0,
+    status_code: row.statusCode,
+    error_code: row.errorCode,
+    error_message: row.errorMessage,
+    prompt_tokens: row.promptTokens,
+    completion_tokens: row.completionTokens,
+    total_tokens: row.totalTokens,
+    cached_tokens: row.cachedTokens,
+    cache_write_tokens: row.cacheWriteTokens,
+    reasoning_tokens: row.reasoningTokens,
+    usage_estimated: row.usageEstimated ? 1 : 0,
+    cost_usd: row.costUsd,
+    service_name: row.serviceName,
+    prompt_version: row.promptVersion,
+    experiment_variant: row.experimentVariant,
+    metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
+    request_body: row.requestBody,
+    response_body: row.responseBody,
+  };
+}
+
+const metadataSchema = z.record(z.string(), z.string());
+
+function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptLogRow[]): RequestLogRow {
+  return {
+    rowKey: record.row_key,
+    requestId: record.request_id,
+    startedAt: record.started_at,
+    endedAt: record.ended_at,
+    durationMs: record.duration_ms,
+    timeToFirstTokenMs: record.ttft_ms,
+    overheadMs: record.overhead_ms,
+    endpoint: record.endpoint,
+    keyId: record.key_id,
+    tenantId: record.tenant_id,
+    endUser: record.end_user,
+    requestedModel: record.requested_model,
+    provider: record.provider,
+    providerModel: record.provider_model,
+    attemptCount: record.attempt_count,
+    cacheStatus: record.cache_status,
+    stream: record.stream === 1,
+    statusCode: record.status_code,
+    errorCode: record.error_code,
+    errorMessage: record.error_message,
+    promptTokens: record.prompt_tokens,
+    completionTokens: record.completion_tokens,
+    totalTokens: record.total_tokens,
+    cachedTokens: record.cached_tokens,
+    cacheWriteTokens: record.cache_write_tokens,
+    reasoningTokens: record.reasoning_tokens,
+    usageEstimated: record.usage_estimated === 1,
+    costUsd: record.cost_usd,
+    serviceName: record.service_name,
+    promptVersion: record.prompt_version,
+    experimentVariant: record.experiment_variant,
+    metadata: parseMetadata(record.metadata),
+    requestBody: record.request_body ?? null,
+    responseBody: record.response_body ?? null,
+    attempts,
+  };
+}
+
+function parseMetadata(value: string | null): Record<string, string> | null {
+  if (value === null) return null;
+  try {
+    const parsed = metadataSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+function encodeCursor(startedAt: number, id: number): string {
+  return Buffer.from(`${startedAt}.${id}`).toString('base64url');
+}
+
+/** Throws invalid_request on a cursor this store did not make. */
+function decodeCursor(cursor: string): { startedAt: number; id: number } {
+  const match = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (match === null) throw new GatewayError('invalid_request', 'cursor is not one this API returned', { param: 'cursor' });
+  return { startedAt: Number(match[1]), id: Number(match[2]) };
+}

@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { toRequestLogRow } from '../src/observability/index.js';
+import { openDatabase } from '../src/storage/index.js';
+
+const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
+const TSX = pathToFileURL(resolve(import.meta.dirname, '../node_modules/tsx/dist/loader.mjs')).href;
+
+function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
+    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+describe('sluice migrate, stats and logs', () => {
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'sluice-cli-log-'));
+    writeFileSync(join(directory, 'sluice.yaml'), 'storage:\n  database_url: sqlite://./data/sluice.db\n');
+  });
+  afterAll(() => {
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('migrates, then reports hand-computable figures', async () => {
+    const migrated = await runCli(['migrate', '--json'], directory);
+    expect(migrated.code).toBe(0);
+    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: ['0001_request_log', '0002_virtual_keys'] });
+    expect((await runCli(['migrate'], directory)).stdout).toBe('sqlite: up to date\n');
+
+    const database = openDatabase('sqlite://./data/sluice.db', { cwd: directory });
+    const now = Date.now();
+    await database.requestLog.insert([10, 20, 30, 40].map((durationMs, index) => toRequestLogRow({
+      requestId: `cli-${index}`, startedAt: now - 60_000 + index, endedAt: now - 60_000 + index + durationMs, durationMs,
+      timeToFirstTokenMs: null, endpoint: 'chat.completions', keyId: null, tenantId: null, endUser: index < 3 ? 'ann' : 'bo',
+      requestedModel: index === 3 ? 'other' : 'main', provider: 'p', providerModel: 'm', attempts: [], stream: false,
+      status: index === 2 ? 502 : 200, errorCode: index === 2 ? 'provider_error' : null, errorMessage: index === 2 ? 'upstream fell over' : null,
+      usage: { promptTokens: 10, completionTokens: 5, totalTokens: 15, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 },
+      metadata: null, overheadMs: 1, costUsd: 0.25, usageEstimated: false,
+    })));
+    await database.close();
+
+    const stats = await runCli(['stats', '--by', 'model', '--json'], directory);
+    expect(stats.code).toBe(0);
+    const parsed = z.object({ data: z.array(z.record(z.string(), z.unknown())) }).parse(JSON.parse(stats.stdout));
+    expect(parsed.data[0]).toMatchObject({
+      group: 'main', requests: 3, errors: 1, latency_ms: { p50: 20, p95: 29, p99: 29.8 }, prompt_tokens: 30, cost_usd: 0.75,
+    });
+    const table = await runCli(['stats'], directory);
+    expect(table.stdout).toMatch(/^all\s+4\s+25\.0%\s+25\s+39\s+40\s+-\s+40\s+20\s+1\.000000$/m);
+
+    const logs = await runCli(['logs', '--status', 'error'], directory);
+    expect(logs.stdout.trim().split('\n')).toHaveLength(1);
+    expect(logs.stdout).toContain('cli-2  502  chat.completions  main → p/m  30ms');
+    expect(logs.stdout).toContain('provider_error: upstream fell over');
+    const json = await runCli(['logs', '--json', '-q', 'fell'], directory);
+    expect(json.stdout.trim().split('\n').map((line) => z.object({ request_id: z.string() }).parse(JSON.parse(line)).request_id)).toEqual(['cli-2']);
+    const all = await runCli(['logs'], directory);
+    expect(all.stdout.trim().split('\n').map((line) => line.split('  ')[1])).toEqual(['cli-0', 'cli-1', 'cli-2', 'cli-3']);
+    expect((await runCli(['stats', '--by', 'colour'], directory)).code).toBe(1);
+  }, 60_000);
+});
