@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,10 +19,11 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-function sluice(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function sluice(args: string[], direct: { cwd: string } | null = null): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--url', gateway.url, '--admin-key', TEST_MASTER_KEY], {
-      cwd: mkdtempSync(join(tmpdir(), 'sluice-cli-')),
+    const connection = direct === null ? ['--url', gateway.url, '--admin-key', TEST_MASTER_KEY] : [];
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, ...connection], {
+      cwd: direct?.cwd ?? mkdtempSync(join(tmpdir(), 'sluice-cli-')),
       env: { PATH: process.env['PATH'] ?? '' },
     });
     let stdout = '';
@@ -56,6 +57,30 @@ describe('sluice keys', () => {
     const revoked = await sluice(['keys', 'revoke', entry?.id ?? '']);
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${entry?.id ?? ''}\n` });
     await expect(client.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('without --url works on the configured database, and a gateway on that database accepts the key', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sluice-cli-db-'));
+    const databaseUrl = `sqlite://${join(cwd, 'keys.db')}`;
+    writeFileSync(join(cwd, 'sluice.yaml'), JSON.stringify({
+      auth: { master_key: TEST_MASTER_KEY }, storage: { database_url: databaseUrl },
+      providers: [{ name: 'mock', type: 'mock', models: ['echo'] }],
+    }));
+    const created = await sluice(['keys', 'create', '--name', 'offline', '--rpm', '3'], { cwd });
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim();
+    expect(key).toMatch(/^sk-sluice-/);
+    const listed = await sluice(['keys', 'list'], { cwd });
+    expect(listed.stdout).toMatch(/offline\s+-\s+-\s+active\s+sk-sluice-…/);
+
+    const onDatabase = await startTestGateway({ storage: { database_url: databaseUrl }, providers: [{ name: 'mock', type: 'mock', models: ['echo'] }] });
+    try {
+      const client = new OpenAI({ baseURL: `${onDatabase.url}/v1`, apiKey: key, maxRetries: 0 });
+      const { response } = await client.chat.completions.create({ model: 'mock/echo', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+      expect(response.headers.get('x-ratelimit-limit-requests')).toBe('3');
+    } finally {
+      await onDatabase.close();
+    }
   });
 
   it('reports an admin API refusal and exits 1', async () => {

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/index.js';
-import { stateDirectory } from '../storage/index.js';
+import { createGateway } from '../main.js';
+import { openDatabase, stateDirectory } from '../storage/index.js';
 
 export interface KeysConnectionOptions {
   config?: string;
-  /** The running gateway, e.g. http://127.0.0.1:4000; default from the config's server section. */
+  /** A running gateway, e.g. http://127.0.0.1:4000; without it the command works on the configured database directly. */
   url?: string;
   /** Default: auth.master_key, else the development admin key file. */
   adminKey?: string;
@@ -28,8 +29,9 @@ export interface KeysCreateOptions extends KeysConnectionOptions {
 }
 
 /**
- * `sluice keys …` talks to a running gateway's admin API, so it works with whichever key store
- * that gateway uses and every instance sees the change.
+ * `sluice keys …` works on the configured database directly (no gateway needs to run; running
+ * instances see a change within `auth.key_cache_ttl_ms`), or with `--url` through a running
+ * gateway's admin API. Both go through the same admin API code.
  */
 export async function runKeysCreate(options: KeysCreateOptions): Promise<void> {
   const limits: Record<string, unknown> = {};
@@ -88,6 +90,7 @@ export async function runKeysRevoke(id: string, options: KeysConnectionOptions):
 }
 
 async function call(options: KeysConnectionOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  if (options.url === undefined) return callInProcess(options, method, path, body);
   const { url, adminKey } = connection(options);
   const headers: Record<string, string> = { authorization: `Bearer ${adminKey}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -95,7 +98,7 @@ async function call(options: KeysConnectionOptions, method: string, path: string
   try {
     response = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (error) {
-    throw new Error(`cannot reach the gateway at ${url} (is \`sluice start\` running? use --url): ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`cannot reach the gateway at ${url} (is \`sluice start\` running there?): ${error instanceof Error ? error.message : String(error)}`);
   }
   const answer: unknown = await response.json().catch(() => null);
   if (!response.ok) {
@@ -103,6 +106,37 @@ async function call(options: KeysConnectionOptions, method: string, path: string
     throw new Error(`${response.status} ${String(error.code ?? '')}: ${String(error.message ?? 'request failed')}`);
   }
   return answer;
+}
+
+/** The admin API of an in-process gateway on the configured database (migrated first), never listening. */
+async function callInProcess(options: KeysConnectionOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  const { config } = loadConfig({ file: options.config });
+  const database = openDatabase(config.storage.database_url, { cwd: process.cwd() });
+  try {
+    await database.migrate();
+  } finally {
+    await database.close();
+  }
+  const quiet = { ...config, logging: { ...config.logging, level: 'error' as const, pretty: false } };
+  const gateway = await createGateway(quiet);
+  try {
+    const response = await gateway.app.inject({
+      method: method === 'POST' ? 'POST' : method === 'DELETE' ? 'DELETE' : 'GET',
+      url: path,
+      headers: body === undefined
+        ? { authorization: `Bearer ${gateway.adminKey}` }
+        : { authorization: `Bearer ${gateway.adminKey}`, 'content-type': 'application/json' },
+      payload: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer: unknown = response.json();
+    if (response.statusCode >= 400) {
+      const error = asRecord(asRecord(answer).error);
+      throw new Error(`${response.statusCode} ${String(error.code ?? '')}: ${String(error.message ?? 'request failed')}`);
+    }
+    return answer;
+  } finally {
+    await gateway.close();
+  }
 }
 
 function connection(options: KeysConnectionOptions): { url: string; adminKey: string } {

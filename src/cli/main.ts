@@ -66,10 +66,10 @@ program
   .option('--json', 'one JSON object per line')
   .action(runLogs);
 
-const keysCommand = program.command('keys').description('manage virtual keys through a running gateway\'s admin API');
+const keysCommand = program.command('keys').description('manage virtual keys (in the configured database, or through a running gateway with --url)');
 const connectionOptions = (command: Command): Command => command
   .option('-c, --config <file>', 'config file (for the gateway\'s address and admin key)')
-  .option('--url <url>', 'the gateway, e.g. http://127.0.0.1:4000 (default: from the config)')
+  .option('--url <url>', 'work through a running gateway, e.g. http://127.0.0.1:4000 (default: the database directly)')
   .option('--admin-key <key>', 'default: auth.master_key, else the development admin key')
   .option('--json', 'machine-readable output');
 connectionOptions(keysCommand.command('create').description('create a key and print it once'))
