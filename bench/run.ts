@@ -4,13 +4,14 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readBenchOptions, type BenchOptions } from './bench-options.js';
 import { compileFixture } from './fixture-compiler.js';
 import { runClosedLoopLoad, type LoadGeneratorName, type SaturationResult } from './load-generator.js';
-import { installShutdownHandlers, isShuttingDown, stopAllManagedProcesses } from './managed-process.js';
+import { installShutdownHandlers, isShuttingDown, spawnManagedProcess, stopAllManagedProcesses } from './managed-process.js';
 import { cpuMicrosecondsPerRequest, measureRun, type RunConditions } from './measure-run.js';
 import { clockTicksPerSecond, readProcessCpuTicks, readProcessMemory } from './process-stats.js';
 import {
@@ -27,26 +28,92 @@ import { chatRequestFor, type BenchRequest } from './request-fixtures.js';
 import { runSequentialLatency } from './sequential-client.js';
 import { verifyTarget } from './smoke-check.js';
 import { runStreams } from './stream-client.js';
-import { TargetLauncher, type Target } from './targets.js';
+import { TargetLauncher, findFreePort, type Target } from './targets.js';
 import { findWrk, runWrk } from './wrk.js';
 
 /** Gateway variants to measure. Add entries here (e.g. request logging on/off, rate limits). */
 interface GatewayVariant {
   name: string;
-  /** Deep-merged over the base bench config (see TargetLauncher.startGateway). */
+  /** Deep-merged over the base bench config (see TargetLauncher.startGateway). `{{REDIS_URL}}` is replaced. */
   extraYaml: string;
+  /** Create a virtual key with this admin API body and send requests with it instead of the master key. */
+  virtualKey?: Record<string, unknown>;
+  /** Start a redis-server for this variant (skipped with a warning when redis-server is missing). */
+  redis?: boolean;
 }
+
+/**
+ * Auth + limits + budget: a virtual key with rpm, tpm, concurrency, daily quotas and a monthly
+ * budget, all far above what the bench sends, so every request pays for every check and none is refused.
+ */
+const limitedKey = {
+  name: 'bench-limited',
+  limits: {
+    rpm: 100_000_000, tpm: 1_000_000_000_000, max_concurrent: 100_000, requests_per_day: 1_000_000_000,
+    tokens_per_day: 1_000_000_000_000, budget_usd: 1_000_000, budget_period: 'month',
+  },
+};
+const pricedModel = `
+models:
+  - name: bench
+    targets: [{ provider: upstream, model: bench-model }]
+    pricing: { input_per_mtok: 0.15, output_per_mtok: 0.6 }
+`;
 
 const gatewayVariants: readonly GatewayVariant[] = [
   // The default: every request leaves a row in the request log (SQLite, batched off the request path).
   { name: 'gateway', extraYaml: '' },
   // The same gateway with the request-log writer off: the difference is what logging costs.
   { name: 'gateway-log-off', extraYaml: 'logging: { request_log: { enabled: false } }' },
+  { name: 'gateway-limits-memory', extraYaml: `${pricedModel}limits: { store: memory }\n`, virtualKey: limitedKey },
+  {
+    name: 'gateway-limits-redis',
+    extraYaml: `${pricedModel}storage: { redis_url: "{{REDIS_URL}}" }\nlimits: { store: redis }\n`,
+    virtualKey: limitedKey,
+    redis: true,
+  },
 ];
 
 const benchDirectory = fileURLToPath(new URL('.', import.meta.url));
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsDirectory = join(benchDirectory, 'results');
+
+/** A redis-server without persistence on a free port, stopped with every other bench process. */
+async function startBenchRedis(workDirectory: string): Promise<string | null> {
+  const found = spawnSync('redis-server', ['--version'], { stdio: 'ignore' });
+  if (found.error !== undefined || found.status !== 0) return null;
+  const port = await findFreePort();
+  spawnManagedProcess({
+    name: 'redis',
+    command: 'redis-server',
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', workDirectory],
+    cwd: workDirectory,
+    logPath: join(workDirectory, 'redis.log'),
+  });
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => { socket.destroy(); resolve(true); });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return `redis://127.0.0.1:${port}`;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('redis-server did not start');
+}
+
+/** Creates a virtual key through the admin API; the target's requests then carry it. */
+async function createVirtualKey(target: Target, body: Record<string, unknown>): Promise<Record<string, string>> {
+  const response = await fetch(`${target.url}/admin/api/keys`, {
+    method: 'POST',
+    headers: { ...target.headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const created: unknown = await response.json();
+  const key = typeof created === 'object' && created !== null && 'key' in created ? created.key : undefined;
+  if (response.status !== 201 || typeof key !== 'string') throw new Error(`${target.name}: creating a key failed: ${JSON.stringify(created)}`);
+  return { ...target.headers, authorization: `Bearer ${key}` };
+}
 
 function log(message: string): void {
   process.stdout.write(`${message}\n`);
@@ -211,9 +278,17 @@ async function main(): Promise<void> {
     if (!launcher.gatewayAvailable) {
       log('⚠ dist/cli/main.js does not exist (npm run build has not produced the gateway yet): measuring direct and bare only');
     } else {
+      let redisUrl: string | null = null;
       for (const variant of variants) {
+        if (variant.redis === true && redisUrl === null) {
+          redisUrl = await startBenchRedis(workDirectory);
+          if (redisUrl === null) log('⚠ redis-server not found: skipping the Redis variants (apt-get install redis-server)');
+        }
+        if (variant.redis === true && redisUrl === null) continue;
         log(`starting ${variant.name}…`);
-        targets.push(await launcher.startGateway(variant.name, variant.extraYaml));
+        const extraYaml = variant.extraYaml.replaceAll('{{REDIS_URL}}', redisUrl ?? '');
+        const target = await launcher.startGateway(variant.name, extraYaml);
+        targets.push(variant.virtualKey === undefined ? target : { ...target, headers: await createVirtualKey(target, variant.virtualKey) });
       }
     }
     for (const target of targets) {

@@ -1,19 +1,22 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { GatewayConfig, ProviderConfig } from './config/index.js';
+import type { GatewayConfig, ProviderConfig, TierConfig } from './config/index.js';
 import type { GatewayEvent, Provider } from './core/index.js';
 import { createApp } from './http/index.js';
 import { RequestLogQueries } from './inference/index.js';
 import { EventBus } from './lib/index.js';
 import { RequestLogWriter, RetentionSweeper, createLogger, createMetrics } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
-import { createMasterKeyAuthenticator } from './policies/index.js';
+import {
+  KeyService, PolicyEngine, TablePriceSource, createGatewayAuthenticator, createJwtAuthenticator, mergeLimits,
+} from './policies/index.js';
+import type { LimitSet, ModelPricing } from './policies/index.js';
 import { createPricer } from './pricing/index.js';
 import type { ModelPrice, Pricer } from './pricing/index.js';
 import { createAnthropicProvider, createGeminiProvider, createMockProvider, createOpenAIProvider } from './providers/index.js';
 import { MemoryCircuitBreakerStore, ModelRegistry, buildDirectRoute, buildRoutes, summariseCircuits } from './routing/index.js';
-import { loadOrCreateAdminKey, openDatabase, stateDirectory } from './storage/index.js';
-import type { Database } from './storage/index.js';
+import { MemoryLimitStore, RedisLimitStore, loadOrCreateAdminKey, openDatabase, stateDirectory } from './storage/index.js';
+import type { Database, LimitStore } from './storage/index.js';
 
 export interface GatewayOptions {
   /** Where relative paths in the config resolve; defaults to the process's cwd. */
@@ -30,6 +33,10 @@ export interface Gateway {
   readonly adminKeyGenerated: boolean;
   readonly events: EventBus<GatewayEvent>;
   readonly logger: Logger;
+  /** Virtual keys (admin operations and verification). */
+  readonly keys: KeyService;
+  /** Decisions taken with local limits because Redis failed (fail_open), since start. */
+  readonly limitStoreFailOpenCount: () => number;
   readonly database: Database;
   readonly metrics: GatewayMetrics;
   readonly pricer: Pricer;
@@ -93,21 +100,90 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     directRoute: (provider, model) => buildDirectRoute(provider, model, { providers, breakers, events }),
   });
 
+  const tiers = new Map(Object.entries(config.tiers).map(([tierName, tier]) => [tierName, toLimitSet(tier)]));
+  const tenantLimits = new Map(Object.entries(config.limits.tenants).map(([tenant, settings]) => [
+    tenant, mergeLimits(settings.tier === undefined ? undefined : tiers.get(settings.tier), toLimitSet(settings)),
+  ]));
+  let failOpenCount = 0;
+  let failOpenLoggedAt = 0;
+  const limitStore: LimitStore = config.limits.store === 'memory' || (config.limits.store === 'auto' && config.storage.redis_url === '')
+    ? new MemoryLimitStore()
+    : new RedisLimitStore({
+      url: config.storage.redis_url,
+      commandTimeoutMs: config.limits.redis_timeout_ms,
+      failureMode: config.limits.redis_failure_mode,
+      onFailOpen: (operation, error) => {
+        failOpenCount++;
+        events.emit({ type: 'limit-store-fail-open', operation });
+        // Every decision is counted; the log says so at most once a second.
+        const now = Date.now();
+        if (now - failOpenLoggedAt >= 1000) {
+          failOpenLoggedAt = now;
+          logger.warn({ operation, failOpenTotal: failOpenCount, err: error }, 'Redis limit store failed; deciding with local limits (fail_open)');
+        }
+      },
+    });
+  // Budgets use the shared price table (config overrides first), like the request log.
+  const overrides = new Map<string, ModelPricing>();
+  for (const model of config.models) {
+    if (model.pricing !== undefined) {
+      overrides.set(model.name, {
+        inputPerMtok: model.pricing.input_per_mtok,
+        outputPerMtok: model.pricing.output_per_mtok,
+        cachedInputPerMtok: model.pricing.cached_input_per_mtok,
+      });
+    }
+  }
+  const prices = new TablePriceSource({
+    overrides,
+    providerTypes: new Map(config.providers.map((provider) => [provider.name, provider.type])),
+    targets: reachableTargets(config),
+  });
+  const policies = new PolicyEngine({
+    store: limitStore,
+    prices,
+    events,
+    tiers,
+    tenantLimits,
+    endUserTier: config.limits.end_user_tier ?? null,
+    defaultMaxOutputTokens: config.limits.default_max_output_tokens,
+    leaseMs: config.limits.reservation_ttl_ms,
+  });
+  const keys = new KeyService({
+    store: database.keys,
+    tiers,
+    cacheTtlMs: config.auth.key_cache_ttl_ms,
+    onBackgroundError: (error) => logger.warn({ err: error }, 'recording a key\'s last use failed'),
+  });
+  const jwt = config.auth.jwt;
+  const authenticator = createGatewayAuthenticator({
+    masterKey: adminKey,
+    keys,
+    jwt: jwt === undefined ? null : createJwtAuthenticator({
+      secret: jwt.secret, jwksUrl: jwt.jwks_url, issuer: jwt.issuer, audience: jwt.audience, claims: jwt.claims, tiers,
+    }),
+  });
+
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
       trustProxy: config.server.trust_proxy,
       corsOrigins: config.server.cors_origins,
     },
-    authenticator: createMasterKeyAuthenticator(adminKey),
-    inference: { models, events, pricer, logBodies: config.logging.log_bodies },
+    authenticator,
+    keys,
+    inference: { models, events, policies, pricer, logBodies: config.logging.log_bodies },
     models,
     readiness: async () => {
       const databaseStatus = await checkDatabase(database);
+      const usesRedis = limitStore instanceof RedisLimitStore;
+      const redisUp = usesRedis ? await limitStore.ping() : true;
       return {
-        ready: databaseStatus === 'ok',
+        // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).
+        ready: databaseStatus === 'ok' && (redisUp || config.limits.redis_failure_mode === 'fail_open'),
         checks: {
           database: { status: databaseStatus },
+          ...(usesRedis ? { redis: { status: redisUp ? 'ok' : 'unreachable' } } : {}),
           providers: summariseCircuits(config.providers.map((provider) => provider.name), await breakers.snapshot(Date.now())),
         },
       };
@@ -124,6 +200,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     adminKeyGenerated: generated,
     events,
     logger,
+    keys,
+    limitStoreFailOpenCount: () => failOpenCount,
     database,
     metrics,
     pricer,
@@ -139,6 +217,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await sweeper?.stop();
       await database.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
+      await limitStore.close();
       logger.flush();
     },
   };
@@ -180,6 +259,22 @@ function createProvider(settings: ProviderConfig): ClosableProvider {
   }
 }
 
+function toLimitSet(tier: TierConfig): LimitSet {
+  return {
+    rpm: tier.rpm,
+    tpm: tier.tpm,
+    maxConcurrent: tier.max_concurrent,
+    requestsPerDay: tier.requests_per_day,
+    requestsPerMonth: tier.requests_per_month,
+    tokensPerDay: tier.tokens_per_day,
+    tokensPerMonth: tier.tokens_per_month,
+    budgetUsd: tier.budget_usd,
+    budgetPeriod: tier.budget_period,
+    maxInputTokens: tier.max_input_tokens,
+    maxInputCharacters: tier.max_input_characters,
+  };
+}
+
 function resolveAdminKey(config: GatewayConfig, cwd: string): { key: string; generated: boolean } {
   if (config.auth.master_key !== undefined) return { key: config.auth.master_key, generated: false };
   if (config.environment !== 'development') {
@@ -187,6 +282,26 @@ function resolveAdminKey(config: GatewayConfig, cwd: string): { key: string; gen
   }
   const { key } = loadOrCreateAdminKey(join(stateDirectory(config.storage.database_url, cwd), 'admin-key'));
   return { key, generated: true };
+}
+
+/** Every provider model a public model may reach: its targets, then its fallback models' (recursively). */
+function reachableTargets(config: GatewayConfig): Map<string, Array<{ provider: string; model: string }>> {
+  const byName = new Map(config.models.map((model) => [model.name, model]));
+  const reachable = new Map<string, Array<{ provider: string; model: string }>>();
+  for (const model of config.models) {
+    const seen = new Set<string>();
+    const targets: Array<{ provider: string; model: string }> = [];
+    const visit = (name: string): void => {
+      const entry = byName.get(name);
+      if (entry === undefined || seen.has(name)) return;
+      seen.add(name);
+      for (const target of entry.targets) targets.push({ provider: target.provider, model: target.model });
+      for (const fallback of entry.fallback_models) visit(fallback);
+    };
+    visit(model.name);
+    reachable.set(model.name, targets);
+  }
+  return reachable;
 }
 
 function createGatewayPricer(config: GatewayConfig, metrics: GatewayMetrics, logger: Logger): Pricer {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { runConfigCheck } from './config-check-command.js';
+import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runLogs } from './logs-command.js';
 import { runMigrate } from './migrate-command.js';
 import { runStats } from './stats-command.js';
@@ -64,6 +65,30 @@ program
   .option('-f, --follow', 'keep printing new rows')
   .option('--json', 'one JSON object per line')
   .action(runLogs);
+
+const keysCommand = program.command('keys').description('manage virtual keys (in the configured database, or through a running gateway with --url)');
+const connectionOptions = (command: Command): Command => command
+  .option('-c, --config <file>', 'config file (for the gateway\'s address and admin key)')
+  .option('--url <url>', 'work through a running gateway, e.g. http://127.0.0.1:4000 (default: the database directly)')
+  .option('--admin-key <key>', 'default: auth.master_key, else the development admin key')
+  .option('--json', 'machine-readable output');
+connectionOptions(keysCommand.command('create').description('create a key and print it once'))
+  .requiredOption('--name <name>', 'a name for the key')
+  .option('--tenant <tenant>', 'the tenant it belongs to')
+  .option('--user <user>', 'the user it belongs to')
+  .option('--tier <tier>', 'a tier from the config: free, pro, enterprise…')
+  .option('--role <role>', 'client (default) or tenant_admin')
+  .option('--budget-usd <usd>', 'budget in USD')
+  .option('--budget-period <period>', 'day, month (default) or total')
+  .option('--rpm <n>', 'requests per minute')
+  .option('--tpm <n>', 'tokens per minute')
+  .option('--max-concurrent <n>', 'requests in flight')
+  .option('--models <list>', 'comma-separated public model names it may use')
+  .option('--expires <lifetime>', 'lifetime such as 30d, 12h, 90m')
+  .action(runKeysCreate);
+connectionOptions(keysCommand.command('list').description('list keys (never the secret)')).action(runKeysList);
+connectionOptions(keysCommand.command('revoke').description('revoke a key').argument('<id>', 'the key id'))
+  .action(runKeysRevoke);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -13,8 +13,26 @@ const serverSchema = z.strictObject({
   shutdown_timeout_ms: positiveInt.default(30_000),
 });
 
+const jwtSchema = z.strictObject({
+  /** HS256 shared secret; give this or jwks_url. */
+  secret: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** JWKS URL for RS256 / ES256 tokens. */
+  jwks_url: z.url({ protocol: /^https?$/ }).optional(),
+  issuer: z.string().min(1),
+  audience: z.string().min(1),
+  /** Claim names mapped to the tenant, the user and the tier. */
+  claims: z.strictObject({
+    tenant: z.string().default('tenant'),
+    user: z.string().default('sub'),
+    tier: z.string().default('tier'),
+  }).prefault({}),
+});
+
 const authSchema = z.strictObject({
   master_key: z.string().min(8, 'must be at least 8 characters').optional(),
+  jwt: jwtSchema.optional(),
+  /** How long an instance trusts a verified key; a revocation reaches other instances within it. */
+  key_cache_ttl_ms: z.int().min(0).max(5000).default(5000),
 });
 
 const storageSchema = z.strictObject({
@@ -118,6 +136,27 @@ const tierSchema = z.strictObject({
   tokens_per_month: positiveInt.optional(),
   budget_usd: z.number().positive().optional(),
   budget_period: z.enum(['day', 'month', 'total']).optional(),
+  max_input_tokens: positiveInt.optional(),
+  max_input_characters: positiveInt.optional(),
+});
+
+const tenantSchema = tierSchema.extend({ tier: z.string().optional() });
+
+const limitsSchema = z.strictObject({
+  /** Where counters live: `auto` = Redis when storage.redis_url is set, else memory. */
+  store: z.enum(['auto', 'memory', 'redis']).default('auto'),
+  /** Redis down or slow: decide with local limits (each decision counted and logged), or answer 503. */
+  redis_failure_mode: z.enum(['fail_open', 'fail_closed']).default('fail_open'),
+  /** Every Redis command gives up after this long. */
+  redis_timeout_ms: positiveInt.default(100),
+  /** A reservation or concurrency slot that is never settled (its instance died) expires after this. */
+  reservation_ttl_ms: positiveInt.default(660_000),
+  /** Output tokens assumed for a budget reservation when a request sets no max_tokens. */
+  default_max_output_tokens: positiveInt.default(4096),
+  /** The tier every end user (`user` field or `x-sluice-user`) gets automatically. */
+  end_user_tier: z.string().optional(),
+  /** Limits per tenant: a tier and/or explicit fields. */
+  tenants: z.record(z.string(), tenantSchema).default({}),
 });
 
 export const configSchema = z.strictObject({
@@ -129,7 +168,13 @@ export const configSchema = z.strictObject({
   providers: z.array(providerSchema).default([]),
   models: z.array(modelSchema).default([]),
   allow_direct_models: z.boolean().default(true),
-  tiers: z.record(z.string(), tierSchema).default({}),
+  /** Presets keys, tokens, tenants and end users can name; the three below unless the file sets its own. */
+  tiers: z.record(z.string(), tierSchema).default({
+    free: { rpm: 10, requests_per_day: 20, requests_per_month: 100, budget_usd: 5, budget_period: 'month' },
+    pro: { rpm: 100, requests_per_day: 200, requests_per_month: 1000, budget_usd: 50, budget_period: 'month' },
+    enterprise: { rpm: 1000, requests_per_day: 2000, requests_per_month: 10000, budget_usd: 500, budget_period: 'month' },
+  }),
+  limits: limitsSchema.prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -141,3 +186,5 @@ export type ModelConfig = z.output<typeof modelSchema>;
 export type TargetConfig = z.output<typeof targetSchema>;
 export type ServerConfig = z.output<typeof serverSchema>;
 export type TierConfig = z.output<typeof tierSchema>;
+export type LimitsConfig = z.output<typeof limitsSchema>;
+export type JwtConfig = z.output<typeof jwtSchema>;

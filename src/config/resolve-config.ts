@@ -75,8 +75,31 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
       problems.push({ path: formatPath(['tiers', tierName]), message: 'budget_usd and budget_period go together' });
     }
   }
+  problems.push(...checkLimitReferences(config));
   if (config.environment === 'production' && config.auth.master_key === undefined) {
     problems.push({ path: 'auth.master_key', message: 'required when environment is production' });
+  }
+  return problems;
+}
+
+function checkLimitReferences(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const tiers = new Set(Object.keys(config.tiers));
+  const endUserTier = config.limits.end_user_tier;
+  if (endUserTier !== undefined && !tiers.has(endUserTier)) {
+    problems.push({ path: 'limits.end_user_tier', message: `unknown tier "${endUserTier}"` });
+  }
+  for (const [tenant, limits] of Object.entries(config.limits.tenants)) {
+    if (limits.tier !== undefined && !tiers.has(limits.tier)) {
+      problems.push({ path: formatPath(['limits', 'tenants', tenant, 'tier']), message: `unknown tier "${limits.tier}"` });
+    }
+  }
+  if (config.limits.store === 'redis' && config.storage.redis_url === '') {
+    problems.push({ path: 'limits.store', message: 'redis needs storage.redis_url' });
+  }
+  const jwt = config.auth.jwt;
+  if (jwt !== undefined && (jwt.secret === undefined) === (jwt.jwks_url === undefined)) {
+    problems.push({ path: 'auth.jwt', message: 'give exactly one of secret or jwks_url' });
   }
   return problems;
 }

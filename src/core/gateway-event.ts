@@ -53,9 +53,26 @@ export interface CircuitStateChange {
   at: number;
 }
 
+/** Spend crossed 50 %, 80 % or 100 % of a budget (emitted once per threshold and period). */
+export interface BudgetWarning {
+  type: 'budget-warning';
+  /** `key`, `token` (a JWT subject), `tenant` or `end_user`. */
+  scope: string;
+  /** The counter namespace: `key:<id>`, `tenant:<id>`, `user:<tenant>:<id>`. */
+  subject: string;
+  threshold: 0.5 | 0.8 | 1;
+  spentUsd: number;
+  budgetUsd: number;
+  /** `2026-11-22`, `2026-11` or `total`. */
+  period: string;
+}
+
 export type GatewayEvent =
   | { type: 'request-end'; summary: RequestSummary }
-  | { type: 'circuit-state'; change: CircuitStateChange };
+  | { type: 'circuit-state'; change: CircuitStateChange }
+  | BudgetWarning
+  /** The shared limit store (Redis) failed and a decision was taken with local limits. */
+  | { type: 'limit-store-fail-open'; operation: 'admit' | 'settle' };
 
 export interface EventSink {
   emit(event: GatewayEvent): void;

@@ -3,8 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
 import type { InferenceDependencies, RequestLogQueries } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
-import type { Authenticator } from '../policies/index.js';
+import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
@@ -25,6 +26,8 @@ export interface AppLogger {
 export interface AppDependencies {
   server: { maxBodyBytes: number; trustProxy: boolean; corsOrigins: readonly string[] };
   authenticator: Authenticator;
+  /** Virtual keys for /admin/api/keys. */
+  keys: KeyService;
   inference: InferenceDependencies;
   models: ModelRegistry;
   readiness: () => Promise<ReadinessReport>;
@@ -127,6 +130,10 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
       onError,
     });
     await scope.register(anthropicRoutes, { inference: dependencies.inference, onError });
+  });
+  await app.register(async (scope) => {
+    scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    await scope.register(adminKeyRoutes, { keys: dependencies.keys });
   });
   return app;
 }

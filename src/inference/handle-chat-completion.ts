@@ -2,14 +2,19 @@ import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
 import type {
   AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, IngressRequest, StreamChunk, Usage,
 } from '../core/index.js';
+import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
+import type { Admission, PolicyGate } from '../policies/index.js';
 import type { Pricer } from '../pricing/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import { admitRequest } from './admit-request.js';
 import type { RequestContext } from './request-context.js';
 import { RequestRecorder } from './request-recorder.js';
 
 export interface InferenceDependencies {
   models: ModelRegistry;
   events: EventSink;
+  /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
+  policies: PolicyGate;
   /** Prices each call for the request log (and budgets); without it costs are 0. */
   pricer?: Pricer | undefined;
   /** `logging.log_bodies`: put the request and response bodies into the request-end summary. */
@@ -17,8 +22,8 @@ export interface InferenceDependencies {
 }
 
 export type ChatOutcome =
-  | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[] }
-  | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[] };
+  | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> }
+  | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> };
 
 export interface ChatCompletionOptions {
   /** The body as sent to a non-OpenAI entrance, for adapters that speak its format natively. */
@@ -39,11 +44,17 @@ export async function handleChatCompletion(
   const callContext: CallContext = {
     requestId: context.requestId, signal: context.signal, attempts: recorder.attempts, ingress: options.ingress,
   };
+  let admission: Admission = OPEN_ADMISSION;
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
+    admission = await admitRequest(dependencies.policies, context, request.model, () => estimateChatInput(request),
+      request.max_completion_tokens ?? request.max_tokens ?? null);
+    const rateLimitHeaders = admission.headers;
+    // Settlements below run off the response path: until one lands, its reservation still counts.
     if (!streaming) {
       const result = await route.chat(request, callContext);
+      void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
       else {
         recorder.succeed({
@@ -52,15 +63,18 @@ export async function handleChatCompletion(
           responseBody: () => result.body ?? JSON.stringify(result.completion),
         });
       }
-      return { kind: 'completion', result, attempts: recorder.attempts };
+      return { kind: 'completion', result, attempts: recorder.attempts, rateLimitHeaders };
     }
     const stream = await route.streamChat(request, callContext);
     return {
       kind: 'stream',
-      stream: { ...stream, chunks: observeStream(stream, recorder) },
+      stream: { ...stream, chunks: observeStream(stream, recorder, admission) },
       attempts: recorder.attempts,
+      rateLimitHeaders,
     };
   } catch (error) {
+    const last = recorder.attempts[recorder.attempts.length - 1];
+    void admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
     recorder.fail(error);
     throw error;
   }
@@ -72,8 +86,9 @@ export function modelNotFound(model: string): GatewayError {
   });
 }
 
-async function* observeStream(stream: ChatStream, recorder: RequestRecorder): AsyncGenerator<StreamChunk> {
+async function* observeStream(stream: ChatStream, recorder: RequestRecorder, admission: Admission): AsyncGenerator<StreamChunk> {
   let usage: Usage | null = null;
+  let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
   // Text pieces are kept by reference (cheap) for a token estimate or body logging at the end.
   const pieces: string[] = [];
@@ -85,6 +100,7 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
       if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
       if (hasContent(item.chunk)) {
         recorder.markFirstToken();
+        contentChunks++;
         for (const choice of item.chunk.choices) {
           const content = choice.delta.content;
           if (typeof content === 'string') pieces.push(content);
@@ -100,6 +116,8 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder): As
     recorder.fail(error, result());
     throw error;
   } finally {
+    // Without usage (failed or abandoned), each content chunk counts as one output token.
+    void admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
     if (outcome === 'completed' && stream.staticFallback !== undefined) recorder.staticFallback(stream.staticFallback.error, result());
     else if (outcome === 'completed') recorder.succeed(result());
     else if (outcome === 'abandoned') recorder.abandon(result());

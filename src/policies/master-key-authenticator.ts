@@ -1,16 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Authenticator, Principal } from './principal.js';
 
-const MASTER: Principal = Object.freeze({ role: 'admin', keyId: null, tenantId: null, label: 'master' });
+export const MASTER_PRINCIPAL: Principal = Object.freeze({
+  role: 'admin', keyId: null, tenantId: null, label: 'master', userId: null, tier: null,
+  allowedModels: null, limits: Object.freeze({}), limitSubject: null,
+});
 
 /** Accepts exactly the master key, compared in constant time. */
 export function createMasterKeyAuthenticator(masterKey: string): Authenticator {
-  const expected = digest(masterKey);
+  const matches = masterKeyMatcher(masterKey);
   return {
     async authenticate(secret: string): Promise<Principal | null> {
-      return timingSafeEqual(digest(secret), expected) ? MASTER : null;
+      return matches(secret) ? MASTER_PRINCIPAL : null;
     },
   };
+}
+
+export function masterKeyMatcher(masterKey: string): (secret: string) => boolean {
+  const expected = digest(masterKey);
+  return (secret) => timingSafeEqual(digest(secret), expected);
 }
 
 function digest(value: string): Buffer {

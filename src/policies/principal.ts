@@ -1,12 +1,23 @@
+import type { LimitSet } from './limit-set.js';
+
 /** Who is calling, as established by authentication. */
 export interface Principal {
-  /** `admin` may use every model and the whole admin API. */
+  /** `admin` may use every model and the whole admin API; `tenant_admin` manages its own tenant. */
   role: 'admin' | 'tenant_admin' | 'client';
-  /** The virtual key's id; null for the master key. */
+  /** The virtual key's id; null for the master key and JWTs. */
   keyId: string | null;
   tenantId: string | null;
-  /** A display name for logs: the key's name, or "master". */
+  /** A display name for logs: the key's name, the JWT subject, or "master". */
   label: string;
+  /** The user the key or token belongs to (not the end user of a request). */
+  userId: string | null;
+  tier: string | null;
+  /** Public model names this caller may use; null = all. */
+  allowedModels: readonly string[] | null;
+  /** The caller's own limits (its tier merged with its overrides). */
+  limits: LimitSet;
+  /** The counter namespace of those limits (`key:<id>`, `jwt:<subject>`); null = unlimited. */
+  limitSubject: string | null;
 }
 
 export interface Authenticator {

@@ -1,5 +1,13 @@
 export { loadOrCreateAdminKey } from './admin-key-file.js';
 export { stateDirectory } from './state-directory.js';
+export type {
+  AdmitResult, LimitCheck, LimitKind, LimitState, LimitStore, SettleResult, Settlement,
+} from './limit-store.js';
+export { MemoryLimitStore } from './memory/memory-limit-store.js';
+export { RedisLimitStore } from './redis/redis-limit-store.js';
+export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-limit-store.js';
+export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
+export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { openDatabase } from './open-database.js';
 export type { OpenDatabaseOptions } from './open-database.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from './request-log-store.js';

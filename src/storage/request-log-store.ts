@@ -1,3 +1,4 @@
+import type { KeyStore } from './key-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -162,6 +163,8 @@ export interface RequestLogStore {
 export interface Database {
   readonly kind: 'sqlite' | 'postgres';
   readonly requestLog: RequestLogStore;
+  /** Virtual keys. */
+  readonly keys: KeyStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/index.js';
 import type { AttemptRecord } from '../../core/index.js';
 import { handleMessages } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
+import { LimitExceededError } from '../../policies/index.js';
 import { parseBody } from '../parse-body.js';
 import { createRequestContext } from '../request-context.js';
 import { retryHeaders, toGatewayError } from '../to-gateway-error.js';
@@ -24,6 +25,7 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
     options.onError(gatewayError, request.id);
+    if (gatewayError instanceof LimitExceededError) reply.headers(gatewayError.headers);
     reply.code(gatewayError.status).headers(retryHeaders(gatewayError)).header('request-id', request.id)
       .send(toAnthropicErrorBody(gatewayError, request.id));
   });
@@ -43,6 +45,7 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
       headers: beta === undefined ? {} : { 'anthropic-beta': Array.isArray(beta) ? beta.join(',') : beta },
       untranslatable: untranslatable ?? undefined,
     }, context);
+    reply.headers(outcome.rateLimitHeaders);
     if (outcome.kind === 'completion') {
       const { result } = outcome;
       setRouteHeaders(reply, result.provider, result.model, outcome.attempts);

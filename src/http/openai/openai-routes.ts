@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/index.js';
 import type { AttemptRecord, ChatRequest } from '../../core/index.js';
 import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
 import type { InferenceDependencies, RequestContext } from '../../inference/index.js';
+import { LimitExceededError } from '../../policies/index.js';
 import { attemptHeaders, exhaustedRetryHeaders } from '../attempt-headers.js';
 import type { ModelRegistry } from '../../routing/index.js';
 import { parseBody } from '../parse-body.js';
@@ -26,6 +27,7 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     const gatewayError = toGatewayError(error, request.id);
     request.gatewayError = gatewayError;
     options.onError(gatewayError, request.id);
+    if (gatewayError instanceof LimitExceededError) reply.headers(gatewayError.headers);
     reply.code(gatewayError.status).headers({ ...retryHeaders(gatewayError), ...exhaustedRetryHeaders(gatewayError) })
       .send(toOpenAIErrorBody(gatewayError));
   });
@@ -47,6 +49,7 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     request: FastifyRequest, reply: FastifyReply, body: ChatRequest, context: RequestContext,
   ): Promise<FastifyReply> {
     const outcome = await handleChatCompletion(options.inference, body, context);
+    reply.headers(outcome.rateLimitHeaders);
     if (outcome.kind === 'completion') {
       const { result } = outcome;
       setRouteHeaders(reply, result.provider, result.model, outcome.attempts);
@@ -86,23 +89,30 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
       throw error;
     }
     const { result } = outcome;
+    reply.headers(outcome.rateLimitHeaders);
     setRouteHeaders(reply, result.provider, result.model, attempts);
     return reply.type('application/json').send(result.body ?? JSON.stringify(result.response));
   });
 
-  app.get('/v1/models', async () => ({
+  app.get('/v1/models', async (request) => ({
     object: 'list',
-    data: options.models.list().map((model) => ({
+    data: visibleModels(options.models, request.principal?.allowedModels ?? null).map((model) => ({
       id: model.id, object: 'model', created: options.startedAt, owned_by: model.ownedBy,
     })),
   }));
 
   app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => {
     const model = request.params['*'];
-    const found = options.models.list().find((item) => item.id === model);
+    const found = visibleModels(options.models, request.principal?.allowedModels ?? null).find((item) => item.id === model);
     if (found === undefined) throw new GatewayError('model_not_found', `The model \`${model}\` does not exist.`, { param: 'model' });
     return { id: found.id, object: 'model', created: options.startedAt, owned_by: found.ownedBy };
   });
+}
+
+/** The models a caller may use: all, or those on its key's allow-list. */
+function visibleModels(models: ModelRegistry, allowed: readonly string[] | null): ReturnType<ModelRegistry['list']> {
+  const all = models.list();
+  return allowed === null ? all : all.filter((model) => allowed.includes(model.id));
 }
 
 function setRouteHeaders(reply: FastifyReply, provider: string, model: string, attempts: AttemptRecord[]): void {

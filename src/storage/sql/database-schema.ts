@@ -52,7 +52,30 @@ export interface RequestAttemptTable {
   error_message: string | null;
 }
 
+/** Virtual keys: the secret's SHA-256 only; lists and maps as JSON text; times in epoch ms. */
+export interface VirtualKeyTable {
+  id: string;
+  hash: string;
+  last_four: string;
+  name: string;
+  tenant_id: string | null;
+  user_id: string | null;
+  role: string;
+  tier: string | null;
+  allowed_models: string | null;
+  allowed_services: string | null;
+  limits: string;
+  metadata: string;
+  enabled: number;
+  expires_at: number | null;
+  created_at: number;
+  updated_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface DatabaseSchema {
+  virtual_keys: VirtualKeyTable;
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
 }

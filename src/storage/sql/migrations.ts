@@ -99,6 +99,35 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('request_logs').ifExists().execute();
       },
     },
+    '0002_virtual_keys': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('virtual_keys')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('hash', 'text', (column) => column.notNull().unique())
+          .addColumn('last_four', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('user_id', 'text')
+          .addColumn('role', 'text', (column) => column.notNull())
+          .addColumn('tier', 'text')
+          .addColumn('allowed_models', 'text')
+          .addColumn('allowed_services', 'text')
+          .addColumn('limits', 'text', (column) => column.notNull())
+          .addColumn('metadata', 'text', (column) => column.notNull())
+          .addColumn('enabled', 'smallint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addColumn('last_used_at', 'bigint')
+          .addColumn('revoked_at', 'bigint')
+          .execute();
+        // A tenant admin lists its own tenant's keys, by id.
+        await database.schema.createIndex('virtual_keys_tenant_id').on('virtual_keys').columns(['tenant_id', 'id']).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('virtual_keys').ifExists().execute();
+      },
+    },
   };
 }
 

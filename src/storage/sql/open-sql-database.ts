@@ -3,6 +3,7 @@ import type { Dialect } from 'kysely';
 import type { Database, RequestLogRow } from '../request-log-store.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
+import { SqlKeyStore } from './sql-key-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
@@ -15,6 +16,7 @@ export function openSqlDatabase(
   return {
     kind: dialectName,
     requestLog: new SqlRequestLogStore(database, dialectName, options.directInsert),
+    keys: new SqlKeyStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,

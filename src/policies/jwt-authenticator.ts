@@ -1,0 +1,63 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import type { JWTPayload } from 'jose';
+import type { TierTable } from './limit-set.js';
+import type { Authenticator, Principal } from './principal.js';
+
+export interface JwtAuthOptions {
+  /** HS256 shared secret; or */
+  secret?: string | undefined;
+  /** a JWKS URL for RS256 / ES256 keys. */
+  jwksUrl?: string | undefined;
+  issuer: string;
+  audience: string;
+  /** Claim names that carry the tenant, the user and the tier. */
+  claims: { tenant: string; user: string; tier: string };
+  tiers: TierTable;
+}
+
+/** Accepts JWTs signed with the shared secret or by the JWKS, with issuer and audience checked. */
+export function createJwtAuthenticator(options: JwtAuthOptions): Authenticator {
+  const verify = options.secret !== undefined
+    ? (() => {
+      const key = new TextEncoder().encode(options.secret);
+      return (token: string) => jwtVerify(token, key, { issuer: options.issuer, audience: options.audience, algorithms: ['HS256'] });
+    })()
+    : (() => {
+      if (options.jwksUrl === undefined) throw new Error('JWT auth needs a secret or a jwks_url');
+      const keys = createRemoteJWKSet(new URL(options.jwksUrl));
+      return (token: string) => jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256'] });
+    })();
+
+  return {
+    async authenticate(token: string): Promise<Principal | null> {
+      if (token.split('.').length !== 3) return null;
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await verify(token));
+      } catch {
+        return null;
+      }
+      const tenantId = stringClaim(payload, options.claims.tenant);
+      const userId = stringClaim(payload, options.claims.user);
+      const tierName = stringClaim(payload, options.claims.tier);
+      const tier = tierName === null ? undefined : options.tiers.get(tierName);
+      const subject = payload.sub ?? userId;
+      return {
+        role: 'client',
+        keyId: null,
+        tenantId,
+        label: `jwt:${subject ?? 'anonymous'}`,
+        userId,
+        tier: tier === undefined ? null : tierName,
+        allowedModels: null,
+        limits: tier ?? {},
+        limitSubject: subject === null ? null : `jwt:${tenantId ?? '-'}:${subject}`,
+      };
+    },
+  };
+}
+
+function stringClaim(payload: JWTPayload, name: string): string | null {
+  const value = payload[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
