@@ -57,8 +57,11 @@ export async function handleChatCompletion(
       void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
       else {
+        // Fields named one by one: spreading `result` would read its lazily checked completion.
         recorder.succeed({
-          ...result,
+          provider: result.provider,
+          model: result.model,
+          usage: result.usage,
           output: () => completionText(result),
           responseBody: () => result.body ?? JSON.stringify(result.completion),
         });
