@@ -4,3 +4,4 @@ export * from './gateway-error.js';
 export * from './gateway-event.js';
 export * from './provider.js';
 export * from './usage.js';
+export * from './message-texts.js';

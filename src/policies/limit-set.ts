@@ -1,18 +1,7 @@
-/** Limits of one subject (a key, a tenant, an end user); every field optional. */
-export interface LimitSet {
-  rpm?: number | undefined;
-  tpm?: number | undefined;
-  maxConcurrent?: number | undefined;
-  requestsPerDay?: number | undefined;
-  requestsPerMonth?: number | undefined;
-  tokensPerDay?: number | undefined;
-  tokensPerMonth?: number | undefined;
-  budgetUsd?: number | undefined;
-  budgetPeriod?: 'day' | 'month' | 'total' | undefined;
-  /** Largest request accepted, in estimated input tokens or characters. */
-  maxInputTokens?: number | undefined;
-  maxInputCharacters?: number | undefined;
-}
+import type { StoredLimits } from '../storage/index.js';
+
+/** Limits of one subject (a key, a tenant, an end user); every field optional. The same shape a key stores. */
+export type LimitSet = StoredLimits;
 
 export const LIMIT_FIELDS = [
   'rpm', 'tpm', 'maxConcurrent', 'requestsPerDay', 'requestsPerMonth', 'tokensPerDay', 'tokensPerMonth',

@@ -1,4 +1,4 @@
-import { GatewayError } from '../../core/index.js';
+import { GatewayError, messageTexts } from '../../core/index.js';
 import type { ChatMessage, ChatRequest, ContentPart, Tool, ToolChoice } from '../../core/index.js';
 import type {
   AnthropicContentBlock, AnthropicImageSource, AnthropicMessageParam, AnthropicRequestBody, AnthropicTextBlock,
@@ -52,7 +52,7 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
     switch (message.role) {
       case 'system':
       case 'developer':
-        for (const text of textsOf(message, param)) if (text !== '') system.push({ type: 'text', text });
+        for (const text of messageTexts(message, param)) if (text !== '') system.push({ type: 'text', text });
         return;
       case 'user':
         push('user', userBlocks(message, param));
@@ -64,7 +64,7 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
         if (message.tool_call_id === undefined) {
           throw new GatewayError('invalid_request', 'A tool message needs tool_call_id.', { param: `${param}.tool_call_id` });
         }
-        const texts = textsOf(message, param);
+        const texts = messageTexts(message, param);
         push('user', [{ type: 'tool_result', tool_use_id: message.tool_call_id, content: texts.join('') }]);
         return;
       }
@@ -138,17 +138,6 @@ function rejectUnsupported(request: ChatRequest): void {
   });
 }
 
-function textsOf(message: ChatMessage, param: string): string[] {
-  const content = message.content;
-  if (content === null || content === undefined) return [];
-  if (typeof content === 'string') return [content];
-  return content.map((part, index) => {
-    if (part.type === 'text') return part.text;
-    if (part.type === 'refusal') return part.refusal;
-    throw new GatewayError('invalid_request', `A ${message.role} message may only contain text.`, { param: `${param}.content[${index}]` });
-  });
-}
-
 function userBlocks(message: ChatMessage, param: string): AnthropicContentBlock[] {
   const content = message.content;
   if (content === null || content === undefined) return [];
@@ -194,7 +183,7 @@ export function parseDataUrl(url: string): { mimeType: string; data: string } | 
 
 function assistantBlocks(message: ChatMessage, param: string): AnthropicContentBlock[] {
   const blocks: AnthropicContentBlock[] = [];
-  for (const text of textsOf(message, param)) if (text !== '') blocks.push({ type: 'text', text });
+  for (const text of messageTexts(message, param)) if (text !== '') blocks.push({ type: 'text', text });
   (message.tool_calls ?? []).forEach((call, index) => {
     blocks.push({ type: 'tool_use', id: call.id, name: call.function.name, input: parseArguments(call.function.arguments, `${param}.tool_calls[${index}].function.arguments`) });
   });

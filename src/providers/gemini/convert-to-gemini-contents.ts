@@ -1,4 +1,4 @@
-import { GatewayError } from '../../core/index.js';
+import { GatewayError, messageTexts } from '../../core/index.js';
 import type { ChatMessage, ChatRequest, ContentPart, ToolChoice } from '../../core/index.js';
 import type { GeminiContent, GeminiPart, GeminiRequestBody } from './gemini-api.js';
 import { decodeToolCallId } from './tool-call-id.js';
@@ -25,13 +25,13 @@ export function convertToGeminiContents(request: ChatRequest, options: { stream:
     switch (message.role) {
       case 'system':
       case 'developer':
-        for (const text of textsOf(message, param)) if (text !== '') system.push({ text });
+        for (const text of messageTexts(message, param)) if (text !== '') system.push({ text });
         return;
       case 'user':
         push('user', userParts(message, param));
         return;
       case 'assistant': {
-        const parts: GeminiPart[] = textsOf(message, param).filter((text) => text !== '').map((text) => ({ text }));
+        const parts: GeminiPart[] = messageTexts(message, param).filter((text) => text !== '').map((text) => ({ text }));
         (message.tool_calls ?? []).forEach((call, callIndex) => {
           toolNames.set(call.id, call.function.name);
           const { signature } = decodeToolCallId(call.id);
@@ -54,11 +54,11 @@ export function convertToGeminiContents(request: ChatRequest, options: { stream:
             param: `${param}.tool_call_id`,
           });
         }
-        push('user', [{ functionResponse: { name, response: { output: textsOf(message, param).join('') } } }]);
+        push('user', [{ functionResponse: { name, response: { output: messageTexts(message, param).join('') } } }]);
         return;
       }
       case 'function':
-        push('user', [{ functionResponse: { name: message.name ?? '', response: { output: textsOf(message, param).join('') } } }]);
+        push('user', [{ functionResponse: { name: message.name ?? '', response: { output: messageTexts(message, param).join('') } } }]);
     }
   });
 
@@ -134,17 +134,6 @@ function convertToolChoice(choice: ToolChoice | undefined): { mode: 'AUTO' | 'AN
     return choice.allowed_tools.mode === 'required' ? { mode: 'ANY', allowedFunctionNames: names } : { mode: 'AUTO' };
   }
   return undefined;
-}
-
-function textsOf(message: ChatMessage, param: string): string[] {
-  const content = message.content;
-  if (content === null || content === undefined) return [];
-  if (typeof content === 'string') return [content];
-  return content.map((part, index) => {
-    if (part.type === 'text') return part.text;
-    if (part.type === 'refusal') return part.refusal;
-    throw new GatewayError('invalid_request', `A ${message.role} message may only contain text.`, { param: `${param}.content[${index}]` });
-  });
 }
 
 function userParts(message: ChatMessage, param: string): GeminiPart[] {
