@@ -3,6 +3,7 @@ import type { StreamChunk } from '../../core/index.js';
 import { toGatewayError } from '../to-gateway-error.js';
 import { ChunksToAnthropicEvents } from './chunks-to-anthropic-events.js';
 import { toAnthropicErrorBody } from './to-anthropic-error.js';
+import { waitForDrain } from '../wait-for-drain.js';
 
 export interface AnthropicStreamOptions {
   requestId: string;
@@ -30,7 +31,7 @@ export async function writeAnthropicStream(
   const native = first.native !== undefined;
   const translator = new ChunksToAnthropicEvents();
   const write = async (text: string): Promise<void> => {
-    if (!response.write(text)) await drained(response);
+    if (!response.write(text)) await waitForDrain(response);
   };
   try {
     let item: StreamChunk | null = first;
@@ -58,16 +59,4 @@ export async function writeAnthropicStream(
 
 function formatEvent(event: string, data: object): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-}
-
-function drained(response: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { StreamChunk } from '../../core/index.js';
 import { toOpenAIErrorBody } from './to-openai-error.js';
 import { toGatewayError } from '../to-gateway-error.js';
+import { waitForDrain } from '../wait-for-drain.js';
 
 export interface OpenAIStreamOptions {
   /** Forward the usage chunk (the client asked for `stream_options.include_usage`). */
@@ -33,7 +34,7 @@ export async function writeOpenAIStream(
       if (response.destroyed) return;
       if (options.includeUsage || !isUsageOnly(item)) {
         const text = `data: ${item.data ?? JSON.stringify(item.chunk)}\n\n`;
-        if (!response.write(text)) await drained(response);
+        if (!response.write(text)) await waitForDrain(response);
       }
       const next: IteratorResult<StreamChunk> = await rest.next();
       item = next.done === true ? null : next.value;
@@ -52,16 +53,4 @@ export async function writeOpenAIStream(
 
 function isUsageOnly(item: StreamChunk): boolean {
   return item.chunk.choices.length === 0 && item.chunk.usage !== undefined && item.chunk.usage !== null;
-}
-
-function drained(response: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
-    };
-    response.on('drain', done);
-    response.on('close', done);
-  });
 }
