@@ -183,7 +183,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         ready: databaseStatus === 'ok' && (redisUp || config.limits.redis_failure_mode === 'fail_open'),
         checks: {
           database: { status: databaseStatus },
-          ...(usesRedis ? { redis: { status: redisUp ? 'ok' : 'unreachable' } } : {}),
+          redis: { status: usesRedis ? (redisUp ? 'ok' : 'unreachable') : 'not_configured' },
           providers: summariseCircuits(config.providers.map((provider) => provider.name), await breakers.snapshot(Date.now())),
         },
       };

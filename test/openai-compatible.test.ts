@@ -292,3 +292,20 @@ describe('a stream with no chunks at all', () => {
     }
   });
 });
+
+describe('readiness', () => {
+  it('reports the database, Redis and every provider, with no secret in it', async () => {
+    const response = await fetch(`${gateway.url}/health/ready`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({
+      status: 'ready',
+      checks: {
+        database: { status: 'ok' },
+        redis: { status: 'not_configured' },
+        providers: { upstream: { circuit: 'closed' }, mock: { circuit: 'closed' } },
+      },
+    });
+    expect(text).not.toContain('sk-upstream-secret');
+  });
+});
