@@ -72,12 +72,8 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
     return JSON.stringify(body);
   }
 
-  async function post(prepared: Prepared, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
-    const response = await client.send({
-      method: 'POST', path: '/v1/messages', headers: { ...prepared.headers, 'content-type': 'application/json' }, body: prepared.body, stream,
-    }, context);
-    if (response.statusCode >= 400) throw await client.readError(response, readAnthropicErrorBody);
-    return response;
+  function post(prepared: Prepared, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
+    return client.postJson({ path: '/v1/messages', headers: prepared.headers, body: prepared.body, stream }, context, readAnthropicErrorBody);
   }
 
   return {

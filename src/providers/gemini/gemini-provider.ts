@@ -44,12 +44,8 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
     return `/v1beta/models/${encodeURIComponent(id)}:${method}`;
   }
 
-  async function post(path: string, body: unknown, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
-    const response = await client.send({
-      method: 'POST', path, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), stream,
-    }, context);
-    if (response.statusCode >= 400) throw await client.readError(response, readGeminiErrorBody);
-    return response;
+  function post(path: string, body: unknown, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
+    return client.postJson({ path, body: JSON.stringify(body), stream }, context, readGeminiErrorBody);
   }
 
   return {

@@ -38,12 +38,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     timeoutMs: settings.timeoutMs,
     maxConnections: settings.maxConnections,
   });
-  const jsonHeaders = { 'content-type': 'application/json' };
 
-  async function post(path: string, body: string, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
-    const response = await client.send({ method: 'POST', path, headers: jsonHeaders, body, stream }, context);
-    if (response.statusCode >= 400) throw await client.readError(response, readOpenAIErrorBody);
-    return response;
+  function post(path: string, body: string, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
+    return client.postJson({ path, body, stream }, context, readOpenAIErrorBody);
   }
 
   return {

@@ -44,6 +44,8 @@ export interface ErrorBodyDetails {
   retryAfterMs?: number | null | undefined;
 }
 
+const JSON_HEADERS: Record<string, string> = { 'content-type': 'application/json' };
+
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 529]);
 
 /** 408, 409, 425, 429, 529 and every 5xx are worth another try; other 4xx (400, 401, 403, 404, 422…) are not. */
@@ -110,6 +112,26 @@ export class UpstreamClient {
     } catch (error) {
       throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
     }
+  }
+
+  /**
+   * POSTs a JSON body and answers only a success: an error status is read with the vendor's
+   * `readErrorBody` and thrown as a ProviderError.
+   */
+  async postJson(
+    request: { path: string; body: string; stream: boolean; headers?: Record<string, string> },
+    context: CallContext,
+    readErrorBody: ErrorBodyReader,
+  ): Promise<UpstreamResponse> {
+    const response = await this.send({
+      method: 'POST',
+      path: request.path,
+      headers: request.headers === undefined ? JSON_HEADERS : { ...request.headers, ...JSON_HEADERS },
+      body: request.body,
+      stream: request.stream,
+    }, context);
+    if (response.statusCode >= 400) throw await this.readError(response, readErrorBody);
+    return response;
   }
 
   /** Maps an error thrown while sending or reading the body. */
