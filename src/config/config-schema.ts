@@ -122,7 +122,6 @@ const modelSchema = z.strictObject({
   context_window_fallbacks: z.array(z.string()).default([]),
   /** Answered as a normal completion when every attempt failed (marked x-sluice-fallback: static). */
   fallback_response: z.string().min(1).optional(),
-  cache: z.strictObject({ enabled: z.boolean().default(false), ttl_s: positiveInt.default(3600) }).prefault({}),
   pricing: pricingSchema.optional(),
 });
 

@@ -77,7 +77,11 @@ export interface StaticFallback {
 }
 
 export interface ChatResult {
-  completion: ChatCompletion;
+  /**
+   * The answer as a checked core completion. A pass-through provider checks it only when asked
+   * (translation, caching), so this may throw `provider_error` for a malformed upstream body.
+   */
+  readCompletion(): ChatCompletion;
   /** The upstream's bytes, when they can go to an OpenAI client unchanged. */
   body?: string | undefined;
   /** The upstream's answer in the ingress format, when the call passed the ingress body through. */

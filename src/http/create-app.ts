@@ -13,8 +13,8 @@ import { healthRoutes } from './health-routes.js';
 import type { ReadinessReport } from './health-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import type { MetricsSource } from './metrics-routes.js';
-import { createRefusedRequestRecorder } from './record-refused-request.js';
-import { openaiRoutes } from './openai/openai-routes.js';
+import type { ShellDependencies } from './inference-shell.js';
+import { modelListRoutes, openaiRoutes } from './openai/openai-routes.js';
 import { toOpenAIErrorBody } from './openai/to-openai-error.js';
 import { toGatewayError } from './to-gateway-error.js';
 
@@ -40,7 +40,7 @@ export interface AppDependencies {
 
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
-  'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
+  'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id',
 ].join(', ');
 
@@ -52,7 +52,9 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     genReqId: (request) => chooseRequestId(request.headers['x-request-id']),
     keepAliveTimeout: 72_000,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // While draining, inference requests still get an answer in their API's shape, a request id
+    // and a log row (the shell's 503), never Fastify's own.
+    return503OnClosing: false,
   });
   const startedAt = Math.floor(Date.now() / 1000);
   const onError = (error: GatewayError, requestId: string): void => {
@@ -64,10 +66,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   };
 
   app.decorateRequest('principal', null);
-  app.decorateRequest('startedAt', 0);
-  app.decorateRequest('useCaseStarted', false);
-  app.decorateRequest('gatewayError', null);
-  // Any content type is read as JSON: `curl -d` sends form encoding by default.
+  // Admin and other JSON routes: any content type is read as JSON (`curl -d` sends form encoding by default).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
@@ -80,8 +79,10 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   // Graceful close: server.close() only drops connections idle at that moment, so keep-alive
   // connections that finish their request later would hold the close open until their keep-alive
   // timeout (72 s). While closing, idle sockets are swept every 50 ms; in-flight ones finish first.
+  let closing = false;
   let sweeper: NodeJS.Timeout | null = null;
   app.addHook('preClose', async () => {
+    closing = true;
     sweeper = setInterval(() => app.server.closeIdleConnections(), 50);
     sweeper.unref();
   });
@@ -91,8 +92,9 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
 
   const corsOrigins = new Set(dependencies.server.corsOrigins);
   app.addHook('onRequest', (request, reply, done) => {
-    request.startedAt = Date.now();
     reply.header('x-request-id', request.id);
+    // Draining: tell keep-alive clients to reconnect (to another instance) after this answer.
+    if (closing) reply.header('connection', 'close');
     if (corsOrigins.size > 0) applyCors(corsOrigins, request.headers.origin, reply);
     done();
   });
@@ -106,7 +108,6 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   });
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
-    request.gatewayError = gatewayError;
     onError(gatewayError, request.id);
     reply.code(gatewayError.status).send(toOpenAIErrorBody(gatewayError));
   });
@@ -120,19 +121,23 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
       await scope.register(adminRoutes, { requestLog });
     });
   }
+  const shell: ShellDependencies = {
+    lifecycle: dependencies.inference,
+    authenticator: dependencies.authenticator,
+    maxBodyBytes: dependencies.server.maxBodyBytes,
+    closing: () => closing,
+    onError,
+  };
   await app.register(async (scope) => {
-    scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
-    scope.addHook('onResponse', createRefusedRequestRecorder(dependencies.inference.events));
-    await scope.register(openaiRoutes, {
-      inference: dependencies.inference,
-      models: dependencies.models,
-      startedAt,
-      onError,
-    });
-    await scope.register(anthropicRoutes, { inference: dependencies.inference, onError });
+    // The shell reads inference bodies itself, after the key check.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    await scope.register(openaiRoutes, { inference: dependencies.inference, shell, models: dependencies.models, startedAt });
+    await scope.register(anthropicRoutes, { inference: dependencies.inference, shell });
   });
   await app.register(async (scope) => {
     scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
   });
   return app;
@@ -142,7 +147,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
-  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, anthropic-version');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }

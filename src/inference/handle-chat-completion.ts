@@ -1,84 +1,69 @@
 import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
-import type {
-  AttemptRecord, CallContext, ChatRequest, ChatResult, ChatStream, EventSink, IngressRequest, StreamChunk, Usage,
-} from '../core/index.js';
+import type { ChatRequest, ChatResult, ChatStream, IngressRequest, StreamChunk, Usage } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
-import type { Pricer } from '../pricing/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
-import type { RequestContext } from './request-context.js';
-import { RequestRecorder } from './request-recorder.js';
+import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
 
-export interface InferenceDependencies {
+export interface InferenceDependencies extends LifecycleSettings {
   models: ModelRegistry;
-  events: EventSink;
   /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
   policies: PolicyGate;
-  /** Prices each call for the request log (and budgets); without it costs are 0. */
-  pricer?: Pricer | undefined;
-  /** `logging.log_bodies`: put the request and response bodies into the request-end summary. */
-  logBodies?: boolean | undefined;
 }
 
-export type ChatOutcome =
-  | { kind: 'completion'; result: ChatResult; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> }
-  | { kind: 'stream'; stream: ChatStream; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> };
+export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: 'stream'; stream: ChatStream };
 
 export interface ChatCompletionOptions {
   /** The body as sent to a non-OpenAI entrance, for adapters that speak its format natively. */
   ingress?: IngressRequest | undefined;
 }
 
-/** Routes one chat completion and reports what happened; streams report when they end. */
+/**
+ * Routes one chat completion. The lifecycle ends here for a JSON answer or a failure, and when
+ * the returned stream finishes, fails or is abandoned for a stream.
+ */
 export async function handleChatCompletion(
   dependencies: InferenceDependencies,
+  lifecycle: RequestLifecycle,
   request: ChatRequest,
-  context: RequestContext,
   options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
   const streaming = request.stream === true;
-  const recorder = new RequestRecorder(context, dependencies.events, request.model, streaming, {
-    pricer: dependencies.pricer, logBodies: dependencies.logBodies, request: { kind: 'chat', body: request },
-  });
-  const callContext: CallContext = {
-    requestId: context.requestId, signal: context.signal, attempts: recorder.attempts, ingress: options.ingress,
-  };
+  lifecycle.describe({ kind: 'chat', body: request }, request.model, streaming);
+  const callContext = lifecycle.callContext(options.ingress);
   let admission: Admission = OPEN_ADMISSION;
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
-    admission = await admitRequest(dependencies.policies, context, request.model, () => estimateChatInput(request),
+    admission = await admitRequest(dependencies.policies, lifecycle, request.model, () => estimateChatInput(request),
       request.max_completion_tokens ?? request.max_tokens ?? null);
-    const rateLimitHeaders = admission.headers;
+    lifecycle.rateLimitHeaders = admission.headers;
     // Settlements below run off the response path: until one lands, its reservation still counts.
     if (!streaming) {
       const result = await route.chat(request, callContext);
       void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
-      if (result.staticFallback !== undefined) recorder.staticFallback(result.staticFallback.error, result);
-      else {
-        // Fields named one by one: spreading `result` would read its lazily checked completion.
-        recorder.succeed({
-          provider: result.provider,
-          model: result.model,
-          usage: result.usage,
-          output: () => completionText(result),
-          responseBody: () => result.body ?? JSON.stringify(result.completion),
-        });
-      }
-      return { kind: 'completion', result, attempts: recorder.attempts, rateLimitHeaders };
+      lifecycle.provider = result.provider;
+      lifecycle.providerModel = result.model;
+      const recorded = {
+        provider: result.provider,
+        model: result.model,
+        usage: result.usage,
+        output: () => completionText(result),
+        responseBody: () => result.body ?? JSON.stringify(result.readCompletion()),
+      };
+      if (result.staticFallback !== undefined) lifecycle.staticFallback(result.staticFallback.error, recorded);
+      else lifecycle.succeed(recorded);
+      return { kind: 'completion', result };
     }
     const stream = await route.streamChat(request, callContext);
-    return {
-      kind: 'stream',
-      stream: { ...stream, chunks: observeStream(stream, recorder, admission) },
-      attempts: recorder.attempts,
-      rateLimitHeaders,
-    };
+    lifecycle.provider = stream.provider;
+    lifecycle.providerModel = stream.model;
+    return { kind: 'stream', stream: { ...stream, chunks: observeStream(stream, lifecycle, admission) } };
   } catch (error) {
-    const last = recorder.attempts[recorder.attempts.length - 1];
+    const last = lifecycle.attempts[lifecycle.attempts.length - 1];
     void admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
-    recorder.fail(error);
+    lifecycle.fail(error);
     throw error;
   }
 }
@@ -89,7 +74,8 @@ export function modelNotFound(model: string): GatewayError {
   });
 }
 
-async function* observeStream(stream: ChatStream, recorder: RequestRecorder, admission: Admission): AsyncGenerator<StreamChunk> {
+/** Watches a stream go by: first token, usage, text for estimates; settles and ends the lifecycle when it stops. */
+async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, admission: Admission): AsyncGenerator<StreamChunk> {
   let usage: Usage | null = null;
   let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
@@ -102,7 +88,7 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder, adm
       count += 1;
       if (item.chunk.usage) usage = convertWireUsage(item.chunk.usage);
       if (hasContent(item.chunk)) {
-        recorder.markFirstToken();
+        lifecycle.markFirstToken();
         contentChunks++;
         for (const choice of item.chunk.choices) {
           const content = choice.delta.content;
@@ -116,21 +102,21 @@ async function* observeStream(stream: ChatStream, recorder: RequestRecorder, adm
     outcome = 'completed';
   } catch (error) {
     outcome = 'failed';
-    recorder.fail(error, result());
+    lifecycle.fail(error, result());
     throw error;
   } finally {
     // Without usage (failed or abandoned), each content chunk counts as one output token.
     void admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
-    if (outcome === 'completed' && stream.staticFallback !== undefined) recorder.staticFallback(stream.staticFallback.error, result());
-    else if (outcome === 'completed') recorder.succeed(result());
-    else if (outcome === 'abandoned') recorder.abandon(result());
+    if (outcome === 'completed' && stream.staticFallback !== undefined) lifecycle.staticFallback(stream.staticFallback.error, result());
+    else if (outcome === 'completed') lifecycle.succeed(result());
+    else if (outcome === 'abandoned') lifecycle.abandon(result());
   }
 }
 
 /** The answer's text, for a token estimate when the upstream reported no usage. */
 function completionText(result: ChatResult): string {
   let text = '';
-  for (const choice of result.completion.choices) {
+  for (const choice of result.readCompletion().choices) {
     if (typeof choice.message.content === 'string') text += choice.message.content;
     if (choice.message.tool_calls !== undefined) text += JSON.stringify(choice.message.tool_calls);
   }

@@ -1,7 +1,7 @@
 import type { ChatRequest, IngressRequest } from '../core/index.js';
 import { handleChatCompletion } from './handle-chat-completion.js';
 import type { ChatOutcome, InferenceDependencies } from './handle-chat-completion.js';
-import type { RequestContext } from './request-context.js';
+import type { RequestLifecycle } from './request-lifecycle.js';
 
 /**
  * An Anthropic Messages request: routed like any chat completion (retries, fallbacks, every
@@ -10,9 +10,9 @@ import type { RequestContext } from './request-context.js';
  */
 export function handleMessages(
   dependencies: InferenceDependencies,
+  lifecycle: RequestLifecycle,
   request: ChatRequest,
   ingress: IngressRequest,
-  context: RequestContext,
 ): Promise<ChatOutcome> {
-  return handleChatCompletion(dependencies, request, context, { ingress });
+  return handleChatCompletion(dependencies, lifecycle, request, { ingress });
 }

@@ -2,7 +2,8 @@ export { handleChatCompletion, modelNotFound } from './handle-chat-completion.js
 export type { ChatCompletionOptions, ChatOutcome, InferenceDependencies } from './handle-chat-completion.js';
 export { handleEmbeddings } from './handle-embeddings.js';
 export { handleMessages } from './handle-messages.js';
-export type { RequestContext } from './request-context.js';
+export { RequestLifecycle } from './request-lifecycle.js';
+export type { LifecycleSettings, LoggedRequest, RecordedResult } from './request-lifecycle.js';
 export { RequestLogQueries, scopeFor } from './request-log-queries.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from '../storage/index.js';
 export type {

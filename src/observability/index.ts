@@ -8,3 +8,5 @@ export { RetentionSweeper } from './retention-sweeper.js';
 export type { RetentionSweeperOptions } from './retention-sweeper.js';
 export { SpillFile } from './spill-file.js';
 export { toRequestLogRow } from './to-request-log-row.js';
+export { createObservability } from './create-observability.js';
+export type { Observability, ObservabilitySettings } from './create-observability.js';

@@ -12,8 +12,6 @@ export { OPEN_ADMISSION, OPEN_POLICY_GATE, PolicyEngine } from './policy-engine.
 export type { Admission, AdmissionRequest, PolicyGate, PolicyEngineOptions, UsageSettlement } from './policy-engine.js';
 export { estimateChatInput, estimateEmbeddingsInput } from './estimate-input.js';
 export { formatDuration } from './format-duration.js';
-export { ConfiguredModelPriceSource, costInNanoUsd } from './price-source.js';
-export { TablePriceSource } from './table-price-source.js';
-export type { TablePriceSourceSettings } from './table-price-source.js';
-export type { ModelPricing, PriceSource } from './price-source.js';
 export type { Authenticator, Principal } from './principal.js';
+export { createAuthentication, createPolicies, createTierTable } from './create-policies.js';
+export type { AuthenticationSettings, PolicySettings, TierSettings } from './create-policies.js';

@@ -6,7 +6,7 @@ import { LimitExceededError } from './limit-exceeded-error.js';
 import type { LimitSet } from './limit-set.js';
 import { MASTER_PRINCIPAL } from './master-key-authenticator.js';
 import { PolicyEngine } from './policy-engine.js';
-import { ConfiguredModelPriceSource, costInNanoUsd } from './price-source.js';
+import { createPriceBook } from '../pricing/index.js';
 import type { Principal } from './principal.js';
 
 function principal(limits: LimitSet): Principal {
@@ -16,7 +16,7 @@ function principal(limits: LimitSet): Principal {
 function engine(clock: { now: number }, events: GatewayEvent[] = []): PolicyEngine {
   return new PolicyEngine({
     store: new MemoryLimitStore(),
-    prices: new ConfiguredModelPriceSource(new Map([['m', { inputPerMtok: 1000, outputPerMtok: 1000 }]])),
+    prices: createPriceBook({ providerTypes: new Map(), overrides: new Map([['m', { inputPerMtok: 1000, outputPerMtok: 1000 }]]) }),
     events: { emit: (event) => events.push(event) },
     tiers: new Map(),
     tenantLimits: new Map(),
@@ -84,12 +84,4 @@ describe('PolicyEngine', () => {
 describe('formatDuration (OpenAI x-ratelimit-reset-*)', () => {
   it.each([[0, '0ms'], [12, '12ms'], [1000, '1s'], [1500, '1.5s'], [360_000, '6m0s'], [3_723_000, '1h2m3s'], [59_999.2, '1m0s']])(
     '%d ms → %s', (milliseconds, text) => expect(formatDuration(milliseconds)).toBe(text));
-});
-
-describe('costInNanoUsd', () => {
-  it('prices exactly and rounds up', () => {
-    expect(costInNanoUsd({ inputPerMtok: 0.15, outputPerMtok: 0.6 }, 1000, 1000)).toBe(750_000);
-    expect(costInNanoUsd({ inputPerMtok: 3, outputPerMtok: 15, cachedInputPerMtok: 0.3 }, 1000, 0, 1000)).toBe(300_000);
-    expect(costInNanoUsd(null, 1000, 1000)).toBe(0);
-  });
 });

@@ -2,16 +2,17 @@ import type { EventSink, Usage } from '../core/index.js';
 import { GatewayError } from '../core/index.js';
 import type { LimitCheck, LimitState, LimitStore } from '../storage/index.js';
 import { formatDuration } from './format-duration.js';
+import { costInNanoUsd } from '../pricing/index.js';
+import type { PriceBook } from '../pricing/index.js';
 import { LimitExceededError } from './limit-exceeded-error.js';
 import type { LimitSet, TierTable } from './limit-set.js';
 import { hasLimits, mergeLimits } from './limit-set.js';
-import type { ModelPricing, PriceSource } from './price-source.js';
-import { costInNanoUsd } from './price-source.js';
 import type { Principal } from './principal.js';
 
 export interface PolicyEngineOptions {
   store: LimitStore;
-  prices: PriceSource;
+  /** The same price book the request log uses, so a budget's charge equals the logged cost. */
+  prices: PriceBook;
   events: EventSink;
   tiers: TierTable;
   /** Limits per tenant id (its tier merged with its overrides). */
@@ -100,10 +101,10 @@ export class PolicyEngine implements PolicyGate {
     for (const subject of subjects) checkSize(subject.limits, request);
 
     const now = this.clock();
-    const worstPrice = this.options.prices.priceFor(request.model, null, null);
+    const worstPrice = this.options.prices.worstCase(request.model);
     const maxOutput = request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
     const worstTokens = request.inputTokens + maxOutput;
-    const worstCost = costInNanoUsd(worstPrice, request.inputTokens, maxOutput);
+    const worstCost = costInNanoUsd(worstPrice, tokenUsage(request.inputTokens, maxOutput));
     const checks: LimitCheck[] = [];
     const metas: CheckMeta[] = [];
     for (const subject of subjects) {
@@ -135,9 +136,10 @@ export class PolicyEngine implements PolicyGate {
     const promptTokens = usage?.promptTokens ?? (settlement.streamedOutputTokens > 0 ? request.inputTokens : 0);
     const completionTokens = usage?.completionTokens ?? settlement.streamedOutputTokens;
     const tokens = usage?.totalTokens ?? promptTokens + completionTokens;
-    const price = this.options.prices.priceFor(request.model, settlement.provider, settlement.providerModel)
-      ?? this.options.prices.priceFor(request.model, null, null);
-    const cost = costInNanoUsd(price, promptTokens, completionTokens, usage?.cachedTokens ?? 0);
+    const price = this.options.prices.priceOf({
+      requestedModel: request.model, provider: settlement.provider, providerModel: settlement.providerModel,
+    }) ?? this.options.prices.worstCase(request.model);
+    const cost = costInNanoUsd(price, usage ?? tokenUsage(promptTokens, completionTokens));
     const settlements: Array<{ check: LimitCheck; actual: number }> = [];
     const settledMetas: CheckMeta[] = [];
     checks.forEach((check, index) => {
@@ -352,4 +354,9 @@ function computeUtcMonth(now: number): CalendarPeriod {
   return { id: new Date(start).toISOString().slice(0, 7), startsAt: start, endsAt: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
 }
 
-export type { ModelPricing };
+
+function tokenUsage(promptTokens: number, completionTokens: number): Usage {
+  return {
+    promptTokens, completionTokens, totalTokens: promptTokens + completionTokens, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
+  };
+}

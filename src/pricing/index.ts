@@ -1,6 +1,8 @@
 export { PRICE_TABLE, PRICE_TABLE_DATE } from './price-table.js';
 export type { ModelPrice, PriceEntry } from './price-table.js';
-export { costOf, findModelPrice, priceUsage } from './price-usage.js';
-export { createPricer } from './create-pricer.js';
-export type { PricedCall, Pricer, PricerSettings } from './create-pricer.js';
+export { findModelPrice } from './price-usage.js';
+export { costInNanoUsd, costOf, createPriceBook } from './price-book.js';
+export type { PriceBook, PriceBookSettings, PricedCall, ReachableTarget } from './price-book.js';
 export { countTokens, estimateChatUsage, estimateEmbeddingsUsage } from './estimate-usage.js';
+export { createPricing, reachableTargets } from './create-pricing.js';
+export type { PricedModelSettings, PricingSettings } from './create-pricing.js';

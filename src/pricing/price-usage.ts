@@ -1,4 +1,3 @@
-import type { Usage } from '../core/index.js';
 import { PRICE_TABLE } from './price-table.js';
 import type { ModelPrice, PriceEntry } from './price-table.js';
 
@@ -39,25 +38,4 @@ export function findModelPrice(providerType: string, model: string): ModelPrice 
 
 function choose(entries: PriceEntry[], providerType: string): PriceEntry | null {
   return entries.find((entry) => entry.vendor === providerType) ?? entries[0] ?? null;
-}
-
-/** The cost in USD of one call's usage at a price. Cached and cache-write tokens are part of promptTokens. */
-export function costOf(price: ModelPrice, usage: Usage): number {
-  const cached = Math.min(usage.cachedTokens, usage.promptTokens);
-  const written = Math.min(usage.cacheWriteTokens, usage.promptTokens - cached);
-  const plainInput = usage.promptTokens - cached - written;
-  const dollars = plainInput * price.inputPerMtok +
-    cached * (price.cachedInputPerMtok ?? price.inputPerMtok) +
-    written * (price.cacheWritePerMtok ?? price.inputPerMtok) +
-    usage.completionTokens * price.outputPerMtok;
-  return dollars / 1_000_000;
-}
-
-/**
- * The cost of a call by provider type and model from the built-in table: `{costUsd, priced}`;
- * an unknown model costs 0 with `priced: false`.
- */
-export function priceUsage(providerType: string, model: string, usage: Usage): { costUsd: number; priced: boolean } {
-  const price = findModelPrice(providerType, model);
-  return price === null ? { costUsd: 0, priced: false } : { costUsd: costOf(price, usage), priced: true };
 }

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../core/index.js';
-import { PRICE_TABLE, createPricer, estimateChatUsage, findModelPrice, priceUsage } from './index.js';
+import { PRICE_TABLE, costInNanoUsd, costOf, createPriceBook, estimateChatUsage, findModelPrice } from './index.js';
+import type { ModelPrice } from './index.js';
+
+function tableCost(type: string, model: string, used: Usage): number | null {
+  const price = findModelPrice(type, model);
+  return price === null ? null : costOf(price, used);
+}
 
 function usage(prompt: number, completion: number, extra: Partial<Usage> = {}): Usage {
   return {
@@ -29,28 +35,79 @@ describe('price table', () => {
 
   it('prices input, output, cached input and cache writes', () => {
     // gpt-4o: 2.5 in, 10 out, 1.25 cached per Mtok.
-    expect(priceUsage('openai', 'gpt-4o', usage(1_000_000, 100_000)).costUsd).toBeCloseTo(2.5 + 1, 10);
-    expect(priceUsage('openai', 'gpt-4o', usage(1000, 0, { cachedTokens: 400 })).costUsd).toBeCloseTo((600 * 2.5 + 400 * 1.25) / 1e6, 12);
+    expect(tableCost('openai', 'gpt-4o', usage(1_000_000, 100_000))).toBeCloseTo(2.5 + 1, 10);
+    expect(tableCost('openai', 'gpt-4o', usage(1000, 0, { cachedTokens: 400 }))).toBeCloseTo((600 * 2.5 + 400 * 1.25) / 1e6, 12);
     // claude-sonnet-4-5: 3 in, 15 out, reads 0.3, writes 3.75.
-    const claude = priceUsage('anthropic', 'claude-sonnet-4-5', usage(10_000, 1000, { cachedTokens: 5000, cacheWriteTokens: 2000 }));
-    expect(claude.costUsd).toBeCloseTo((3000 * 3 + 5000 * 0.3 + 2000 * 3.75 + 1000 * 15) / 1e6, 12);
-    expect(priceUsage('openai', 'unknown-model', usage(10, 10))).toEqual({ costUsd: 0, priced: false });
+    const claude = tableCost('anthropic', 'claude-sonnet-4-5', usage(10_000, 1000, { cachedTokens: 5000, cacheWriteTokens: 2000 }));
+    expect(claude).toBeCloseTo((3000 * 3 + 5000 * 0.3 + 2000 * 3.75 + 1000 * 15) / 1e6, 12);
+    expect(tableCost('openai', 'unknown-model', usage(10, 10))).toBeNull();
   });
 });
 
-describe('createPricer', () => {
-  it('uses config overrides by public model, then the table by provider type, and reports unpriced models', () => {
+describe('the price book', () => {
+  const book = createPriceBook({
+    providerTypes: new Map([['main', 'openai'], ['local', 'openai'], ['claude', 'anthropic'], ['free', 'mock']]),
+    overrides: new Map([['smart', { inputPerMtok: 1, outputPerMtok: 2 }]]),
+    reachable: new Map([
+      ['mixed', [{ provider: 'main', model: 'gpt-4o-mini' }, { provider: 'main', model: 'gpt-4o' }, { provider: 'claude', model: 'claude-sonnet-4-5' }]],
+      ['offline', [{ provider: 'free', model: 'echo' }]],
+    ]),
+  });
+
+  it('prices a call by the public model\'s override first, then the table by provider type', () => {
+    expect(book.costUsd({ requestedModel: 'smart', provider: 'main', providerModel: 'gpt-4o' }, usage(1e6, 1e6))).toBe(3);
+    expect(book.costUsd({ requestedModel: 'main/gpt-4o-mini', provider: 'main', providerModel: 'gpt-4o-mini' }, usage(1e6, 0))).toBeCloseTo(0.15, 10);
+    expect(book.priceOf({ requestedModel: 'offline', provider: 'free', providerModel: 'echo' })?.outputPerMtok).toBe(0);
+  });
+
+  it('reports a model without a price on every call, flagged first once', () => {
     const unpriced: Array<[string, string, boolean]> = [];
-    const pricer = createPricer({
-      providerTypes: new Map([['main', 'openai'], ['local', 'openai']]),
-      overrides: new Map([['smart', { inputPerMtok: 1, outputPerMtok: 2 }]]),
+    const reporting = createPriceBook({
+      providerTypes: new Map([['local', 'openai']]), overrides: new Map(),
       onUnpriced: (provider, model, first) => unpriced.push([provider, model, first]),
     });
-    expect(pricer.price({ requestedModel: 'smart', provider: 'main', providerModel: 'gpt-4o', usage: usage(1e6, 1e6) })).toBe(3);
-    expect(pricer.price({ requestedModel: 'main/gpt-4o-mini', provider: 'main', providerModel: 'gpt-4o-mini', usage: usage(1e6, 0) })).toBeCloseTo(0.15, 10);
-    expect(pricer.price({ requestedModel: 'x', provider: 'local', providerModel: 'llama-local', usage: usage(5, 5) })).toBe(0);
-    expect(pricer.price({ requestedModel: 'x', provider: 'local', providerModel: 'llama-local', usage: usage(5, 5) })).toBe(0);
+    const call = { requestedModel: 'x', provider: 'local', providerModel: 'llama-local' };
+    expect(reporting.costUsd(call, usage(5, 5))).toBe(0);
+    expect(reporting.costUsd(call, usage(5, 5))).toBe(0);
     expect(unpriced).toEqual([['local', 'llama-local', true], ['local', 'llama-local', false]]);
+  });
+
+  it('reserves at the dearest reachable target, each token type at its own maximum', () => {
+    const worst = book.worstCase('mixed');
+    // gpt-4o: 2.5 in / 10 out / 1.25 cached; claude-sonnet-4-5: 3 / 15 / 0.3 read / 3.75 write.
+    expect(worst).toEqual({ inputPerMtok: 3, outputPerMtok: 15, cachedInputPerMtok: 1.25, cacheWritePerMtok: 3.75 });
+    expect(book.worstCase('offline')?.outputPerMtok).toBe(0);
+    expect(book.worstCase('main/gpt-4o')).toEqual(findModelPrice('openai', 'gpt-4o'));
+    expect(book.worstCase('smart')).toEqual({ inputPerMtok: 1, outputPerMtok: 2 });
+    expect(book.worstCase('nobody-knows')).toBeNull();
+  });
+
+  it('charges a budget exactly what the request log records, for every token type', () => {
+    // Regression: budgets once priced Anthropic cache writes at the input price ($3.00/M) while the log said $3.75/M.
+    const used = usage(10_000, 1000, { cachedTokens: 5000, cacheWriteTokens: 2000, reasoningTokens: 300 });
+    const prices: ModelPrice[] = [
+      book.priceOf({ requestedModel: 'mixed', provider: 'claude', providerModel: 'claude-sonnet-4-5' }),
+      book.priceOf({ requestedModel: 'mixed', provider: 'main', providerModel: 'gpt-4o' }),
+      book.worstCase('mixed'),
+      { inputPerMtok: 0.15, outputPerMtok: 0.6 },
+    ].filter((price): price is ModelPrice => price !== null);
+    expect(prices).toHaveLength(4);
+    for (const price of prices) {
+      const logged = costOf(price, used);
+      const charged = costInNanoUsd(price, used);
+      // The budget rounds up to whole nano-dollars, never down.
+      expect(charged).toBeGreaterThanOrEqual(logged * 1e9 - 1e-6);
+      expect(charged - logged * 1e9).toBeLessThan(1);
+    }
+    expect(costInNanoUsd(prices[0] ?? null, used)).toBe((3000 * 3 + 5000 * 0.3 + 2000 * 3.75 + 1000 * 15) * 1000);
+  });
+});
+
+describe('costInNanoUsd', () => {
+  it('prices exactly and rounds up', () => {
+    expect(costInNanoUsd({ inputPerMtok: 0.15, outputPerMtok: 0.6 }, usage(1000, 1000))).toBe(750_000);
+    expect(costInNanoUsd({ inputPerMtok: 3, outputPerMtok: 15, cachedInputPerMtok: 0.3 }, usage(1000, 0, { cachedTokens: 1000 }))).toBe(300_000);
+    expect(costInNanoUsd(null, usage(1000, 1000))).toBe(0);
   });
 });
 

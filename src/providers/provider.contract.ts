@@ -72,8 +72,8 @@ export function runProviderContract(name: string, setup: ProviderContractSetup):
     it('chat answers an OpenAI-shaped completion with consistent usage', async () => {
       scripts?.text(upstream, false);
       const result = await provider.chat(textRequest(), context());
-      const choice = result.completion.choices[0];
-      expect(result.completion.object).toBe('chat.completion');
+      const choice = result.readCompletion().choices[0];
+      expect(result.readCompletion().object).toBe('chat.completion');
       expect(choice?.message).toMatchObject({ role: 'assistant', content: 'Hello from mock' });
       expect(choice?.finish_reason).toBe('stop');
       expect(result.usage).not.toBeNull();
@@ -98,7 +98,7 @@ export function runProviderContract(name: string, setup: ProviderContractSetup):
     it('chat returns tool calls with JSON arguments and finish_reason tool_calls', async () => {
       scripts?.toolCalls(upstream, false);
       const result = await provider.chat(toolRequest(), context());
-      const choice = result.completion.choices[0];
+      const choice = result.readCompletion().choices[0];
       expect(choice?.finish_reason).toBe('tool_calls');
       const calls = choice?.message.tool_calls ?? [];
       expect(calls.length).toBeGreaterThan(0);

@@ -151,7 +151,7 @@ describe('model-level fallbacks', () => {
   it('answers with fallback_response, marked, when every attempt failed', async () => {
     const { route } = routesFor([model('public', ['down'], { fallback_response: 'Sorry, try later.' })], [scriptedProvider('down', [serverError, serverError])]);
     const result = await route('public').chat(chatRequest, callContext());
-    expect(result.completion.choices[0]?.message.content).toBe('Sorry, try later.');
+    expect(result.readCompletion().choices[0]?.message.content).toBe('Sorry, try later.');
     expect(result.staticFallback?.error).toBeInstanceOf(AllAttemptsFailedError);
     const stream = await route('public').streamChat({ ...chatRequest, stream: true }, callContext());
     expect(stream.staticFallback).toBeDefined();

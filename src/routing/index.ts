@@ -8,6 +8,8 @@ export { CircuitOpenError } from './circuit-open-error.js';
 export { summariseCircuits } from './summarise-circuits.js';
 export type { ProviderCircuitReport } from './summarise-circuits.js';
 export { ModelRegistry } from './model-registry.js';
+export { createRouting } from './create-routing.js';
+export type { Routing, RoutingSettings } from './create-routing.js';
 export type { ModelInfo, ModelRegistrySettings } from './model-registry.js';
 export { summariseFailures } from './summarise-failures.js';
 export { withCircuitBreaker } from './with-circuit-breaker.js';

@@ -32,7 +32,7 @@ describe('withRetry', () => {
     expect(upstream.calls).toHaveLength(1);
     await clock.advance(1);
     const result = await pending;
-    expect(result.completion.choices[0]?.message.content).toBe('up answered');
+    expect(result.readCompletion().choices[0]?.message.content).toBe('up answered');
     expect(upstream.calls).toHaveLength(2);
     expect(context.attempts.map((attempt) => [attempt.kind, attempt.status, attempt.errorCode])).toEqual([
       ['first', 429, 'provider_rate_limited'], ['retry', 200, null],

@@ -38,7 +38,7 @@ export function withStaticFallback(route: Provider, text: string, clock: Clock =
           usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 },
         };
         const staticFallback: StaticFallback = { error };
-        return { completion, usage: null, provider: 'sluice', model: 'fallback_response', staticFallback };
+        return { readCompletion: () => completion, usage: null, provider: 'sluice', model: 'fallback_response', staticFallback };
       }
     },
 

@@ -5,6 +5,8 @@ export type {
 } from './limit-store.js';
 export { MemoryLimitStore } from './memory/memory-limit-store.js';
 export { RedisLimitStore } from './redis/redis-limit-store.js';
+export { createLimitStore } from './create-limit-store.js';
+export type { ConfiguredLimitStore, LimitStoreSettings } from './create-limit-store.js';
 export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-limit-store.js';
 export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
@@ -15,3 +17,5 @@ export type {
   AnalyticsFilter, AttemptLogRow, Database, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, Percentiles,
   RequestLogRow, RequestLogStore, SummaryGroup, TimeBucket, TimeWindow, TimeseriesPoint, UsageFigures, UserMonthCost,
 } from './request-log-store.js';
+export { developmentAdminKey, openStorage } from './open-storage.js';
+export type { Storage, StorageSettings } from './open-storage.js';

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../src/core/index.js';
 import type {
-  CallContext, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsResult, Provider, StreamChunk,
+  CallContext, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsResult, Provider, StreamChunk,
 } from '../../src/core/index.js';
 
 /** What one call to a scripted provider does. */
@@ -70,11 +70,12 @@ export function scriptedProvider(name: string, steps: Step[] = []): ScriptedProv
       if (step.kind === 'fail') throw step.error;
       if (step.kind === 'hang' || step.kind === 'stream') return waitForAbort(context.signal);
       const text = step.text ?? `${name} answered`;
+      const completion: ChatCompletion = {
+        id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: request.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
+      };
       return {
-        completion: {
-          id: 'chatcmpl-x', object: 'chat.completion', created: 1, model: request.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
-        },
+        readCompletion: () => completion,
         usage: null,
         provider: name,
         model: request.model,

@@ -4,11 +4,7 @@ import { toGatewayError } from '../to-gateway-error.js';
 import { ChunksToAnthropicEvents } from './chunks-to-anthropic-events.js';
 import { toAnthropicErrorBody } from './to-anthropic-error.js';
 import { waitForDrain } from '../wait-for-drain.js';
-
-export interface AnthropicStreamOptions {
-  requestId: string;
-  onError: (error: unknown) => void;
-}
+import type { StreamWriteOptions } from '../wire-format.js';
 
 /**
  * Writes a stream as Anthropic SSE, with `event:` lines. When the first item carries the
@@ -20,9 +16,10 @@ export async function writeAnthropicStream(
   response: ServerResponse,
   first: StreamChunk,
   rest: AsyncIterator<StreamChunk>,
-  options: AnthropicStreamOptions,
+  options: StreamWriteOptions,
 ): Promise<void> {
   response.writeHead(200, {
+    ...options.headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',

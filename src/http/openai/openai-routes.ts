@@ -1,99 +1,63 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/index.js';
-import type { AttemptRecord, ChatRequest } from '../../core/index.js';
 import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
-import type { InferenceDependencies, RequestContext } from '../../inference/index.js';
-import { LimitExceededError } from '../../policies/index.js';
-import { attemptHeaders, exhaustedRetryHeaders } from '../attempt-headers.js';
+import type { InferenceDependencies } from '../../inference/index.js';
 import type { ModelRegistry } from '../../routing/index.js';
+import { registerInferenceRoute } from '../inference-shell.js';
+import type { ShellDependencies } from '../inference-shell.js';
 import { parseBody } from '../parse-body.js';
-import { createRequestContext } from '../request-context.js';
-import { retryHeaders, toGatewayError } from '../to-gateway-error.js';
 import { chatRequestSchema, embeddingsRequestSchema } from './chat-completion-wire.js';
-import { toOpenAIErrorBody } from './to-openai-error.js';
+import { OPENAI_WIRE } from './openai-wire-format.js';
 import { writeOpenAIStream } from './write-openai-stream.js';
 
 export interface OpenAIRoutesOptions {
   inference: InferenceDependencies;
+  shell: ShellDependencies;
   models: ModelRegistry;
   /** Unix seconds reported as `created` in the models list. */
   startedAt: number;
-  onError: (error: GatewayError, requestId: string) => void;
 }
 
-/** The OpenAI-compatible API: /v1/chat/completions, /v1/embeddings, /v1/models. */
+/** The OpenAI-compatible inference API: /v1/chat/completions and /v1/embeddings. */
 export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOptions): Promise<void> {
-  app.setErrorHandler((error, request, reply) => {
-    const gatewayError = toGatewayError(error, request.id);
-    request.gatewayError = gatewayError;
-    options.onError(gatewayError, request.id);
-    if (gatewayError instanceof LimitExceededError) reply.headers(gatewayError.headers);
-    reply.code(gatewayError.status).headers({ ...retryHeaders(gatewayError), ...exhaustedRetryHeaders(gatewayError) })
-      .send(toOpenAIErrorBody(gatewayError));
+  const { inference, shell } = options;
+
+  registerInferenceRoute(app, shell, {
+    url: '/v1/chat/completions',
+    endpoint: 'chat.completions',
+    wire: OPENAI_WIRE,
+    parse: (body) => parseBody(chatRequestSchema, body),
+    endUserOf: (body) => body.user,
+    async run(lifecycle, body) {
+      const outcome = await handleChatCompletion(inference, lifecycle, body);
+      if (outcome.kind === 'completion') {
+        const { result } = outcome;
+        return { kind: 'json', body: result.body ?? JSON.stringify(result.readCompletion()), staticFallback: result.staticFallback !== undefined };
+      }
+      const includeUsage = body.stream_options?.include_usage === true;
+      return {
+        kind: 'stream',
+        stream: outcome.stream,
+        write: (response, first, rest, writeOptions) => writeOpenAIStream(response, first, rest, { ...writeOptions, includeUsage }),
+      };
+    },
   });
 
-  app.post('/v1/chat/completions', async (request, reply) => {
-    const body = parseBody(chatRequestSchema, request.body);
-    const attempts: AttemptRecord[] = [];
-    const context = { ...createRequestContext(request, reply, 'chat.completions', body.user), attempts };
-    try {
-      return await chatCompletion(request, reply, body, context);
-    } catch (error) {
-      // Failed answers carry the attempt trail too.
-      reply.headers(attemptHeaders(attempts));
-      throw error;
-    }
+  registerInferenceRoute(app, shell, {
+    url: '/v1/embeddings',
+    endpoint: 'embeddings',
+    wire: OPENAI_WIRE,
+    parse: (body) => parseBody(embeddingsRequestSchema, body),
+    endUserOf: (body) => body.user,
+    async run(lifecycle, body) {
+      const result = await handleEmbeddings(inference, lifecycle, body);
+      return { kind: 'json', body: result.body ?? JSON.stringify(result.response), staticFallback: false };
+    },
   });
+}
 
-  async function chatCompletion(
-    request: FastifyRequest, reply: FastifyReply, body: ChatRequest, context: RequestContext,
-  ): Promise<FastifyReply> {
-    const outcome = await handleChatCompletion(options.inference, body, context);
-    reply.headers(outcome.rateLimitHeaders);
-    if (outcome.kind === 'completion') {
-      const { result } = outcome;
-      setRouteHeaders(reply, result.provider, result.model, outcome.attempts);
-      if (result.staticFallback !== undefined) reply.header('x-sluice-fallback', 'static');
-      return reply.type('application/json').send(result.body ?? JSON.stringify(result.completion));
-    }
-    const { stream } = outcome;
-    const iterator = stream.chunks[Symbol.asyncIterator]();
-    // Pull the first chunk before committing to a 200, so an early failure still gets a JSON error.
-    // Routes hold frames back until content (the stream commit point), so this is the first content.
-    const first = await iterator.next();
-    // The use case already turns an empty stream into an error; this only narrows the type.
-    if (first.done === true) throw new GatewayError('provider_error', `${stream.provider} ended the stream without output`);
-    setRouteHeaders(reply, stream.provider, stream.model, outcome.attempts);
-    if (stream.staticFallback !== undefined) reply.header('x-sluice-fallback', 'static');
-    reply.hijack();
-    for (const [name, value] of Object.entries(reply.getHeaders())) {
-      if (value !== undefined) reply.raw.setHeader(name, value);
-    }
-    await writeOpenAIStream(reply.raw, first.value, iterator, {
-      includeUsage: body.stream_options?.include_usage === true,
-      requestId: request.id,
-      onError: (error) => options.onError(toGatewayError(error, request.id), request.id),
-    });
-    return reply;
-  }
-
-  app.post('/v1/embeddings', async (request, reply) => {
-    const body = parseBody(embeddingsRequestSchema, request.body);
-    const attempts: AttemptRecord[] = [];
-    const context = { ...createRequestContext(request, reply, 'embeddings', body.user), attempts };
-    let outcome: Awaited<ReturnType<typeof handleEmbeddings>>;
-    try {
-      outcome = await handleEmbeddings(options.inference, body, context);
-    } catch (error) {
-      reply.headers(attemptHeaders(attempts));
-      throw error;
-    }
-    const { result } = outcome;
-    reply.headers(outcome.rateLimitHeaders);
-    setRouteHeaders(reply, result.provider, result.model, attempts);
-    return reply.type('application/json').send(result.body ?? JSON.stringify(result.response));
-  });
-
+/** GET /v1/models and /v1/models/{id}: what the caller's key may use. */
+export async function modelListRoutes(app: FastifyInstance, options: Pick<OpenAIRoutesOptions, 'models' | 'startedAt'>): Promise<void> {
   app.get('/v1/models', async (request) => ({
     object: 'list',
     data: visibleModels(options.models, request.principal?.allowedModels ?? null).map((model) => ({
@@ -113,10 +77,4 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
 function visibleModels(models: ModelRegistry, allowed: readonly string[] | null): ReturnType<ModelRegistry['list']> {
   const all = models.list();
   return allowed === null ? all : all.filter((model) => allowed.includes(model.id));
-}
-
-function setRouteHeaders(reply: FastifyReply, provider: string, model: string, attempts: AttemptRecord[]): void {
-  reply.header('x-sluice-provider', provider);
-  reply.header('x-sluice-model', model);
-  reply.headers(attemptHeaders(attempts));
 }

@@ -3,16 +3,15 @@ import type { StreamChunk } from '../../core/index.js';
 import { toOpenAIErrorBody } from './to-openai-error.js';
 import { toGatewayError } from '../to-gateway-error.js';
 import { waitForDrain } from '../wait-for-drain.js';
+import type { StreamWriteOptions } from '../wire-format.js';
 
-export interface OpenAIStreamOptions {
+export interface OpenAIStreamOptions extends StreamWriteOptions {
   /** Forward the usage chunk (the client asked for `stream_options.include_usage`). */
   includeUsage: boolean;
-  requestId: string;
-  onError: (error: unknown) => void;
 }
 
 /**
- * Writes chunks as OpenAI SSE (headers already set on `response` are kept). The caller has already pulled the first chunk (so failures before
+ * Writes chunks as OpenAI SSE. The caller has already pulled the first chunk (so failures before
  * it still got a JSON error). A failure after the headers ends the stream with one error frame
  * and no `[DONE]`.
  */
@@ -23,6 +22,7 @@ export async function writeOpenAIStream(
   options: OpenAIStreamOptions,
 ): Promise<void> {
   response.writeHead(200, {
+    ...options.headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache',
     connection: 'keep-alive',

@@ -87,7 +87,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
       if (!parsed.success) throw client.invalidResponse('message');
       const completion = convertAnthropicMessage(parsed.data, { jsonTool: prepared.jsonTool, now: now() });
       return {
-        completion,
+        readCompletion: () => completion,
         ...(prepared.passThrough ? { native: { format: 'anthropic' as const, body } } : {}),
         usage: completion.usage ? convertWireUsage(completion.usage) : null,
         provider: settings.name,

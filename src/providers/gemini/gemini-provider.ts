@@ -59,7 +59,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
       if (!parsed.success) throw client.invalidResponse('generateContent response');
       const completion = convertGeminiResponse(parsed.data, { model: request.model, now: now(), newId });
       return {
-        completion,
+        readCompletion: () => completion,
         usage: completion.usage ? convertWireUsage(completion.usage) : null,
         provider: settings.name,
         model: request.model,

@@ -70,7 +70,7 @@ export function createMockProvider(options: { name: string }): Provider {
         }],
         usage: toWireUsage(result.usage),
       };
-      return { completion, usage: result.usage, provider: name, model: request.model };
+      return { readCompletion: () => completion, usage: result.usage, provider: name, model: request.model };
     },
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {

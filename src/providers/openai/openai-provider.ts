@@ -58,7 +58,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       // read the completion (translation to another format, caching).
       let completion: ChatCompletion | undefined;
       return {
-        get completion(): ChatCompletion {
+        readCompletion(): ChatCompletion {
           if (completion !== undefined) return completion;
           const parsed = openaiChatCompletionSchema.safeParse(json);
           if (!parsed.success) throw client.invalidResponse('chat completion');

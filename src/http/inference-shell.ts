@@ -1,0 +1,173 @@
+import { isUtf8 } from 'node:buffer';
+import type { IncomingMessage, OutgoingHttpHeaders } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../core/index.js';
+import type { ChatStream } from '../core/index.js';
+import { RequestLifecycle } from '../inference/index.js';
+import type { LifecycleSettings } from '../inference/index.js';
+import type { Authenticator } from '../policies/index.js';
+import { answerHeaders } from './answer-headers.js';
+import { authenticateRequest } from './authenticate.js';
+import { toGatewayError } from './to-gateway-error.js';
+import type { StreamWriter, WireFormat } from './wire-format.js';
+
+/** What every inference endpoint shares. */
+export interface ShellDependencies {
+  lifecycle: LifecycleSettings;
+  authenticator: Authenticator;
+  maxBodyBytes: number;
+  /** True once the server is draining: new requests get a clean 503 in the API's own shape. */
+  closing: () => boolean;
+  onError: (error: GatewayError, requestId: string) => void;
+}
+
+/** What a use case answers: one JSON document, or a stream and the writer for this API. */
+export type ShellAnswer =
+  | { kind: 'json'; body: string | Buffer; staticFallback: boolean }
+  | { kind: 'stream'; stream: ChatStream; write: StreamWriter };
+
+/** One inference endpoint: its API, how to read its body, and its use case. */
+export interface InferenceRoute<Input> {
+  url: string;
+  /** The endpoint name the request log records (`chat.completions`, `messages`, `embeddings`). */
+  endpoint: string;
+  wire: WireFormat;
+  /** Validates the JSON body (throwing `invalid_request` naming the field). */
+  parse(body: unknown, request: FastifyRequest): Input;
+  /** The body's own end-user field, when the API has one. */
+  endUserOf?(input: Input): string | null | undefined;
+  run(lifecycle: RequestLifecycle, input: Input, request: FastifyRequest): Promise<ShellAnswer>;
+}
+
+/** Client-chosen identifiers longer than this are refused: they end up in logs, counters and labels. */
+export const MAX_IDENTIFIER_LENGTH = 256;
+
+/**
+ * Registers one inference endpoint. Every one of them goes the same way: the lifecycle starts
+ * before anything can fail, then the key, the body and the use case; any failure, from a missing
+ * key to an upstream outage, ends the lifecycle once and answers in the endpoint's own error
+ * shape with the same headers as a success.
+ */
+export function registerInferenceRoute<Input>(app: FastifyInstance, shell: ShellDependencies, route: InferenceRoute<Input>): void {
+  const { wire } = route;
+  app.post(route.url, async (request: FastifyRequest, reply: FastifyReply) => {
+    const lifecycle = new RequestLifecycle(shell.lifecycle, request.id, route.endpoint);
+    const response = reply.raw;
+    response.once('close', () => {
+      if (!response.writableFinished) lifecycle.cancel();
+    });
+    try {
+      if (shell.closing()) {
+        throw new GatewayError('provider_unavailable', 'This gateway instance is shutting down; retry the request.', { retryAfterMs: 1000 });
+      }
+      lifecycle.principal = await authenticateRequest(shell.authenticator, request.headers);
+      lifecycle.metadata = parseMetadata(readHeader(request, 'x-sluice-metadata'));
+      const headerUser = readHeader(request, 'x-sluice-user');
+      lifecycle.endUser = headerUser === null ? null : capped(headerUser, 'x-sluice-user');
+      const body = await readJsonBody(request.raw, shell.maxBodyBytes);
+      noteBody(lifecycle, body);
+      const input = route.parse(body, request);
+      lifecycle.endUser ??= route.endUserOf?.(input) ?? null;
+      const answer = await route.run(lifecycle, input, request);
+      if (answer.kind === 'json') {
+        const headers = answerHeaders(lifecycle, wire.ownHeaders(request.id), null, answer.staticFallback);
+        return reply.code(200).headers(headers).type('application/json').send(answer.body);
+      }
+      const iterator = answer.stream.chunks[Symbol.asyncIterator]();
+      // Pull the first chunk before committing to a 200, so an early failure still gets a JSON error.
+      // Routes hold frames back until content (the stream commit point), so this is the first content.
+      const first = await iterator.next();
+      // The use case already turns an empty stream into an error; this only narrows the type.
+      if (first.done === true) throw new GatewayError('provider_error', `${answer.stream.provider} ended the stream without output`);
+      // Headers set by hooks (CORS) go out too: after hijack, Fastify writes nothing itself.
+      const headers: OutgoingHttpHeaders = answerHeaders(lifecycle, wire.ownHeaders(request.id), null, answer.stream.staticFallback !== undefined);
+      for (const [name, value] of Object.entries(reply.getHeaders())) {
+        if (value !== undefined && headers[name] === undefined) headers[name] = value;
+      }
+      reply.hijack();
+      await answer.write(response, first.value, iterator, {
+        headers,
+        requestId: request.id,
+        onError: (error) => shell.onError(toGatewayError(error, request.id), request.id),
+      });
+      return reply;
+    } catch (error) {
+      const gatewayError = toGatewayError(error, request.id);
+      // A no-op when the use case already ended it; a refusal before the use case ends here.
+      lifecycle.fail(gatewayError);
+      shell.onError(gatewayError, request.id);
+      const headers = answerHeaders(lifecycle, wire.ownHeaders(request.id), gatewayError, false);
+      if (shell.closing()) headers.connection = 'close';
+      return reply.code(gatewayError.status).headers(headers).type('application/json')
+        .send(JSON.stringify(wire.errorBody(gatewayError, request.id)));
+    }
+  });
+}
+
+/**
+ * Reads the body as JSON. The shell reads it itself, after the key check, so a refused caller's
+ * body is never parsed; the size limit holds before a byte is buffered past it, and a body that
+ * is not UTF-8 is refused rather than silently altered.
+ */
+export async function readJsonBody(stream: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const declared = Number(stream.headers['content-length']);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(buffer);
+  }
+  const bytes = chunks.length === 1 ? chunks[0] ?? Buffer.alloc(0) : Buffer.concat(chunks, size);
+  if (size === 0) throw new GatewayError('invalid_json', 'The request body must be a JSON document.');
+  if (!isUtf8(bytes)) throw new GatewayError('invalid_json', 'The request body is not valid UTF-8.');
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch {
+    throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
+  }
+}
+
+function tooLarge(maxBytes: number): GatewayError {
+  return new GatewayError('body_too_large', `Request body is larger than the server accepts (${maxBytes} bytes; see server.max_body_bytes).`);
+}
+
+/** What a body tells before validation, so that a refused request's log row still names its model. */
+function noteBody(lifecycle: RequestLifecycle, body: unknown): void {
+  if (body === null || typeof body !== 'object') return;
+  if ('model' in body && typeof body.model === 'string') lifecycle.requestedModel = body.model.slice(0, MAX_IDENTIFIER_LENGTH);
+  lifecycle.stream = 'stream' in body && body.stream === true;
+}
+
+function capped(value: string, param: string): string {
+  if (value.length > MAX_IDENTIFIER_LENGTH) {
+    throw new GatewayError('invalid_request', `${param} must be at most ${MAX_IDENTIFIER_LENGTH} characters.`, { param });
+  }
+  return value;
+}
+
+function readHeader(request: FastifyRequest, name: string): string | null {
+  const value = request.headers[name];
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+const MAX_METADATA_BYTES = 4096;
+
+function parseMetadata(value: string | null): Record<string, string> | null {
+  if (value === null) return null;
+  let parsed: unknown;
+  try {
+    parsed = value.length > MAX_METADATA_BYTES ? undefined : JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) ||
+    !Object.values(parsed).every((item) => typeof item === 'string')) {
+    throw new GatewayError('invalid_request', `x-sluice-metadata must be a JSON object of string values, at most ${MAX_METADATA_BYTES} bytes.`, {
+      param: 'x-sluice-metadata',
+    });
+  }
+  return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+}

@@ -1,0 +1,194 @@
+import { GatewayError, ProviderError } from '../core/index.js';
+import type { AttemptRecord, CallContext, EventSink, IngressRequest, RequestSummary, Usage } from '../core/index.js';
+import type { Clock } from '../lib/index.js';
+import type { Principal } from '../policies/index.js';
+import { estimateChatUsage, estimateEmbeddingsUsage } from '../pricing/index.js';
+import type { PriceBook } from '../pricing/index.js';
+import type { ChatRequest, EmbeddingsRequest } from '../core/index.js';
+
+/** What every lifecycle of a gateway shares. */
+export interface LifecycleSettings {
+  events: EventSink;
+  clock: Pick<Clock, 'now'>;
+  /** Prices each answer for the request log; without it costs are 0. */
+  priceBook?: PriceBook | undefined;
+  /** `logging.log_bodies`: put the request and response bodies into the request-end summary. */
+  logBodies?: boolean | undefined;
+}
+
+/** What a finished call gives the lifecycle. */
+export interface RecordedResult {
+  provider: string;
+  model: string;
+  usage: Usage | null;
+  /** The answer's text, for a token estimate when the upstream reported no usage. */
+  output?: (() => string) | undefined;
+  /** What to log as the response body (`log_bodies`); defaults to the text. */
+  responseBody?: (() => string) | undefined;
+}
+
+/** The parsed request, for usage estimates and body logging. */
+export type LoggedRequest = { kind: 'chat'; body: ChatRequest } | { kind: 'embeddings'; body: EmbeddingsRequest };
+
+/**
+ * One request from arrival to its single `request-end` event. The HTTP shell creates it before
+ * it reads the key or the body, so refusals (a bad key, a bad body, a limit) end the same way as
+ * answered requests; the use case fills in what routing and policies learn. It owns the attempt
+ * trail that routing appends to, the timings, and the headers every answer carries.
+ */
+export class RequestLifecycle {
+  readonly requestId: string;
+  readonly endpoint: string;
+  /** Epoch ms when the request arrived. */
+  readonly startedAt: number;
+  /** Upstream calls, in the order they started; routing appends through the call context. */
+  readonly attempts: AttemptRecord[] = [];
+  principal: Principal | null = null;
+  requestedModel: string | null = null;
+  stream = false;
+  /** The end user: the `x-sluice-user` header or the body's `user` field. */
+  endUser: string | null = null;
+  /** Caller metadata from `x-sluice-metadata`. */
+  metadata: Record<string, string> | null = null;
+  /** `x-ratelimit-*` headers from admission; every answer after admission carries them. */
+  rateLimitHeaders: Readonly<Record<string, string>> = NO_HEADERS;
+  /** The provider and upstream model of the answer, once known. */
+  provider: string | null = null;
+  providerModel: string | null = null;
+  private readonly settings: LifecycleSettings;
+  private readonly controller = new AbortController();
+  private request: LoggedRequest | null = null;
+  private firstTokenAt: number | null = null;
+  private ended = false;
+
+  constructor(settings: LifecycleSettings, requestId: string, endpoint: string, startedAt?: number) {
+    this.settings = settings;
+    this.requestId = requestId;
+    this.endpoint = endpoint;
+    this.startedAt = startedAt ?? settings.clock.now();
+  }
+
+  /** Aborts when the client goes away; every upstream call below listens to it. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** True once the request-end event has been emitted. */
+  get done(): boolean {
+    return this.ended;
+  }
+
+  /** The client went away: cancel everything still running for this request. */
+  cancel(): void {
+    // A GatewayError, so that whatever was waiting (an upstream call, a backoff) reports client_closed.
+    if (!this.controller.signal.aborted) this.controller.abort(new GatewayError('client_closed', 'the client closed the connection'));
+  }
+
+  /** The parsed request, once the use case has it (for estimates and `log_bodies`). */
+  describe(request: LoggedRequest, model: string, stream: boolean): void {
+    this.request = request;
+    this.requestedModel = model;
+    this.stream = stream;
+  }
+
+  /** What every call below the use case receives. */
+  callContext(ingress?: IngressRequest): CallContext {
+    return { requestId: this.requestId, signal: this.controller.signal, attempts: this.attempts, ingress };
+  }
+
+  markFirstToken(): void {
+    this.firstTokenAt ??= this.settings.clock.now();
+  }
+
+  succeed(result: RecordedResult): void {
+    this.end(200, null, result);
+  }
+
+  fail(error: unknown, result: RecordedResult | null = null): void {
+    this.end(statusOf(error), error, result);
+  }
+
+  /** The client got the model's static fallback answer: a failure all the same, logged with its cause. */
+  staticFallback(error: unknown, result: RecordedResult): void {
+    this.end(200, error, result, 'static');
+  }
+
+  /** The client went away before the answer was complete. */
+  abandon(result: RecordedResult | null): void {
+    this.fail(new GatewayError('client_closed', 'the client closed the connection'), result);
+  }
+
+  private end(status: number, error: unknown, result: RecordedResult | null, fallback: 'static' | null = null): void {
+    if (this.ended) return;
+    this.ended = true;
+    const endedAt = this.settings.clock.now();
+    const attempts = this.attempts;
+    const last = attempts[attempts.length - 1];
+    const durationMs = endedAt - this.startedAt;
+    let upstreamMs = 0;
+    for (const attempt of attempts) upstreamMs += attempt.durationMs;
+    const provider = result?.provider ?? last?.provider ?? null;
+    const providerModel = result?.model ?? last?.model ?? null;
+    let usage = result?.usage ?? null;
+    let usageEstimated = false;
+    if (usage === null && error === null && result !== null) {
+      usage = this.estimate(result);
+      usageEstimated = usage !== null;
+    }
+    const priceBook = this.settings.priceBook;
+    const costUsd = usage === null || priceBook === undefined
+      ? 0
+      : priceBook.costUsd({ requestedModel: this.requestedModel, provider, providerModel }, usage);
+    const principal = this.principal;
+    const summary: RequestSummary = {
+      requestId: this.requestId,
+      startedAt: this.startedAt,
+      endedAt,
+      durationMs,
+      timeToFirstTokenMs: this.firstTokenAt === null ? null : this.firstTokenAt - this.startedAt,
+      endpoint: this.endpoint,
+      keyId: principal?.keyId ?? null,
+      tenantId: principal?.tenantId ?? null,
+      endUser: this.endUser,
+      requestedModel: this.requestedModel,
+      provider,
+      providerModel,
+      attempts,
+      stream: this.stream,
+      status,
+      errorCode: error === null ? null : error instanceof GatewayError ? error.code : 'internal_error',
+      errorMessage: error === null ? null : error instanceof Error ? error.message : String(error),
+      usage,
+      metadata: this.metadata,
+      overheadMs: Math.max(0, durationMs - upstreamMs),
+      costUsd,
+      usageEstimated,
+      fallback,
+    };
+    if (this.settings.logBodies === true) {
+      summary.requestBody = this.request?.body ?? null;
+      summary.responseBody = (result?.responseBody ?? result?.output)?.() ?? null;
+    }
+    // The summary now holds what the log needs; drop the body so nothing keeps it alive.
+    this.request = null;
+    this.settings.events.emit({ type: 'request-end', summary });
+  }
+
+  private estimate(result: RecordedResult): Usage | null {
+    const request = this.request;
+    if (request === null) return null;
+    try {
+      if (request.kind === 'embeddings') return estimateEmbeddingsUsage(request.body.input);
+      return estimateChatUsage(request.body, result.output?.() ?? '');
+    } catch {
+      return null;
+    }
+  }
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+function statusOf(error: unknown): number {
+  if (error instanceof ProviderError || error instanceof GatewayError) return error.status;
+  return 500;
+}

@@ -1,0 +1,40 @@
+import type { EventSink, Provider } from '../core/index.js';
+import type { Clock, Random } from '../lib/index.js';
+import { buildDirectRoute, buildRoutes } from './build-route.js';
+import type { RouteDependencies, RouteSettings } from './build-route.js';
+import { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
+import type { CircuitBreakerStore } from './circuit-breaker-store.js';
+import { ModelRegistry } from './model-registry.js';
+
+export interface RoutingSettings {
+  models: readonly RouteSettings[];
+  providers: ReadonlyMap<string, Provider>;
+  /** Upstream models each provider advertises as `provider/model` in the models list. */
+  advertised: ReadonlyMap<string, readonly string[]>;
+  allowDirectModels: boolean;
+  events: EventSink;
+  clock: Clock;
+  random: Random;
+}
+
+export interface Routing {
+  models: ModelRegistry;
+  /** One breaker per target, shared by every route that reaches it. */
+  breakers: CircuitBreakerStore;
+}
+
+/** Every public model's composed route, and direct `provider/model` routes on demand. */
+export function createRouting(settings: RoutingSettings): Routing {
+  const breakers = new MemoryCircuitBreakerStore();
+  const dependencies: RouteDependencies = {
+    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random,
+  };
+  const models = new ModelRegistry({
+    routes: buildRoutes(settings.models, dependencies),
+    providers: settings.providers,
+    advertised: settings.advertised,
+    allowDirectModels: settings.allowDirectModels,
+    directRoute: (provider, model) => buildDirectRoute(provider, model, dependencies),
+  });
+  return { models, breakers };
+}
