@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../core/index.js';
 import type { KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from '../storage/index.js';
 import { adminScope } from './admin-scope.js';
@@ -81,7 +81,7 @@ export class KeyService {
 
   async authenticate(secret: string): Promise<Principal | null> {
     if (!secret.startsWith(KEY_PREFIX)) return null;
-    const digest = createHash('sha256').update(secret).digest();
+    const digest = oneShotHash('sha256', secret, 'buffer');
     const hash = digest.toString('hex');
     const now = this.clock();
     let cached = this.cache.get(hash);
@@ -215,7 +215,7 @@ export class KeyService {
 }
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return oneShotHash('sha256', secret, 'hex');
 }
 
 function statusOf(record: VirtualKeyRecord, now: number): KeyView['status'] {

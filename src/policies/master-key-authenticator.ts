@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { Authenticator, Principal } from './principal.js';
 
 export const MASTER_PRINCIPAL: Principal = Object.freeze({
@@ -21,6 +21,7 @@ export function masterKeyMatcher(masterKey: string): (secret: string) => boolean
   return (secret) => timingSafeEqual(digest(secret), expected);
 }
 
+/** One-shot hashing: about half the cost of a Hash object, on every request. */
 function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
+  return hash('sha256', value, 'buffer');
 }

@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /** Only what Sluice reads of OpenAI's wire format; every other field passes through untouched. */
 
-const usageSchema = z.looseObject({
+export const openaiUsageSchema = z.looseObject({
   prompt_tokens: z.number(),
   completion_tokens: z.number().default(0),
   total_tokens: z.number(),
@@ -16,7 +16,7 @@ const usageSchema = z.looseObject({
 /** The cheap check of the hot path: a completion-like object whose usage, if any, is well formed. */
 export const openaiResponseUsageSchema = z.looseObject({
   choices: z.array(z.unknown()),
-  usage: usageSchema.nullish(),
+  usage: openaiUsageSchema.nullish(),
 });
 
 const finishReasonSchema = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']).nullable().catch('stop');
@@ -43,7 +43,7 @@ export const openaiChatCompletionSchema = z.looseObject({
     finish_reason: finishReasonSchema,
     logprobs: z.unknown(),
   })),
-  usage: usageSchema.nullish(),
+  usage: openaiUsageSchema.nullish(),
 });
 
 const toolCallDeltaSchema = z.looseObject({
@@ -69,7 +69,7 @@ export const openaiChunkSchema = z.looseObject({
     finish_reason: finishReasonSchema.default(null),
     logprobs: z.unknown().optional(),
   })),
-  usage: usageSchema.nullish(),
+  usage: openaiUsageSchema.nullish(),
 });
 
 export const openaiEmbeddingsSchema = z.looseObject({

@@ -3,15 +3,17 @@ import {
 } from '../../core/index.js';
 import type {
   CallContext, ChatCompletion, ChatCompletionChunk, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest,
-  EmbeddingsResult, Provider, StreamChunk,
+  EmbeddingsResult, Provider, StreamChunk, Usage,
 } from '../../core/index.js';
 import { parseJsonOrUndefined, readSseEvents } from '../../lib/index.js';
 import { UpstreamClient } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
 import {
-  openaiChatCompletionSchema, openaiChunkSchema, openaiEmbeddingsSchema, openaiResponseUsageSchema,
+  openaiChatCompletionSchema, openaiEmbeddingsSchema, openaiResponseUsageSchema, openaiUsageSchema,
 } from './openai-api.js';
+import { isOpenAIChunk } from './check-openai-chunk.js';
 import { readOpenAIErrorBody } from './openai-errors.js';
+import { scanUsageText } from './scan-usage.js';
 
 export interface OpenAIProviderSettings {
   name: string;
@@ -51,22 +53,20 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
       const body = await client.readText(response, context);
-      const json = parseJsonOrUndefined(body);
-      const usage = openaiResponseUsageSchema.safeParse(json);
-      if (!usage.success) throw client.invalidResponse('chat completion');
+      const usage = readUsage(body);
       // The bytes go to OpenAI clients as they are; the full check runs only for callers that
       // read the completion (translation to another format, caching).
       let completion: ChatCompletion | undefined;
       return {
         readCompletion(): ChatCompletion {
           if (completion !== undefined) return completion;
-          const parsed = openaiChatCompletionSchema.safeParse(json);
+          const parsed = openaiChatCompletionSchema.safeParse(parseJsonOrUndefined(body));
           if (!parsed.success) throw client.invalidResponse('chat completion');
           completion = parsed.data;
           return completion;
         },
         body,
-        usage: usage.data.usage ? convertWireUsage(usage.data.usage) : null,
+        usage,
         provider: settings.name,
         model: request.model,
       };
@@ -97,6 +97,24 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     close: () => client.close(),
   };
 
+  /**
+   * The answer's usage, read without parsing the whole body: the bytes go to OpenAI clients as
+   * they are, and only callers that need the completion (translation, caching) parse it.
+   */
+  function readUsage(body: string): Usage | null {
+    const text = scanUsageText(body);
+    if (text === undefined) {
+      // Not an object we can scan: the full check says what is wrong with it.
+      const parsed = openaiResponseUsageSchema.safeParse(parseJsonOrUndefined(body));
+      if (!parsed.success) throw client.invalidResponse('chat completion');
+      return parsed.data.usage ? convertWireUsage(parsed.data.usage) : null;
+    }
+    if (text === null) return null;
+    const parsed = openaiUsageSchema.safeParse(parseJsonOrUndefined(text));
+    if (!parsed.success) throw client.invalidResponse('chat completion');
+    return convertWireUsage(parsed.data);
+  }
+
   async function* readChunks(response: UpstreamResponse, context: CallContext): AsyncGenerator<StreamChunk> {
     let finished = false;
     let sawDone = false;
@@ -115,9 +133,8 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
             provider: settings.name, upstreamStatus: 200, retryable: true,
           });
         }
-        const parsed = openaiChunkSchema.safeParse(json);
-        if (!parsed.success) throw client.invalidResponse('stream chunk');
-        const chunk: ChatCompletionChunk = parsed.data;
+        if (!isOpenAIChunk(json)) throw client.invalidResponse('stream chunk');
+        const chunk: ChatCompletionChunk = json;
         if (chunk.choices.some((choice) => choice.finish_reason !== null && choice.finish_reason !== undefined)) sawFinish = true;
         yield { chunk, data: event.data };
       }
