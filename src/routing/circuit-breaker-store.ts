@@ -33,14 +33,17 @@ export interface CircuitSnapshot extends CircuitKey {
 }
 
 /**
- * Where breaker state lives. Asynchronous so that a shared implementation (Redis) can replace the
- * in-memory one without touching the routing code; every method takes `now` from the caller's clock.
+ * Where breaker state lives. A shared implementation (Redis) answers with promises; the in-memory
+ * one answers at once, so that the common single-process call pays no promise for its breaker.
+ * Every method takes `now` from the caller's clock.
  */
 export interface CircuitBreakerStore {
   /** May a call go to this target now? Moves an open circuit to half-open once its cooldown is over. */
-  admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission>;
+  admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): CircuitAdmission | Promise<CircuitAdmission>;
   /** Reports how an admitted call went. */
-  record(key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number): Promise<CircuitTransition | null>;
+  record(
+    key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
+  ): CircuitTransition | null | Promise<CircuitTransition | null>;
   /** Every target's state as seen now (targets never called are closed and may be absent). */
   snapshot(now: number): Promise<CircuitSnapshot[]>;
 }
@@ -62,7 +65,7 @@ const HALF_OPEN_RETRY_AFTER_MS = 1000;
 export class MemoryCircuitBreakerStore implements CircuitBreakerStore {
   private readonly circuits = new Map<string, Circuit>();
 
-  async admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission> {
+  admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): CircuitAdmission {
     const circuit = this.circuits.get(keyOf(key));
     if (circuit === undefined || circuit.state === 'closed') return { allowed: true, probe: false, transition: null };
     let transition: CircuitTransition | null = null;
@@ -81,9 +84,9 @@ export class MemoryCircuitBreakerStore implements CircuitBreakerStore {
     return { allowed: true, probe: true, transition };
   }
 
-  async record(
+  record(
     key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
-  ): Promise<CircuitTransition | null> {
+  ): CircuitTransition | null {
     const id = keyOf(key);
     let circuit = this.circuits.get(id);
     if (circuit === undefined) {

@@ -45,37 +45,40 @@ export function withCircuitBreaker(
     });
   }
 
-  async function report(outcome: CircuitOutcome, probe: boolean): Promise<void> {
-    announce(await store.record(key, outcome, probe, settings, clock.now()));
+  /** Records an outcome; a promise only when the store is shared (the memory store answers at once). */
+  function report(outcome: CircuitOutcome, probe: boolean): Promise<void> | undefined {
+    const transition = store.record(key, outcome, probe, settings, clock.now());
+    if (transition instanceof Promise) return transition.then(announce);
+    announce(transition);
+    return undefined;
   }
 
-  async function guarded<T>(call: () => Promise<T>): Promise<{ result: T; probe: boolean }> {
-    const admission = await store.admit(key, settings, clock.now());
+  async function guarded<T>(call: () => Promise<T>): Promise<T> {
+    const pending = store.admit(key, settings, clock.now());
+    const admission = pending instanceof Promise ? await pending : pending;
     announce(admission.transition);
     if (!admission.allowed) throw new CircuitOpenError(key.provider, key.model, admission.retryAfterMs);
+    let result: T;
     try {
-      return { result: await call(), probe: admission.probe };
+      result = await call();
     } catch (error) {
-      await report(circuitOutcome(error), admission.probe);
+      const reported = report(circuitOutcome(error), admission.probe);
+      if (reported !== undefined) await reported;
       throw error;
     }
-  }
-
-  async function simple<T>(call: () => Promise<T>): Promise<T> {
-    const { result, probe } = await guarded(call);
-    await report('success', probe);
+    const reported = report('success', admission.probe);
+    if (reported !== undefined) await reported;
     return result;
   }
 
   return {
     name: route.name,
-    chat: (request: ChatRequest, context: CallContext) => simple(() => route.chat(request, context)),
-    embed: (request, context) => simple(() => route.embed(request, context)),
+    chat: (request: ChatRequest, context: CallContext) => guarded(() => route.chat(request, context)),
+    embed: (request, context) => guarded(() => route.embed(request, context)),
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
-      const { result, probe } = await guarded(() => route.streamChat(request, context));
-      await report('success', probe);
+      const result = await guarded(() => route.streamChat(request, context));
       return onStreamEnd(result, (error) => {
-        if (error !== null && circuitOutcome(error) === 'failure') void report('failure', false);
+        if (error !== null && circuitOutcome(error) === 'failure') void report('failure', false)?.catch(() => undefined);
       });
     },
   };
