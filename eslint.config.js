@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
  * The folder rules of docs/architecture.md, enforced. Each zone lists the folders it may not
  * reach and why; folders reach each other only through their index.ts.
  */
-const APP_FOLDERS = ['config', 'storage', 'http', 'inference', 'routing', 'policies', 'providers', 'observability', 'cli', 'services', 'cache'];
+const APP_FOLDERS = ['config', 'storage', 'http', 'inference', 'routing', 'policies', 'pricing', 'providers', 'observability', 'cli', 'services', 'cache'];
 
 /** @param {string[]} forbidden @param {string} reason */
 function forbid(forbidden, reason) {
@@ -44,6 +44,7 @@ export default tseslint.config(
   zone('src/core/**/*.ts', APP_FOLDERS.concat(['lib']), 'core/ is the spec: it imports nothing from the app.', ['zod', 'fastify', 'undici', ...DRIVERS]),
   zone('src/lib/**/*.ts', APP_FOLDERS.concat(['core']), 'lib/ knows nothing of gateways: Node built-ins only.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/providers/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'providers'), 'Providers know only core and lib: never HTTP, config, storage or routing.', ['fastify', ...DRIVERS]),
+  zone('src/pricing/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'pricing'), 'Pricing is one pure price book over core types: it imports no other part of the app.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/routing/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'routing'), 'Routing composes the Provider values it is given; it imports no adapter.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/policies/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'config'], 'Policies decide from core types and store interfaces only.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/inference/**/*.ts', ['http', 'cli', 'config'], 'Use cases know nothing of HTTP or the config file.', ['fastify', ...DRIVERS]),

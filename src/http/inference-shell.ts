@@ -58,7 +58,7 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
     });
     try {
       if (shell.closing()) {
-        throw new GatewayError('provider_unavailable', 'This gateway instance is shutting down; retry the request.', { retryAfterMs: 1000 });
+        throw new GatewayError('service_unavailable', 'This gateway instance is shutting down; retry the request.', { retryAfterMs: 1000 });
       }
       lifecycle.principal = await authenticateRequest(shell.authenticator, request.headers);
       lifecycle.metadata = parseMetadata(readHeader(request, 'x-sluice-metadata'));

@@ -28,10 +28,3 @@ function statusOf(error: unknown): number | null {
   }
   return null;
 }
-
-/** `retry-after` and `retry-after-ms` for 429 and 503 answers. */
-export function retryHeaders(error: GatewayError): Record<string, string> {
-  if (error.status !== 429 && error.status !== 503) return {};
-  const milliseconds = Math.max(0, error.retryAfterMs ?? 1000);
-  return { 'retry-after': String(Math.max(1, Math.ceil(milliseconds / 1000))), 'retry-after-ms': String(milliseconds) };
-}

@@ -1,4 +1,3 @@
-export * from './abort.js';
 export * from './event-bus.js';
 export * from './parse-json.js';
 export * from './request-id.js';

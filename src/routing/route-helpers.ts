@@ -74,15 +74,3 @@ export class TimeLimit {
 export function onStreamEnd(stream: ChatStream, onEnd: (error: unknown) => void): ChatStream {
   return { ...stream, chunks: hookStream(stream.chunks[Symbol.asyncIterator](), { onEnd }) };
 }
-
-/** A context for the next call down, with its own signal and/or attempt label. */
-export function deriveContext(
-  context: CallContext,
-  changes: { signal?: AbortSignal; attemptKind?: CallContext['attemptKind']; deadline?: number },
-): CallContext {
-  return { ...context, ...changes };
-}
-
-export function noop(): void {
-  // Intentionally empty.
-}

@@ -2,7 +2,7 @@ import { AllAttemptsFailedError, GatewayError } from '../core/index.js';
 import type { AttemptRecord, ErrorCode } from '../core/index.js';
 import { CircuitOpenError } from './circuit-open-error.js';
 
-/** Retry hints we pass on are capped so that no SDK sleeps absurdly (api-compat §5.3). */
+/** Retry hints we pass on are capped so that no SDK sleeps absurdly. */
 export const MAX_CLIENT_RETRY_AFTER_MS = 60_000;
 const DEFAULT_RETRY_AFTER_MS = 1000;
 

@@ -3,7 +3,7 @@ import type { CallContext, ChatRequest, ChatStream, Provider, StreamChunk } from
 import { systemClock } from '../lib/index.js';
 import type { Clock } from '../lib/index.js';
 import { IdleWatch, hookStream } from './hook-stream.js';
-import { TimeLimit, childAbort, noop } from './route-helpers.js';
+import { TimeLimit, childAbort } from './route-helpers.js';
 import type { ChildAbort } from './route-helpers.js';
 
 export interface StreamCommitSettings {
@@ -57,7 +57,7 @@ export function withStreamCommit(route: Provider, settings: StreamCommitSettings
       limit?.cancel();
       attempt.abort(error);
       attempt.detach();
-      if (iterator !== null) void Promise.resolve(iterator.return?.()).catch(noop);
+      if (iterator !== null) void Promise.resolve(iterator.return?.()).catch(() => undefined);
       throw error;
     }
   }

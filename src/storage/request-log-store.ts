@@ -10,7 +10,7 @@ export interface AttemptLogRow {
   errorMessage: string | null;
 }
 
-/** The row every request leaves in the request log (CONTRACT section 4). Times are epoch ms. */
+/** The row every request leaves in the request log (see docs/request-log.md). Times are epoch ms. */
 export interface RequestLogRow {
   /** Unique per row: request ids come from clients and may repeat; this never does. */
   rowKey: string;

@@ -8,7 +8,7 @@ export interface AnthropicEvent {
 }
 
 /**
- * OpenAI chunks → Anthropic stream events (api-compat.md §4.7): message_start (input tokens 0,
+ * OpenAI chunks → Anthropic stream events: message_start (input tokens 0,
  * the real counts follow in message_delta), one content block per text run and per tool call
  * (a new tool-call index opens a new block), then message_delta with usage and message_stop.
  */

@@ -6,7 +6,7 @@ export interface AnthropicErrorBody {
   request_id: string;
 }
 
-/** Anthropic's error types by HTTP status (api-compat.md §2.5). */
+/** Anthropic's error types by HTTP status. */
 export function anthropicErrorType(status: number): string {
   switch (status) {
     case 400: return 'invalid_request_error';

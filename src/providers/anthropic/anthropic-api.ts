@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The parts of Anthropic's Messages wire format Sluice reads (api-compat.md §2.3–2.5). */
+/** The parts of Anthropic's Messages wire format Sluice reads. */
 
 export const anthropicUsageSchema = z.looseObject({
   input_tokens: z.number().nullish(),

@@ -6,7 +6,7 @@ import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
 /**
- * Anthropic stream events → OpenAI chunks (api-compat.md §4.6). Tool calls are indexed by their
+ * Anthropic stream events → OpenAI chunks. Tool calls are indexed by their
  * ordinal among tool calls, never by content-block index; the first delta of each call carries
  * id, type and name; a call whose input never streamed ends with "{}". The first chunk carries
  * the role, one chunk the finish_reason, and a last chunk (no choices) the usage.

@@ -35,7 +35,7 @@ export function defaultAnthropicMaxTokens(model: string): number {
   return 8192;
 }
 
-/** OpenAI chat request → Anthropic Messages body (api-compat.md §4.1–4.3, §4.10). */
+/** OpenAI chat request → Anthropic Messages body. */
 export function convertToAnthropicMessages(request: ChatRequest, options: AnthropicConversionOptions): AnthropicConversion {
   rejectUnsupported(request);
   const system: AnthropicTextBlock[] = [];

@@ -1,6 +1,6 @@
 import type { FinishReason } from '../../core/index.js';
 
-/** Anthropic `stop_reason` → OpenAI `finish_reason` (api-compat.md §4.8); unknown values end as `stop`. */
+/** Anthropic `stop_reason` → OpenAI `finish_reason`; unknown values end as `stop`. */
 export function mapAnthropicStopReason(stopReason: string | null | undefined): FinishReason {
   switch (stopReason) {
     case 'max_tokens':

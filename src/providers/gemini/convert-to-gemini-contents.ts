@@ -6,7 +6,7 @@ import { decodeToolCallId } from './tool-call-id.js';
 /** Gemini's documented stand-in for a thought signature Sluice never saw (a call made by another provider). */
 export const SKIP_THOUGHT_SIGNATURE = 'skip_thought_signature_validator';
 
-/** OpenAI chat request → Gemini generateContent body (api-compat.md §3.2, §4.1–4.3, §4.10). */
+/** OpenAI chat request → Gemini generateContent body. */
 export function convertToGeminiContents(request: ChatRequest, options: { stream: boolean }): GeminiRequestBody {
   rejectUnsupported(request, options.stream);
   const system: Array<{ text: string }> = [];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** The parts of Gemini's generateContent wire format Sluice reads (api-compat.md §3). */
+/** The parts of Gemini's generateContent wire format Sluice reads. */
 
 export const geminiUsageSchema = z.looseObject({
   promptTokenCount: z.number().nullish(),

@@ -7,7 +7,7 @@ import { encodeToolCallId } from './tool-call-id.js';
 type Delta = ChatCompletionChunk['choices'][number]['delta'];
 
 /**
- * Gemini `alt=sse` chunks → OpenAI chunks (api-compat.md §4.7). Each function call becomes one
+ * Gemini `alt=sse` chunks → OpenAI chunks. Each function call becomes one
  * whole tool-call delta with a stream-wide index and a fresh id; the finish reason is decided at
  * the end (a STOP may come a chunk after the call) and usage is the last usageMetadata seen.
  */

@@ -6,7 +6,7 @@ const CONTENT_FILTER = new Set([
 ]);
 
 /**
- * Gemini `finishReason` → OpenAI `finish_reason` (api-compat.md §4.8). Gemini has no function-call
+ * Gemini `finishReason` → OpenAI `finish_reason`. Gemini has no function-call
  * reason: a STOP with any function call in the answer is `tool_calls`. Unknown values end as `stop`.
  */
 export function mapGeminiFinishReason(finishReason: string | null | undefined, sawFunctionCall: boolean): FinishReason {
