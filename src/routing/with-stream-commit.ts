@@ -33,7 +33,8 @@ export function withStreamCommit(route: Provider, settings: StreamCommitSettings
   }
 
   async function streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
-    const attempt = childAbort(context.signal);
+    // Without timeouts nothing here aborts the upstream on its own: no child signal to pay for.
+    const attempt = firstTokenTimeoutMs === null && idleTimeoutMs === null ? followParent(context.signal) : childAbort(context.signal);
     const limit = firstTokenTimeoutMs === null ? null : new TimeLimit(clock, firstTokenTimeoutMs, () => {
       const error = timeout('no output', firstTokenTimeoutMs);
       attempt.abort(error);
@@ -43,7 +44,7 @@ export function withStreamCommit(route: Provider, settings: StreamCommitSettings
     const held: StreamChunk[] = [];
     let iterator: AsyncIterator<StreamChunk> | null = null;
     try {
-      const stream = await bounded(route.streamChat(request, { ...context, signal: attempt.signal }));
+      const stream = await bounded(route.streamChat(request, attempt.signal === context.signal ? context : { ...context, signal: attempt.signal }));
       iterator = stream.chunks[Symbol.asyncIterator]();
       for (;;) {
         const next = await bounded(iterator.next());
@@ -88,4 +89,9 @@ export function withStreamCommit(route: Provider, settings: StreamCommitSettings
     streamChat,
     embed: (request, context) => route.embed(request, context),
   };
+}
+
+/** The parent's own signal, for a stream with no timeouts of its own (failures end it through its iterator). */
+function followParent(signal: AbortSignal): ChildAbort {
+  return { signal, abort: () => undefined, detach: () => undefined };
 }
