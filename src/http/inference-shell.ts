@@ -109,19 +109,40 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
  * body is never parsed; the size limit holds before a byte is buffered past it, and a body that
  * is not UTF-8 is refused rather than silently altered.
  */
-export async function readJsonBody(stream: IncomingMessage, maxBytes: number): Promise<unknown> {
+export function readJsonBody(stream: IncomingMessage, maxBytes: number): Promise<unknown> {
   const declared = Number(stream.headers['content-length']);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buffer: Buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(buffer);
-  }
-  const bytes = chunks.length === 1 ? chunks[0] ?? Buffer.alloc(0) : Buffer.concat(chunks, size);
-  if (size === 0) throw new GatewayError('invalid_json', 'The request body must be a JSON document.');
+  if (declared > maxBytes) return Promise.reject(tooLarge(maxBytes));
+  // Listeners rather than an async iterator: a small body arrives in one chunk, and this runs on every request.
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    stream.on('data', (chunk: Buffer) => {
+      if (refused) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        // Keep draining without buffering, so the answer can still be read on this connection.
+        refused = true;
+        chunks.length = 0;
+        reject(tooLarge(maxBytes));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('error', reject);
+    stream.once('end', () => {
+      if (refused) return;
+      try {
+        resolve(parseJsonBytes(chunks.length === 1 ? chunks[0] ?? Buffer.alloc(0) : Buffer.concat(chunks, size)));
+      } catch (error) {
+        reject(error);
+      }
+    });
+  });
+}
+
+function parseJsonBytes(bytes: Buffer): unknown {
+  if (bytes.length === 0) throw new GatewayError('invalid_json', 'The request body must be a JSON document.');
   if (!isUtf8(bytes)) throw new GatewayError('invalid_json', 'The request body is not valid UTF-8.');
   try {
     return JSON.parse(bytes.toString('utf8'));
