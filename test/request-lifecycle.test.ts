@@ -62,6 +62,8 @@ describe('one request lifecycle for every inference endpoint', () => {
     { name: 'a body that is not UTF-8', code: 'invalid_json', status: 400, request: () => [Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), bearer] },
     { name: 'a body that fails validation', code: 'invalid_request', status: 400, request: () => [JSON.stringify({ model: 'mock/echo' }), bearer] },
     { name: 'an unknown model', code: 'model_not_found', status: 404, request: (endpoint) => [JSON.stringify({ ...ENDPOINTS[endpoint].body, model: 'nobody/knows' }), bearer] },
+    { name: 'a model id with a line break (it would break a header)', code: 'invalid_request', status: 400, request: (endpoint) => [JSON.stringify({ ...ENDPOINTS[endpoint].body, model: 'mock/echo\r\nx-evil: 1' }), bearer] },
+    { name: 'an over-long model id', code: 'invalid_request', status: 400, request: (endpoint) => [JSON.stringify({ ...ENDPOINTS[endpoint].body, model: `mock/${'m'.repeat(300)}` }), bearer] },
     { name: 'an over-long x-sluice-user', code: 'invalid_request', status: 400, request: (endpoint) => [JSON.stringify(ENDPOINTS[endpoint].body), { ...bearer, 'x-sluice-user': 'u'.repeat(300) }] },
   ];
 
@@ -74,6 +76,8 @@ describe('one request lifecycle for every inference endpoint', () => {
         expect(response.headers.get('x-sluice-attempts')).toBe('0');
         expect(ends).toHaveLength(1);
         expect(ends[0]).toMatchObject({ endpoint, status: refusal.status, errorCode: refusal.code });
+        // Whatever the client sent, the logged model stays within the identifier cap.
+        expect((ends[0]?.requestedModel ?? '').length).toBeLessThanOrEqual(256);
       });
     }
 
@@ -89,6 +93,13 @@ describe('one request lifecycle for every inference endpoint', () => {
       expect(refused?.ends[0]).toMatchObject({ endpoint, status: 429, errorCode: 'rate_limit_exceeded', keyId: expect.any(String) });
     });
   }
+
+  it('arrays are capped: 2,049 messages are refused before any upstream call', async () => {
+    const messages = Array.from({ length: 2049 }, () => ({ role: 'user', content: 'hi' }));
+    const { response, ends } = await send('/v1/chat/completions', JSON.stringify({ model: 'mock/echo', messages }), bearer);
+    expect(response.status).toBe(400);
+    expect(ends[0]).toMatchObject({ errorCode: 'invalid_request', attempts: [] });
+  });
 
   it('a bad body on /v1/messages is logged with its real code, not internal_error (regression)', async () => {
     const { ends } = await send('/v1/messages', JSON.stringify({ model: 'mock/echo', messages: 'nope' }), bearer);

@@ -7,7 +7,8 @@ const serverSchema = z.strictObject({
   host: z.string().default('127.0.0.1'),
   port: z.int().min(0).max(65535).default(4000),
   cors_origins: z.array(z.string()).default([]),
-  max_body_bytes: positiveInt.default(10 * 1024 * 1024),
+  /** Chat needs far less; raise it for large images or documents sent inline as base64. */
+  max_body_bytes: positiveInt.default(4 * 1024 * 1024),
   trust_proxy: z.boolean().default(false),
   /** Grace period for in-flight requests on SIGTERM before connections are cut. */
   shutdown_timeout_ms: positiveInt.default(30_000),

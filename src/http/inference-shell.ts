@@ -10,6 +10,7 @@ import { answerHeaders } from './answer-headers.js';
 import { authenticateRequest } from './authenticate.js';
 import { toGatewayError } from './to-gateway-error.js';
 import type { StreamWriter, WireFormat } from './wire-format.js';
+import { WIRE_LIMITS } from './wire-limits.js';
 
 /** What every inference endpoint shares. */
 export interface ShellDependencies {
@@ -38,9 +39,6 @@ export interface InferenceRoute<Input> {
   endUserOf?(input: Input): string | null | undefined;
   run(lifecycle: RequestLifecycle, input: Input, request: FastifyRequest): Promise<ShellAnswer>;
 }
-
-/** Client-chosen identifiers longer than this are refused: they end up in logs, counters and labels. */
-export const MAX_IDENTIFIER_LENGTH = 256;
 
 /**
  * Registers one inference endpoint. Every one of them goes the same way: the lifecycle starts
@@ -158,13 +156,13 @@ function tooLarge(maxBytes: number): GatewayError {
 /** What a body tells before validation, so that a refused request's log row still names its model. */
 function noteBody(lifecycle: RequestLifecycle, body: unknown): void {
   if (body === null || typeof body !== 'object') return;
-  if ('model' in body && typeof body.model === 'string') lifecycle.requestedModel = body.model.slice(0, MAX_IDENTIFIER_LENGTH);
+  if ('model' in body && typeof body.model === 'string') lifecycle.requestedModel = body.model.slice(0, WIRE_LIMITS.identifierLength);
   lifecycle.stream = 'stream' in body && body.stream === true;
 }
 
 function capped(value: string, param: string): string {
-  if (value.length > MAX_IDENTIFIER_LENGTH) {
-    throw new GatewayError('invalid_request', `${param} must be at most ${MAX_IDENTIFIER_LENGTH} characters.`, { param });
+  if (value.length > WIRE_LIMITS.identifierLength) {
+    throw new GatewayError('invalid_request', `${param} must be at most ${WIRE_LIMITS.identifierLength} characters.`, { param });
   }
   return value;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WIRE_LIMITS, endUserSchema, modelIdSchema } from '../wire-limits.js';
 
 /**
  * The Anthropic Messages request bodies Sluice accepts on /v1/messages. Objects are loose: an
@@ -46,7 +47,7 @@ export type AnthropicRawBlock = z.output<typeof anyBlock>;
 
 const message = z.looseObject({
   role: z.enum(['user', 'assistant', 'system']),
-  content: z.union([z.string(), z.array(anyBlock)]),
+  content: z.union([z.string(), z.array(anyBlock).max(WIRE_LIMITS.contentParts)]),
 });
 
 const tool = z.looseObject({
@@ -64,18 +65,18 @@ const toolChoice = z.discriminatedUnion('type', [
 ]);
 
 export const messagesRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelIdSchema,
   max_tokens: z.int().positive(),
-  messages: z.array(message).min(1, 'messages must contain at least one message'),
+  messages: z.array(message).min(1, 'messages must contain at least one message').max(WIRE_LIMITS.messages),
   system: z.union([z.string(), z.array(textBlock)]).optional(),
   stop_sequences: z.array(z.string()).optional(),
   stream: z.boolean().optional(),
-  tools: z.array(tool).optional(),
+  tools: z.array(tool).max(WIRE_LIMITS.tools).optional(),
   tool_choice: toolChoice.optional(),
   temperature: z.number().min(0).max(1).optional(),
   top_p: z.number().min(0).max(1).optional(),
   top_k: z.int().min(0).optional(),
-  metadata: z.looseObject({ user_id: z.string().nullish() }).optional(),
+  metadata: z.looseObject({ user_id: endUserSchema.nullish() }).optional(),
   output_config: z.looseObject({
     format: z.looseObject({ type: z.literal('json_schema'), schema: z.record(z.string(), z.unknown()) }).nullish(),
   }).optional(),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WIRE_LIMITS, endUserSchema, modelIdSchema } from '../wire-limits.js';
 import type { ChatRequest, EmbeddingsRequest } from '../../core/index.js';
 
 /**
@@ -32,10 +33,10 @@ const textContent = z.union([z.string(), z.array(textPart)]);
 const message = z.discriminatedUnion('role', [
   z.looseObject({ role: z.literal('system'), content: textContent, name: z.string().optional() }),
   z.looseObject({ role: z.literal('developer'), content: textContent, name: z.string().optional() }),
-  z.looseObject({ role: z.literal('user'), content: z.union([z.string(), z.array(contentPart)]), name: z.string().optional() }),
+  z.looseObject({ role: z.literal('user'), content: z.union([z.string(), z.array(contentPart).max(WIRE_LIMITS.contentParts)]), name: z.string().optional() }),
   z.looseObject({
     role: z.literal('assistant'),
-    content: z.union([z.string(), z.array(contentPart)]).nullish(),
+    content: z.union([z.string(), z.array(contentPart).max(WIRE_LIMITS.contentParts)]).nullish(),
     name: z.string().optional(),
     tool_calls: z.array(toolCall).optional(),
     refusal: z.string().nullish(),
@@ -84,8 +85,8 @@ const responseFormat = z.discriminatedUnion('type', [
 const positiveInt = z.int().positive();
 
 export const chatRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  messages: z.array(message).min(1, 'messages must contain at least one message'),
+  model: modelIdSchema,
+  messages: z.array(message).min(1, 'messages must contain at least one message').max(WIRE_LIMITS.messages),
   stream: z.boolean().nullish(),
   stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
   max_tokens: positiveInt.nullish(),
@@ -94,23 +95,23 @@ export const chatRequestSchema = z.looseObject({
   top_p: z.number().min(0).max(1).nullish(),
   n: positiveInt.max(128).nullish(),
   stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-  tools: z.array(tool).optional(),
+  tools: z.array(tool).max(WIRE_LIMITS.tools).optional(),
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().nullish(),
   response_format: responseFormat.nullish(),
-  user: z.string().nullish(),
+  user: endUserSchema.nullish(),
   seed: z.int().nullish(),
 }) satisfies z.ZodType<ChatRequest>;
 
 export const embeddingsRequestSchema = z.looseObject({
-  model: z.string().min(1),
+  model: modelIdSchema,
   input: z.union([
     z.string(),
-    z.array(z.string()).min(1),
+    z.array(z.string()).min(1).max(WIRE_LIMITS.embeddingInputs),
     z.array(z.int()).min(1),
-    z.array(z.array(z.int()).min(1)).min(1),
+    z.array(z.array(z.int()).min(1)).min(1).max(WIRE_LIMITS.embeddingInputs),
   ]),
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: positiveInt.optional(),
-  user: z.string().optional(),
+  user: endUserSchema.optional(),
 }) satisfies z.ZodType<EmbeddingsRequest>;
