@@ -2,7 +2,7 @@
 export const CHAT_COMPLETIONS_PATH = '/v1/chat/completions';
 
 /** Master key written into the gateway's bench config. */
-export const GATEWAY_MASTER_KEY = 'sk-bench-master';
+export const GATEWAY_MASTER_KEY = 'sk-bench-master-key-for-production-mode-0123456789';
 
 const chatRequest = {
   model: 'bench',

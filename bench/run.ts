@@ -31,6 +31,16 @@ import { runStreams } from './stream-client.js';
 import { TargetLauncher, findFreePort, type Target } from './targets.js';
 import { findWrk, runWrk } from './wrk.js';
 
+/**
+ * The core the proxies under test are pinned to: the last one, when there are at least two and
+ * `taskset` exists (BENCH_PIN=0 turns pinning off).
+ */
+function pinnedCore(): number | null {
+  if (process.env.BENCH_PIN === '0' || cpus().length < 2) return null;
+  const taskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' });
+  return taskset.status === 0 ? cpus().length - 1 : null;
+}
+
 /** Gateway variants to measure. Add entries here (e.g. request logging on/off, rate limits). */
 interface GatewayVariant {
   name: string;
@@ -270,6 +280,7 @@ async function main(): Promise<void> {
       workDirectory,
       mockUpstreamScript: await compileFixture(join(benchDirectory, 'mock-upstream-server.ts'), fixtureDirectory),
       bareProxyScript: await compileFixture(join(benchDirectory, 'bare-proxy.ts'), fixtureDirectory),
+      pinnedCore: pinnedCore(),
     });
 
     const direct = await launcher.startMockUpstream('direct');

@@ -33,6 +33,11 @@ export interface TargetLauncherOptions {
   mockUpstreamScript: string;
   bareProxyScript: string;
   startupTimeoutMilliseconds?: number;
+  /**
+   * Pin the proxies under test (gateway and bare proxy) to this CPU with `taskset`, so each
+   * measures what one core can do while the mock upstream and the load generator use the others.
+   */
+  pinnedCore?: number | null | undefined;
 }
 
 /** Finds a free TCP port on 127.0.0.1 by binding port 0 and releasing it. */
@@ -146,10 +151,13 @@ export class TargetLauncher {
     const origin = loopbackOrigin(port);
     assertLoopbackUrl(origin);
     const logPath = join(cwd, `${slug(name)}.log`);
+    const pinned = this.options.pinnedCore ?? null;
+    const pin = pinned !== null && (kind === 'gateway' || kind === 'bare');
     const managed = spawnManagedProcess({
       name,
-      command: process.execPath,
-      args,
+      // taskset execs node in place, so the pid (whose CPU time is measured) is node's.
+      command: pin ? 'taskset' : process.execPath,
+      args: pin ? ['-c', String(pinned), process.execPath, ...args] : args,
       cwd,
       env: isolatedEnvironment(),
       logPath,
@@ -184,7 +192,8 @@ export class TargetLauncher {
     const directory = join(this.options.workDirectory, slug(name));
     await mkdir(directory, { recursive: true });
     const baseConfig: Record<string, unknown> = {
-      environment: 'development',
+      // Production, as operators run it: the production rules hold and pretty logging is off.
+      environment: 'production',
       server: { host: LOOPBACK_HOST, port: 0 },
       auth: { master_key: GATEWAY_MASTER_KEY },
       providers: [{ name: 'upstream', type: 'openai', base_url: `${upstream}/v1`, api_key: 'sk-upstream' }],
