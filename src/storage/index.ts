@@ -23,3 +23,5 @@ export { MemoryWebhookOutboxStore } from './memory/memory-webhook-outbox-store.j
 export type {
   NewWebhookMessage, WebhookAttemptResult, WebhookMessage, WebhookMessageStatus, WebhookOutboxStore,
 } from './webhook-outbox-store.js';
+export { MemoryJobStore } from './memory/memory-job-store.js';
+export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';

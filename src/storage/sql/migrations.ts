@@ -128,6 +128,48 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('virtual_keys').ifExists().execute();
       },
     },
+    '0004_jobs': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('jobs')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('owner_scope', 'text')
+          .addColumn('tenant_id', 'text')
+          .addColumn('key_id', 'text')
+          .addColumn('request_id', 'text', (column) => column.notNull())
+          .addColumn('public_model', 'text', (column) => column.notNull())
+          .addColumn('provider', 'text', (column) => column.notNull())
+          .addColumn('target_model', 'text', (column) => column.notNull())
+          .addColumn('provider_ref', 'text')
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('progress', 'double precision')
+          .addColumn('request_json', 'text', (column) => column.notNull())
+          .addColumn('result_json', 'text')
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addColumn('completed_at', 'bigint')
+          .addColumn('expires_at', 'bigint')
+          .addColumn('next_poll_at', 'bigint')
+          .addColumn('poll_attempts', 'integer', (column) => column.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('reserved_usd', 'double precision', (column) => column.notNull())
+          .addColumn('cost_usd', 'double precision')
+          .addColumn('webhook_url', 'text')
+          .addColumn('webhook_secret_ref', 'text')
+          .addColumn('metadata', 'text', (column) => column.notNull())
+          .execute();
+        // The poller looks only at unfinished jobs by due time; finished ones cost this index nothing.
+        await database.schema.createIndex('jobs_due').on('jobs').column('next_poll_at')
+          .where(sql.ref('status'), 'in', [sql.lit('queued'), sql.lit('in_progress')]).execute();
+        await database.schema.createIndex('jobs_owner_created').on('jobs').columns(['owner_scope', 'created_at']).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('jobs').ifExists().execute();
+      },
+    },
     '0005_webhook_outbox': {
       async up(database: Kysely<unknown>): Promise<void> {
         await database.schema.createTable('webhook_outbox')

@@ -3,6 +3,7 @@ import type { Dialect } from 'kysely';
 import type { Database, RequestLogRow } from '../request-log-store.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
+import { SqlJobStore } from './sql-job-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
@@ -19,6 +20,7 @@ export function openSqlDatabase(
     requestLog: new SqlRequestLogStore(database, dialectName, options.directInsert),
     keys: new SqlKeyStore(database),
     webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
+    jobs: new SqlJobStore(database, dialectName),
     async migrate() {
       const migrator = new Migrator({
         db: database,
