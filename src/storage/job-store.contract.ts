@@ -47,7 +47,10 @@ export function describeJobStoreContract(name: string, open: () => Promise<JobSt
       const { store } = handle;
       await store.insert(jobRecord('video_b', { nextPollAt: T0 + 5_000, createdAt: T0 + 1 }));
       await store.insert(jobRecord('video_done', { status: 'completed', nextPollAt: T0, createdAt: T0 + 2 }));
+      expect(await store.nextDueAt(T0)).toBe(T0);
       const claimed = await store.claimDue('instance-1', T0 + 1_000, 30_000, 10);
+      // video_a is leased now; video_done is finished: only video_b counts.
+      expect(await store.nextDueAt(T0 + 1_000)).toBe(T0 + 5_000);
       expect(claimed.map((job) => job.id)).toEqual(['video_a']);
       expect(claimed[0]).toMatchObject({ leaseOwner: 'instance-1', leaseUntil: T0 + 31_000 });
       expect((await store.claimDue('instance-2', T0 + 6_000, 30_000, 10)).map((job) => job.id)).toEqual(['video_b']);

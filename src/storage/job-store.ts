@@ -70,6 +70,8 @@ export interface JobStore {
    * first, to `owner` until `now + leaseMs`. Concurrent claimers never receive the same job.
    */
   claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<JobRecord[]>;
+  /** The soonest `nextPollAt` of unfinished jobs whose lease is free or expired at `now`; null when none. */
+  nextDueAt(now: number): Promise<number | null>;
   /** Applies the patch when `owner` holds the lease and the job is unfinished; else false. */
   update(id: string, owner: string, patch: JobPatch): Promise<boolean>;
   /** Deletes the job if `ownerScope` may see it; answers what was deleted. */

@@ -38,6 +38,15 @@ export class MemoryJobStore implements JobStore {
     return due.map((job) => structuredClone(job));
   }
 
+  async nextDueAt(now: number): Promise<number | null> {
+    let soonest: number | null = null;
+    for (const job of this.jobs.values()) {
+      if (!isUnfinished(job) || job.nextPollAt === null || (job.leaseUntil !== null && job.leaseUntil >= now)) continue;
+      if (soonest === null || job.nextPollAt < soonest) soonest = job.nextPollAt;
+    }
+    return soonest;
+  }
+
   async update(id: string, owner: string, patch: JobPatch): Promise<boolean> {
     const job = this.jobs.get(id);
     if (job === undefined || job.leaseOwner !== owner || !isUnfinished(job)) return false;

@@ -94,6 +94,15 @@ export class SqlJobStore implements JobStore {
     return this.dialect === 'postgres' ? this.database.transaction().execute(claim) : claim(this.database);
   }
 
+  async nextDueAt(now: number): Promise<number | null> {
+    const row = await this.database.selectFrom('jobs')
+      .select((builder) => builder.fn.min('next_poll_at').as('soonest'))
+      .where('status', 'in', UNFINISHED)
+      .where((builder) => builder.or([builder('lease_until', 'is', null), builder('lease_until', '<', now)]))
+      .executeTakeFirst();
+    return row?.soonest === null || row?.soonest === undefined ? null : Number(row.soonest);
+  }
+
   async update(id: string, owner: string, patch: JobPatch): Promise<boolean> {
     const changes: Updateable<JobTable> = {};
     if (patch.providerRef !== undefined) changes.provider_ref = patch.providerRef;
