@@ -1,3 +1,4 @@
+import { TimerLoop } from '../lib/index.js';
 import type { Clock } from '../lib/index.js';
 import type { JobRecord, JobStore } from '../storage/index.js';
 import type { JobRunner } from './job-runner.js';
@@ -23,39 +24,31 @@ export interface JobPollerOptions {
  * (or another one, once the lease lapses) carries on where the last one stopped.
  */
 export class JobPoller {
-  private cancelTimer: (() => void) | null = null;
-  private running: Promise<void> | null = null;
-  private rerun = false;
-  private stopped = true;
+  private readonly loop: TimerLoop;
 
-  constructor(private readonly options: JobPollerOptions) {}
+  constructor(private readonly options: JobPollerOptions) {
+    this.loop = new TimerLoop(options.clock, async () => {
+      await this.runOnce();
+      return this.untilNextDue();
+    }, { retryDelayMs: options.idlePollMs, onError: options.onError });
+  }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Looks for due jobs now (one was just created with an early poll time). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running !== null) {
-      this.rerun = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.wake();
   }
 
   /** Resolves when the run in progress (if any) has finished. */
-  async whenIdle(): Promise<void> {
-    await this.running;
+  whenIdle(): Promise<void> {
+    return this.loop.whenIdle();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** Claims and advances every due job once; resolves with the jobs advanced. */
@@ -66,7 +59,7 @@ export class JobPoller {
       const batch = await store.claimDue(owner, clock.now(), leaseMs, batchSize);
       await this.advanceAll(batch);
       advanced += batch.length;
-      if (batch.length < batchSize || this.stopped) return advanced;
+      if (batch.length < batchSize) return advanced;
     }
   }
 
@@ -86,30 +79,6 @@ export class JobPoller {
       });
       await Promise.all(workers);
     }));
-  }
-
-  private schedule(delayMs: number): void {
-    this.cancelTimer?.();
-    this.cancelTimer = this.options.clock.setTimer(() => {
-      this.cancelTimer = null;
-      this.running = this.tick();
-    }, delayMs);
-  }
-
-  private async tick(): Promise<void> {
-    let next = this.options.idlePollMs;
-    try {
-      do {
-        this.rerun = false;
-        await this.runOnce();
-      } while (this.rerun && !this.stopped);
-      next = await this.untilNextDue();
-    } catch (error) {
-      this.options.onError?.(error);
-    } finally {
-      this.running = null;
-      if (!this.stopped) this.schedule(next);
-    }
   }
 
   /** The wait until the soonest job this scope can see is due (bounded by idlePollMs). */

@@ -213,7 +213,7 @@ export function toJobRequest(job: JobRecord): JobRequest {
       size: String(request.size ?? '1280x720'), inputImage,
     };
   }
-  const extra = typeof request.extra === 'object' && request.extra !== null ? request.extra as Record<string, unknown> : {};
+  const extra = typeof request.extra === 'object' && request.extra !== null ? Object.fromEntries(Object.entries(request.extra)) : {};
   return {
     kind: 'image', model: job.targetModel, prompt: String(request.prompt ?? ''), n: Number(request.n ?? 1),
     size: typeof request.size === 'string' ? request.size : null, quality: typeof request.quality === 'string' ? request.quality : null,

@@ -1,5 +1,7 @@
 import { GatewayError, isTerminalJobStatus } from '../core/index.js';
-import type { ContentVariant, GeneratedImage, JobContent, JobKind, JobProvider, JobSnapshot } from '../core/index.js';
+import type {
+  ContentVariant, GeneratedImage, ImageJobRequest, JobContent, JobKind, JobProvider, JobSnapshot, VideoJobRequest,
+} from '../core/index.js';
 import type { Clock } from '../lib/index.js';
 import { randomToken } from '../lib/index.js';
 import type { PolicyGate, Principal } from '../policies/index.js';
@@ -9,23 +11,9 @@ import type { JobRunner } from './job-runner.js';
 import type { JobModel, JobsSettings } from './jobs-settings.js';
 import { resolveJobModel } from './jobs-settings.js';
 
-export interface NewVideoJob {
-  model: string;
-  prompt: string;
-  seconds: number;
-  size: string;
-  inputImage?: { bytes: Buffer; contentType: string } | undefined;
-}
-
-export interface NewImageJob {
-  model: string;
-  prompt: string;
-  n: number;
-  size: string | null;
-  quality: string | null;
-  responseFormat: 'b64_json' | 'url';
-  extra: Record<string, unknown>;
-}
+/** A video or image request as the caller made it: the public model name, not the provider's. */
+export type NewVideoJob = Omit<VideoJobRequest, 'kind'>;
+export type NewImageJob = Omit<ImageJobRequest, 'kind' | 'extra'> & { extra: Record<string, unknown> };
 
 /** Who asks, and how: passed by the HTTP layer with every call. */
 export interface JobCaller {

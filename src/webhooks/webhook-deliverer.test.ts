@@ -1,9 +1,7 @@
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../test/support/manual-clock.js';
+import { startWebhookReceiver } from '../../test/support/webhook-receiver.js';
 import { MemoryWebhookOutboxStore } from '../storage/index.js';
 import type { NewWebhookMessage } from '../storage/index.js';
 import { WebhookDeliverer } from './webhook-deliverer.js';
@@ -12,33 +10,6 @@ import type { WebhookAttemptReport } from './webhook-deliverer.js';
 const SECRET = `whsec_${Buffer.from('receiver secret, 32 bytes long..').toString('base64')}`;
 const sdk = new OpenAI({ apiKey: 'unused', baseURL: 'http://127.0.0.1:1' });
 
-interface Receiver {
-  url: string;
-  received: Array<{ body: string; headers: IncomingHttpHeaders }>;
-  /** Statuses to answer, in order; 204 once they run out. */
-  statuses: number[];
-  close(): Promise<void>;
-}
-
-async function startReceiver(statuses: number[] = []): Promise<Receiver> {
-  const received: Receiver['received'] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: request.headers });
-      response.statusCode = statuses.shift() ?? 204;
-      response.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/hooks?source=sluice`, received, statuses,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 describe('WebhookDeliverer', () => {
   const cleanups: Array<() => Promise<void>> = [];
   afterEach(async () => {
@@ -46,7 +17,7 @@ describe('WebhookDeliverer', () => {
   });
 
   async function setUp(statuses: number[] = []) {
-    const receiver = await startReceiver(statuses);
+    const receiver = await startWebhookReceiver(statuses);
     // Near real time: the SDK checks the signed timestamp against its own clock (300 s tolerance).
     const clock = new ManualClock(Date.now());
     const store = new MemoryWebhookOutboxStore();
@@ -57,7 +28,7 @@ describe('WebhookDeliverer', () => {
     });
     cleanups.push(() => receiver.close(), () => deliverer.stop());
     const message = (id: string, overrides: Partial<NewWebhookMessage> = {}): NewWebhookMessage => ({
-      id, dedupeKey: id, url: receiver.url, secretRef: 'receiver', eventType: 'video.completed',
+      id, dedupeKey: id, url: `${receiver.url}?source=sluice`, secretRef: 'receiver', eventType: 'video.completed',
       payload: JSON.stringify({ id: `evt_${id}`, object: 'event', type: 'video.completed', created_at: 1, data: { id: 'video_1' } }),
       tenantId: null, createdAt: clock.now(), ...overrides,
     });

@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import type { Clock } from '../lib/index.js';
-import { webhookHeaders } from '../lib/index.js';
+import { TimerLoop, webhookHeaders } from '../lib/index.js';
 import type { WebhookMessage, WebhookOutboxStore } from '../storage/index.js';
 
 /** OpenAI's and Standard Webhooks' usual schedule: 1 min, 5 min, 30 min, 2 h, 6 h, then give up. */
@@ -45,10 +45,7 @@ export interface WebhookDelivererOptions {
 export class WebhookDeliverer {
   private readonly options: Required<Omit<WebhookDelivererOptions, 'onAttempt' | 'onError'>> & Pick<WebhookDelivererOptions, 'onAttempt' | 'onError'>;
   private readonly agent: Agent;
-  private cancelTimer: (() => void) | null = null;
-  private running: Promise<void> | null = null;
-  private rerun = false;
-  private stopped = true;
+  private readonly loop: TimerLoop;
 
   constructor(options: WebhookDelivererOptions) {
     this.options = {
@@ -57,22 +54,19 @@ export class WebhookDeliverer {
     };
     const timeout = this.options.timeoutMs;
     this.agent = new Agent({ headersTimeout: timeout, bodyTimeout: timeout, connect: { timeout }, connections: 16 });
+    this.loop = new TimerLoop(this.options.clock, async () => {
+      await this.runOnce();
+      return this.options.pollIntervalMs;
+    }, { retryDelayMs: this.options.pollIntervalMs, onError: this.options.onError });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Looks at the outbox now (a message was just enqueued) instead of at the next tick. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running !== null) {
-      this.rerun = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.wake();
   }
 
   /** Claims and attempts every due message once; resolves with the number attempted. */
@@ -83,43 +77,18 @@ export class WebhookDeliverer {
       const batch = await store.claimDue(owner, clock.now(), leaseMs, batchSize);
       await Promise.all(batch.map((message) => this.attempt(message)));
       attempted += batch.length;
-      if (batch.length < batchSize || this.stopped) return attempted;
+      if (batch.length < batchSize) return attempted;
     }
   }
 
   /** Resolves when the run in progress (if any) has finished: tests await it after moving a manual clock. */
-  async whenIdle(): Promise<void> {
-    await this.running;
+  whenIdle(): Promise<void> {
+    return this.loop.whenIdle();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.cancelTimer?.();
-    this.cancelTimer = null;
-    await this.running;
+    await this.loop.stop();
     await this.agent.close();
-  }
-
-  private schedule(delayMs: number): void {
-    this.cancelTimer?.();
-    this.cancelTimer = this.options.clock.setTimer(() => {
-      this.cancelTimer = null;
-      this.running = this.tick();
-    }, delayMs);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      do {
-        this.rerun = false;
-        await this.runOnce();
-      } while (this.rerun && !this.stopped);
-    } catch (error) {
-      this.options.onError?.(error);
-    } finally {
-      this.running = null;
-      if (!this.stopped) this.schedule(this.options.pollIntervalMs);
-    }
   }
 
   private async attempt(message: WebhookMessage): Promise<void> {

@@ -46,7 +46,7 @@ export function createMockJobProvider(options: MockJobProviderOptions): JobProvi
     name: options.name,
 
     async start(request: JobRequest): Promise<JobStart> {
-      if (!(MOCK_JOB_MODELS as readonly string[]).includes(request.model)) {
+      if (!MOCK_JOB_MODELS.some((model) => model === request.model)) {
         throw new GatewayError('model_not_found', `The mock provider has no job model "${request.model}"; it has ${MOCK_JOB_MODELS.join(', ')}`);
       }
       const details = request.kind === 'video' ? `${request.seconds}:${request.size}:1` : `0:${request.size ?? '1024x1024'}:${request.n}`;

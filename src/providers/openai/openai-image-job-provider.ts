@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { GatewayError } from '../../core/index.js';
 import type { CallContext, ContentVariant, JobContent, JobProvider, JobRequest, JobSnapshot, JobStart } from '../../core/index.js';
 import { parseJsonOrUndefined } from '../../lib/index.js';
-import { UpstreamClient } from '../upstream/index.js';
 import { readOpenAIErrorBody } from './openai-errors.js';
 import type { OpenAIProviderSettings } from './openai-provider.js';
+import { createOpenAIUpstreamClient } from './openai-video-job-provider.js';
 
 const imagesResponseSchema = z.object({
   created: z.number().optional(),
@@ -16,13 +16,7 @@ const imagesResponseSchema = z.object({
  * so `start` returns a finished job; the OpenAI fields Sluice does not model pass through.
  */
 export function createOpenAIImageJobProvider(settings: OpenAIProviderSettings): JobProvider {
-  const client = new UpstreamClient({
-    provider: settings.name,
-    baseUrl: settings.baseUrl,
-    headers: { ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}), ...settings.headers },
-    timeoutMs: settings.timeoutMs,
-    maxConnections: settings.maxConnections,
-  });
+  const client = createOpenAIUpstreamClient(settings);
 
   return {
     name: settings.name,

@@ -24,13 +24,7 @@ const videoSchema = z.object({
  * video id is the job's handle; every call carries this provider's own key.
  */
 export function createOpenAIVideoJobProvider(settings: OpenAIProviderSettings): JobProvider {
-  const client = new UpstreamClient({
-    provider: settings.name,
-    baseUrl: settings.baseUrl,
-    headers: { ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}), ...settings.headers },
-    timeoutMs: settings.timeoutMs,
-    maxConnections: settings.maxConnections,
-  });
+  const client = createOpenAIUpstreamClient(settings);
 
   async function readVideo(response: Awaited<ReturnType<UpstreamClient['send']>>, context: CallContext): Promise<JobSnapshot & { id: string }> {
     const retryAfterMs = parseRetryAfter(response.headers);
@@ -77,6 +71,17 @@ export function createOpenAIVideoJobProvider(settings: OpenAIProviderSettings): 
 
     close: () => client.close(),
   };
+}
+
+/** An upstream client that sends this provider's key as a bearer token. */
+export function createOpenAIUpstreamClient(settings: OpenAIProviderSettings): UpstreamClient {
+  return new UpstreamClient({
+    provider: settings.name,
+    baseUrl: settings.baseUrl,
+    headers: { ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}), ...settings.headers },
+    timeoutMs: settings.timeoutMs,
+    maxConnections: settings.maxConnections,
+  });
 }
 
 function toSnapshot(video: z.infer<typeof videoSchema>): JobSnapshot {
