@@ -216,6 +216,12 @@ describe('isolation and budgets', () => {
     // $8 reserved: a second $8 video does not fit the $10 budget while the first runs.
     const failing = await sdk.videos.create({ model: 'mock-fail', prompt: 'doomed', seconds: '8' });
     await expect(sdk.videos.create({ model: 'mock-fail', prompt: 'too much', seconds: '8' })).rejects.toMatchObject({ status: 429, code: 'budget_exceeded' });
+    const refused = await fetch(`${gateway.url}/v1/videos`, {
+      method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'mock-fail', prompt: 'too much', seconds: 8 }),
+    });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     const failed = await retrieveUntilDone(sdk, failing.id);
     expect(failed).toMatchObject({ status: 'failed', error: { code: 'generation_failed' } });
     // Released: the same video fits again.

@@ -10,8 +10,8 @@ import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
-import { jobRoutes } from './jobs/job-routes.js';
-import type { JobRoutesOptions } from './jobs/job-routes.js';
+import { jobRoutes } from './job-routes.js';
+import type { JobRoutesOptions } from './job-routes.js';
 import type { ReadinessReport } from './health-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import type { MetricsSource } from './metrics-routes.js';
@@ -146,7 +146,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   if (jobs !== undefined) {
     await app.register(async (scope) => {
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
-      await scope.register(jobRoutes, jobs);
+      await scope.register(jobRoutes, { ...jobs, onError });
     });
   }
   await app.register(async (scope) => {

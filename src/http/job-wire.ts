@@ -1,6 +1,6 @@
-import type { GeneratedImage } from '../../core/index.js';
-import type { JobRecord } from '../../jobs/index.js';
-import { readImages } from '../../jobs/index.js';
+import type { GeneratedImage } from '../core/index.js';
+import type { JobRecord } from '../jobs/index.js';
+import { readImages } from '../jobs/index.js';
 
 /** OpenAI's `Video` object for a video job. */
 export function toVideoObject(job: JobRecord): Record<string, unknown> {

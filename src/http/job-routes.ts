@@ -2,10 +2,14 @@ import { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { GatewayError } from '../../core/index.js';
-import type { ContentVariant } from '../../core/index.js';
-import type { JobCaller, JobRecord, JobService, NewImageJob, NewVideoJob } from '../../jobs/index.js';
-import { parseBody } from '../parse-body.js';
+import { GatewayError } from '../core/index.js';
+import type { ContentVariant } from '../core/index.js';
+import type { JobCaller, JobRecord, JobService, NewImageJob, NewVideoJob } from '../jobs/index.js';
+import { LimitExceededError } from '../policies/index.js';
+import { addRetryHeaders } from './answer-headers.js';
+import { toOpenAIErrorBody } from './openai/to-openai-error.js';
+import { parseBody } from './parse-body.js';
+import { toGatewayError } from './to-gateway-error.js';
 import { retryAfterSeconds, toImagesResponse, toJobObject, toVideoObject } from './job-wire.js';
 
 export interface JobRoutesOptions {
@@ -16,6 +20,8 @@ export interface JobRoutesOptions {
   /** Largest `input_reference` upload. */
   maxUploadBytes: number;
   now?: () => number;
+  /** Told of every error answer (the app logs 5xx ones). */
+  onError?: ((error: GatewayError, requestId: string) => void) | undefined;
 }
 
 const seconds = z.union([z.string().regex(/^\d+$/, 'a whole number of seconds'), z.int().positive()]).transform(Number);
@@ -56,6 +62,14 @@ export async function jobRoutes(app: FastifyInstance, options: JobRoutesOptions)
   const { jobs } = options;
   const now = options.now ?? Date.now;
   await app.register(multipart, { limits: { fileSize: options.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
+  // The app's error shape, plus what a refused job says about limits: rate-limit state and when to retry.
+  app.setErrorHandler((error, request, reply) => {
+    const gatewayError = toGatewayError(error, request.id);
+    options.onError?.(gatewayError, request.id);
+    const headers: Record<string, string> = error instanceof LimitExceededError ? { ...error.headers } : {};
+    addRetryHeaders(headers, gatewayError);
+    return reply.code(gatewayError.status).headers(headers).send(toOpenAIErrorBody(gatewayError));
+  });
 
   const answerJob = (reply: FastifyReply, job: JobRecord, body: Record<string, unknown>): FastifyReply => {
     const wait = retryAfterSeconds(job, now());
