@@ -2,6 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
 import { createApp } from './http/index.js';
+import { createGatewayJobs } from './jobs/index.js';
+import type { Jobs } from './jobs/index.js';
 import { RequestLogQueries } from './inference/index.js';
 import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
@@ -11,7 +13,7 @@ import { createAuthentication, createPolicies, createTierTable } from './policie
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
-import { createProviders } from './providers/index.js';
+import { createJobProvider, createProviders } from './providers/index.js';
 import { createRouting, summariseCircuits } from './routing/index.js';
 import { createLimitStore, developmentAdminKey, openStorage } from './storage/index.js';
 import type { Database } from './storage/index.js';
@@ -42,6 +44,8 @@ export interface Gateway {
   readonly database: Database;
   readonly metrics: GatewayMetrics;
   readonly priceBook: PriceBook;
+  /** Image and video jobs: the service, this instance's poller and webhook deliverer. */
+  readonly jobs: Jobs;
   /** Writes every request-log row queued so far (tests and shutdown). */
   flushRequestLog(): Promise<void>;
   /** Starts listening; resolves with the base URL. */
@@ -135,6 +139,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onBackgroundError: (error) => logger.warn({ err: error }, 'recording a key\'s last use failed'),
   });
 
+  const jobs = createGatewayJobs({
+    config: config.jobs, providers: config.providers, allowDirectModels: config.allow_direct_models, createJobProvider,
+    maxUploadBytes: config.server.max_body_bytes,
+    store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
+  });
+
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
@@ -161,7 +171,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     logger,
     requestLog: new RequestLogQueries(database.requestLog),
     metrics: { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() },
+    jobs: jobs.routes,
   });
+  // The poller reads the jobs table: it starts once the migrations are in.
+  storage.migrated.then(() => jobs.start(), () => {});
 
   return {
     app,
@@ -175,12 +188,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     database,
     metrics,
     priceBook,
+    jobs,
     flushRequestLog: () => observability.flush(),
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
     },
     async close() {
       await app.close();
+      await jobs.close();
       // Every request has now reported; write every row before the database goes.
       await observability.close();
       await storage.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));

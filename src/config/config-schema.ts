@@ -159,6 +159,52 @@ const limitsSchema = z.strictObject({
   tenants: z.record(z.string(), tenantSchema).default({}),
 });
 
+const JOB_EVENTS = ['video.completed', 'video.failed', 'image.completed'] as const;
+const webhookSecret = z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'a Standard Webhooks secret: whsec_ and base64');
+
+const jobsSchema = z.strictObject({
+  /** A job not finished after this long fails with provider_timeout. */
+  max_duration_ms: positiveInt.default(1_800_000),
+  /** How long one instance holds a claimed job; another takes it over after that. */
+  lease_ms: positiveInt.default(30_000),
+  /** Poll schedule: initial_ms × multiplier^n, capped at max_ms, ± jitter. */
+  poll: z.strictObject({
+    initial_ms: positiveInt.default(2000),
+    multiplier: z.number().min(1).default(1.5),
+    max_ms: positiveInt.default(30_000),
+    jitter: z.number().min(0).max(0.5).default(0.1),
+  }).prefault({}),
+  concurrency_per_provider: positiveInt.default(4),
+  batch_size: positiveInt.max(500).default(50),
+  /** The longest the poller sleeps before looking for jobs another instance created. */
+  idle_poll_ms: positiveInt.default(5000),
+  max_content_bytes: positiveInt.default(200 * 1024 * 1024),
+  /** Public model names for images and videos; `provider/model` also works when allow_direct_models. */
+  models: z.array(z.strictObject({
+    name: z.string().min(1),
+    kind: z.enum(['video', 'image']),
+    provider: z.string(),
+    model: z.string().min(1),
+    price_per_second: z.number().min(0).default(0),
+    price_per_image: z.number().min(0).default(0),
+  })).default([]),
+  webhooks: z.strictObject({
+    /** Receivers for every job, one tenant's or one key's. */
+    targets: z.array(z.strictObject({
+      name,
+      url: z.url({ protocol: /^https?$/ }),
+      secret: webhookSecret,
+      tenant: z.string().optional(),
+      key: z.string().optional(),
+      events: z.array(z.enum(JOB_EVENTS)).default([...JOB_EVENTS]),
+    })).default([]),
+    /** Per-request receivers (`x-sluice-webhook-url`) must start with one of these; none by default. */
+    allowed_url_prefixes: z.array(z.url({ protocol: /^https?$/ })).default([]),
+    /** Signs per-request webhooks. */
+    request_secret: webhookSecret.optional(),
+  }).prefault({}),
+});
+
 export const configSchema = z.strictObject({
   environment: z.enum(['development', 'staging', 'production']).default('development'),
   server: serverSchema.prefault({}),
@@ -175,6 +221,8 @@ export const configSchema = z.strictObject({
     enterprise: { rpm: 1000, requests_per_day: 2000, requests_per_month: 10000, budget_usd: 500, budget_period: 'month' },
   }),
   limits: limitsSchema.prefault({}),
+  /** Long-running image and video jobs (docs/jobs.md). */
+  jobs: jobsSchema.prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -188,3 +236,4 @@ export type ServerConfig = z.output<typeof serverSchema>;
 export type TierConfig = z.output<typeof tierSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type JwtConfig = z.output<typeof jwtSchema>;
+export type JobsConfig = z.output<typeof jobsSchema>;

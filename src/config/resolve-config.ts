@@ -76,6 +76,9 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
     }
   }
   problems.push(...checkLimitReferences(config));
+  config.jobs.models.forEach((model, index) => {
+    if (!providerNames.has(model.provider)) problems.push({ path: `jobs.models[${index}].provider`, message: `unknown provider "${model.provider}"` });
+  });
   // Only development may run on a generated admin key; start and `config check` refuse the same configs.
   if (config.environment !== 'development' && config.auth.master_key === undefined) {
     problems.push({ path: 'auth.master_key', message: `required when environment is ${config.environment}` });

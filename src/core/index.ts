@@ -5,3 +5,4 @@ export * from './gateway-event.js';
 export * from './provider.js';
 export * from './usage.js';
 export * from './message-texts.js';
+export * from './job-provider.js';

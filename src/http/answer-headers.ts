@@ -50,7 +50,7 @@ function addAttemptHeaders(headers: Record<string, string>, attempts: readonly A
  * `retry-after` and `retry-after-ms` on 429 and 503. After the gateway has spent its own retries,
  * other failures tell SDKs not to multiply them (`x-should-retry: false`).
  */
-function addRetryHeaders(headers: Record<string, string>, error: GatewayError): void {
+export function addRetryHeaders(headers: Record<string, string>, error: GatewayError): void {
   if (error.status === 429 || error.status === 503) {
     const milliseconds = Math.max(0, error.retryAfterMs ?? 1000);
     headers['retry-after'] = String(Math.max(1, Math.ceil(milliseconds / 1000)));

@@ -10,6 +10,8 @@ import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
+import { jobRoutes } from './job-routes.js';
+import type { JobRoutesOptions } from './job-routes.js';
 import type { ReadinessReport } from './health-routes.js';
 import { metricsRoutes } from './metrics-routes.js';
 import type { MetricsSource } from './metrics-routes.js';
@@ -36,6 +38,8 @@ export interface AppDependencies {
   requestLog?: RequestLogQueries | undefined;
   /** Prometheus text for GET /metrics. */
   metrics?: MetricsSource | undefined;
+  /** Image and video jobs (/v1/videos, /v1/images/generations, /v1/jobs). */
+  jobs?: JobRoutesOptions | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -138,6 +142,13 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(openaiRoutes, { inference: dependencies.inference, shell, models: dependencies.models, startedAt });
     await scope.register(anthropicRoutes, { inference: dependencies.inference, shell });
   });
+  const jobs = dependencies.jobs;
+  if (jobs !== undefined) {
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      await scope.register(jobRoutes, { ...jobs, onError });
+    });
+  }
   await app.register(async (scope) => {
     scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });

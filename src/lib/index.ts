@@ -6,3 +6,5 @@ export * from './secrets.js';
 export * from './sse-parser.js';
 export * from './clock.js';
 export * from './duration.js';
+export * from './standard-webhooks.js';
+export * from './timer-loop.js';

@@ -35,6 +35,8 @@ export interface AdmissionRequest {
   inputCharacters: number;
   /** The request's max_tokens / max_completion_tokens; null = the default cap. Embeddings: 0. */
   maxOutputTokens: number | null;
+  /** A call priced by something other than tokens (a video's seconds): its worst-case cost in USD. */
+  costUsd?: number | undefined;
 }
 
 export interface UsageSettlement {
@@ -43,6 +45,8 @@ export interface UsageSettlement {
   providerModel: string | null;
   /** When usage is unknown (a failed or abandoned stream): output tokens already streamed. */
   streamedOutputTokens: number;
+  /** The real cost in USD of a call priced by something other than tokens; 0 releases the reservation. */
+  costUsd?: number | undefined;
 }
 
 /** What a request holds from admission until it settles. */
@@ -104,7 +108,9 @@ export class PolicyEngine implements PolicyGate {
     const worstPrice = this.options.prices.worstCase(request.model);
     const maxOutput = request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
     const worstTokens = request.inputTokens + maxOutput;
-    const worstCost = costInNanoUsd(worstPrice, tokenUsage(request.inputTokens, maxOutput));
+    const worstCost = request.costUsd === undefined
+      ? costInNanoUsd(worstPrice, tokenUsage(request.inputTokens, maxOutput))
+      : Math.ceil(request.costUsd * 1e9);
     const checks: LimitCheck[] = [];
     const metas: CheckMeta[] = [];
     for (const subject of subjects) {
@@ -139,7 +145,9 @@ export class PolicyEngine implements PolicyGate {
     const price = this.options.prices.priceOf({
       requestedModel: request.model, provider: settlement.provider, providerModel: settlement.providerModel,
     }) ?? this.options.prices.worstCase(request.model);
-    const cost = costInNanoUsd(price, usage ?? tokenUsage(promptTokens, completionTokens));
+    const cost = settlement.costUsd === undefined
+      ? costInNanoUsd(price, usage ?? tokenUsage(promptTokens, completionTokens))
+      : Math.ceil(settlement.costUsd * 1e9);
     const settlements: Array<{ check: LimitCheck; actual: number }> = [];
     const settledMetas: CheckMeta[] = [];
     checks.forEach((check, index) => {

@@ -7,3 +7,6 @@ export { createOpenAIProvider } from './openai/index.js';
 export type { OpenAIProviderSettings } from './openai/index.js';
 export { createProviders } from './create-providers.js';
 export type { ClosableProvider, ProviderSettings } from './create-providers.js';
+export { createJobProvider } from './create-job-provider.js';
+export type { JobProviderSettings } from './create-job-provider.js';
+export { MOCK_IMAGE_BYTES, MOCK_JOB_MODELS, MOCK_VIDEO_BYTES, createMockJobProvider } from './mock/index.js';

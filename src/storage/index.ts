@@ -19,3 +19,9 @@ export type {
 } from './request-log-store.js';
 export { developmentAdminKey, openStorage } from './open-storage.js';
 export type { Storage, StorageSettings } from './open-storage.js';
+export { MemoryWebhookOutboxStore } from './memory/memory-webhook-outbox-store.js';
+export type {
+  NewWebhookMessage, WebhookAttemptResult, WebhookMessage, WebhookMessageStatus, WebhookOutboxStore,
+} from './webhook-outbox-store.js';
+export { MemoryJobStore } from './memory/memory-job-store.js';
+export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';

@@ -1,4 +1,6 @@
 import type { KeyStore } from './key-store.js';
+import type { JobStore } from './job-store.js';
+import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -165,6 +167,10 @@ export interface Database {
   readonly requestLog: RequestLogStore;
   /** Virtual keys. */
   readonly keys: KeyStore;
+  /** Webhooks waiting for delivery. */
+  readonly webhookOutbox: WebhookOutboxStore;
+  /** Long-running generation jobs. */
+  readonly jobs: JobStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

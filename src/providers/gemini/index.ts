@@ -7,3 +7,4 @@ export { SKIP_THOUGHT_SIGNATURE, convertToGeminiContents } from './convert-to-ge
 export { mapGeminiFinishReason } from './map-gemini-finish-reason.js';
 export { readGeminiErrorBody } from './gemini-errors.js';
 export { decodeToolCallId, encodeToolCallId } from './tool-call-id.js';
+export { createGeminiImageJobProvider, createGeminiVideoJobProvider, convertSizeToVeo } from './gemini-job-providers.js';

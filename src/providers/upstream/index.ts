@@ -1,1 +1,3 @@
 export * from './upstream-client.js';
+export * from './multipart-body.js';
+export * from './content-of.js';

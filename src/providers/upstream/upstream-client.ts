@@ -15,11 +15,11 @@ export interface UpstreamClientSettings {
 }
 
 export interface UpstreamRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Appended to the base URL's path. */
   path: string;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
   /** True for SSE (kept for adapters; both kinds use the headers and idle timers). */
   stream: boolean;
 }
@@ -130,6 +130,13 @@ export class UpstreamClient {
       body: request.body,
       stream: request.stream,
     }, context);
+    if (response.statusCode >= 400) throw await this.readError(response, readErrorBody);
+    return response;
+  }
+
+  /** Sends a request and answers only a success; an error status is thrown as a ProviderError. */
+  async sendOk(request: UpstreamRequest, context: CallContext, readErrorBody: ErrorBodyReader): Promise<UpstreamResponse> {
+    const response = await this.send(request, context);
     if (response.statusCode >= 400) throw await this.readError(response, readErrorBody);
     return response;
   }

@@ -74,8 +74,63 @@ export interface VirtualKeyTable {
   revoked_at: number | null;
 }
 
+/** Webhooks waiting for delivery (see webhook-outbox-store.ts); times in epoch ms. */
+export interface WebhookOutboxTable {
+  id: string;
+  dedupe_key: string;
+  url: string;
+  secret_ref: string;
+  event_type: string;
+  payload: string;
+  tenant_id: string | null;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
+/** Long-running jobs (see job-store.ts); JSON as text; times in epoch ms. */
+export interface JobTable {
+  id: string;
+  kind: string;
+  owner_scope: string | null;
+  tenant_id: string | null;
+  key_id: string | null;
+  request_id: string;
+  public_model: string;
+  provider: string;
+  target_model: string;
+  provider_ref: string | null;
+  status: string;
+  progress: number | null;
+  request_json: string;
+  result_json: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  expires_at: number | null;
+  next_poll_at: number | null;
+  poll_attempts: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  reserved_usd: number;
+  cost_usd: number | null;
+  webhook_url: string | null;
+  webhook_secret_ref: string | null;
+  metadata: string;
+}
+
 export interface DatabaseSchema {
+  jobs: JobTable;
   virtual_keys: VirtualKeyTable;
+  webhook_outbox: WebhookOutboxTable;
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
 }

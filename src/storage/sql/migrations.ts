@@ -128,6 +128,77 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('virtual_keys').ifExists().execute();
       },
     },
+    '0004_jobs': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('jobs')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('owner_scope', 'text')
+          .addColumn('tenant_id', 'text')
+          .addColumn('key_id', 'text')
+          .addColumn('request_id', 'text', (column) => column.notNull())
+          .addColumn('public_model', 'text', (column) => column.notNull())
+          .addColumn('provider', 'text', (column) => column.notNull())
+          .addColumn('target_model', 'text', (column) => column.notNull())
+          .addColumn('provider_ref', 'text')
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('progress', 'double precision')
+          .addColumn('request_json', 'text', (column) => column.notNull())
+          .addColumn('result_json', 'text')
+          .addColumn('error_code', 'text')
+          .addColumn('error_message', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addColumn('completed_at', 'bigint')
+          .addColumn('expires_at', 'bigint')
+          .addColumn('next_poll_at', 'bigint')
+          .addColumn('poll_attempts', 'integer', (column) => column.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('reserved_usd', 'double precision', (column) => column.notNull())
+          .addColumn('cost_usd', 'double precision')
+          .addColumn('webhook_url', 'text')
+          .addColumn('webhook_secret_ref', 'text')
+          .addColumn('metadata', 'text', (column) => column.notNull())
+          .execute();
+        // The poller looks only at unfinished jobs by due time; finished ones cost this index nothing.
+        await database.schema.createIndex('jobs_due').on('jobs').column('next_poll_at')
+          .where(sql.ref('status'), 'in', [sql.lit('queued'), sql.lit('in_progress')]).execute();
+        await database.schema.createIndex('jobs_owner_created').on('jobs').columns(['owner_scope', 'created_at']).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('jobs').ifExists().execute();
+      },
+    },
+    '0005_webhook_outbox': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('webhook_outbox')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('dedupe_key', 'text', (column) => column.notNull().unique())
+          .addColumn('url', 'text', (column) => column.notNull())
+          .addColumn('secret_ref', 'text', (column) => column.notNull())
+          .addColumn('event_type', 'text', (column) => column.notNull())
+          .addColumn('payload', 'text', (column) => column.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('next_attempt_at', 'bigint', (column) => column.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('delivered_at', 'bigint')
+          .execute();
+        // Claimers look only at pending messages by due time; delivered ones cost this index nothing.
+        await database.schema.createIndex('webhook_outbox_due').on('webhook_outbox').column('next_attempt_at')
+          .where(sql.ref('status'), '=', sql.lit('pending')).execute();
+        await database.schema.createIndex('webhook_outbox_created').on('webhook_outbox').column('created_at').execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('webhook_outbox').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -1,0 +1,15 @@
+export { createGatewayJobs, createJobs } from './create-jobs.js';
+export type { GatewayJobsDependencies, JobProviderConfig, Jobs, JobsDependencies, JobsLogger } from './create-jobs.js';
+export { JobPoller } from './job-poller.js';
+export { JobRunner, toJobSummary } from './job-runner.js';
+export type { PollOutcome, PollReport } from './job-runner.js';
+export { JobService, ownerScopeOf, readImages } from './job-service.js';
+export type { FinishedImages, JobCaller, NewImageJob, NewVideoJob } from './job-service.js';
+export { enqueueJobEvent, resolveJobWebhookSecret } from './job-webhooks.js';
+export { resolveJobModel } from './jobs-settings.js';
+export type { JobEventType, JobModel, JobsSettings, WebhookTarget } from './jobs-settings.js';
+export { DEFAULT_POLL_SCHEDULE, nextPollDelayMs } from './poll-schedule.js';
+export type { PollSchedule } from './poll-schedule.js';
+export type { JobRecord } from '../storage/index.js';
+export { jobsSettingsFromConfig } from './jobs-settings-from-config.js';
+export type { JobsConfigBlock } from './jobs-settings-from-config.js';
