@@ -158,6 +158,38 @@ const limitsSchema = z.strictObject({
   tenants: z.record(z.string(), tenantSchema).default({}),
 });
 
+const metricsSchema = z.strictObject({
+  /** GET /metrics asks for a key (the master key or any virtual key) when true. */
+  require_auth: z.boolean().default(false),
+  /** Opt-in per-key and per-tenant series on requests, tokens and cost (capped like every series). */
+  labels: z.array(z.enum(['key', 'tenant'])).default([]),
+  /** Series per metric; label sets past it fold into one series labelled `other` (sums stay exact). */
+  max_series_per_metric: positiveInt.default(2000),
+});
+
+const tracingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
+  endpoint: z.string().default(''),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** The share of new traces kept; a client's sampled `traceparent` is always followed. */
+  sample_ratio: z.number().min(0).max(1).default(1),
+  /** Put prompts and completions on the chat span (gen_ai.input/output.messages); they need logging.log_bodies. */
+  capture_content: z.boolean().default(false),
+  max_content_chars: positiveInt.default(8000),
+  service_name: z.string().min(1).default('sluice'),
+  /** Spans waiting for export; past it spans are dropped and counted (sluice_trace_spans_dropped_total). */
+  max_queue_spans: positiveInt.default(16_384),
+});
+
+const healthSchema = z.strictObject({
+  window_ms: positiveInt.default(300_000),
+  /** Fewer upstream calls than this in the window is `unknown`, not 100. */
+  min_requests: positiveInt.default(10),
+  /** The p95 latency objective per target; slower targets lose up to half their score. */
+  latency_objective_ms: positiveInt.default(30_000),
+});
+
 export const configSchema = z.strictObject({
   environment: z.enum(['development', 'staging', 'production']).default('development'),
   server: serverSchema.prefault({}),
@@ -174,6 +206,9 @@ export const configSchema = z.strictObject({
     enterprise: { rpm: 1000, requests_per_day: 2000, requests_per_month: 10000, budget_usd: 500, budget_period: 'month' },
   }),
   limits: limitsSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
+  tracing: tracingSchema.prefault({}),
+  health: healthSchema.prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -187,3 +222,6 @@ export type ServerConfig = z.output<typeof serverSchema>;
 export type TierConfig = z.output<typeof tierSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type JwtConfig = z.output<typeof jwtSchema>;
+export type MetricsConfig = z.output<typeof metricsSchema>;
+export type TracingConfig = z.output<typeof tracingSchema>;
+export type HealthConfig = z.output<typeof healthSchema>;

@@ -36,6 +36,8 @@ export interface AppDependencies {
   requestLog?: RequestLogQueries | undefined;
   /** Prometheus text for GET /metrics. */
   metrics?: MetricsSource | undefined;
+  /** GET /metrics asks for a key (`metrics.require_auth`). */
+  metricsRequireAuth?: boolean | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -113,7 +115,10 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   });
 
   await app.register(healthRoutes, { readiness: dependencies.readiness });
-  if (dependencies.metrics !== undefined) await app.register(metricsRoutes, { metrics: dependencies.metrics });
+  if (dependencies.metrics !== undefined) {
+    const authenticate = dependencies.metricsRequireAuth === true ? createAuthenticateHook(dependencies.authenticator) : null;
+    await app.register(metricsRoutes, { metrics: dependencies.metrics, authenticate });
+  }
   const requestLog = dependencies.requestLog;
   if (requestLog !== undefined) {
     await app.register(async (scope) => {
