@@ -35,6 +35,7 @@ describe('GET /metrics after real traffic', () => {
     const retry = { max_attempts: 1 };
     test = await startTestGateway({
       logging: { level: 'silent', request_log: { enabled: false } },
+      health: { min_requests: 1 },
       providers: [
         { name: 'primary', type: 'openai', base_url: `${upstream.url}/v1` },
         { name: 'backup', type: 'openai', base_url: `${upstream.url}/v1` },
@@ -104,6 +105,19 @@ describe('GET /metrics after real traffic', () => {
     expect(sumOf(samples, 'sluice_request_duration_seconds_count')).toBe(7);
     expect(sumOf(samples, 'sluice_gateway_overhead_seconds_count')).toBe(7);
     expect(sumOf(samples, 'sluice_http_in_flight_requests')).toBe(0);
+  });
+
+  it('scores health per provider (a client 4xx aside) in /health/ready and as a metric', async () => {
+    // primary: gpt-a answered 3 times (100), gpt-429, gpt-500 and gpt-fail failed once each (0); backup answered once.
+    expect(sumOf(samples, 'sluice_health_score', { scope: 'provider', provider: 'primary' })).toBe(50);
+    expect(sumOf(samples, 'sluice_health_score', { scope: 'provider', provider: 'backup' })).toBe(100);
+    expect(sumOf(samples, 'sluice_health_score', { scope: 'target', provider: 'primary', target_model: 'gpt-a' })).toBe(100);
+    const ready = await fetch(`${test.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const body = await ready.json() as { score: number; checks: { providers: Record<string, { score: number | null; circuit: string }> } };
+    expect(body.score).toBe(Math.round((50 * 6 + 100) / 7));
+    expect(body.checks.providers.primary).toMatchObject({ score: 50, circuit: 'closed' });
+    expect(body.checks.providers.backup?.score).toBe(100);
   });
 
   it('passes promtool check metrics', () => {
