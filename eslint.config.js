@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
  * The folder rules of docs/architecture.md, enforced. Each zone lists the folders it may not
  * reach and why; folders reach each other only through their index.ts.
  */
-const APP_FOLDERS = ['config', 'storage', 'http', 'inference', 'routing', 'policies', 'providers', 'observability', 'cli', 'services', 'cache'];
+const APP_FOLDERS = ['config', 'storage', 'http', 'inference', 'routing', 'policies', 'providers', 'observability', 'cli', 'services', 'cache', 'jobs', 'webhooks'];
 
 /** @param {string[]} forbidden @param {string} reason */
 function forbid(forbidden, reason) {
@@ -49,6 +49,8 @@ export default tseslint.config(
   zone('src/inference/**/*.ts', ['http', 'cli', 'config'], 'Use cases know nothing of HTTP or the config file.', ['fastify', ...DRIVERS]),
   zone('src/observability/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli'], 'Observability subscribes to events and store interfaces.', ['fastify', ...DRIVERS]),
   zone('src/config/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'storage', 'policies', 'observability'], 'Config is resolved once and passed down in slices.', ['fastify', 'undici', ...DRIVERS]),
+  zone('src/webhooks/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'webhooks' && folder !== 'storage'), 'Webhook delivery is generic (jobs and alerts use it): it knows the outbox store interface, lib and core only.', ['fastify', ...DRIVERS]),
+  zone('src/jobs/**/*.ts', ['http', 'cli', 'config', 'providers', 'routing', 'inference', 'observability'], 'Jobs run off the request path: JobProvider values from core, store interfaces, policies and webhooks, never HTTP, the config file or a concrete adapter.', ['fastify', ...DRIVERS]),
   zone('src/http/**/*.ts', ['cli', 'storage', 'providers', 'config'], 'HTTP talks to use cases and policies, never to storage or adapters directly.', DRIVERS),
   {
     // Only storage/<backend>/ talks to a database or Redis driver.

@@ -7,3 +7,4 @@ export * from './secrets.js';
 export * from './sse-parser.js';
 export * from './clock.js';
 export * from './duration.js';
+export * from './standard-webhooks.js';

@@ -19,3 +19,7 @@ export type {
 } from './request-log-store.js';
 export { developmentAdminKey, openStorage } from './open-storage.js';
 export type { Storage, StorageSettings } from './open-storage.js';
+export { MemoryWebhookOutboxStore } from './memory/memory-webhook-outbox-store.js';
+export type {
+  NewWebhookMessage, WebhookAttemptResult, WebhookMessage, WebhookMessageStatus, WebhookOutboxStore,
+} from './webhook-outbox-store.js';

@@ -1,4 +1,5 @@
 import type { KeyStore } from './key-store.js';
+import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -165,6 +166,8 @@ export interface Database {
   readonly requestLog: RequestLogStore;
   /** Virtual keys. */
   readonly keys: KeyStore;
+  /** Webhooks waiting for delivery. */
+  readonly webhookOutbox: WebhookOutboxStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

@@ -74,8 +74,29 @@ export interface VirtualKeyTable {
   revoked_at: number | null;
 }
 
+/** Webhooks waiting for delivery (see webhook-outbox-store.ts); times in epoch ms. */
+export interface WebhookOutboxTable {
+  id: string;
+  dedupe_key: string;
+  url: string;
+  secret_ref: string;
+  event_type: string;
+  payload: string;
+  tenant_id: string | null;
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  delivered_at: number | null;
+}
+
 export interface DatabaseSchema {
   virtual_keys: VirtualKeyTable;
+  webhook_outbox: WebhookOutboxTable;
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
 }

@@ -128,6 +128,35 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('virtual_keys').ifExists().execute();
       },
     },
+    '0005_webhook_outbox': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('webhook_outbox')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('dedupe_key', 'text', (column) => column.notNull().unique())
+          .addColumn('url', 'text', (column) => column.notNull())
+          .addColumn('secret_ref', 'text', (column) => column.notNull())
+          .addColumn('event_type', 'text', (column) => column.notNull())
+          .addColumn('payload', 'text', (column) => column.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('attempts', 'integer', (column) => column.notNull())
+          .addColumn('next_attempt_at', 'bigint', (column) => column.notNull())
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('last_status', 'integer')
+          .addColumn('last_error', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('delivered_at', 'bigint')
+          .execute();
+        // Claimers look only at pending messages by due time; delivered ones cost this index nothing.
+        await database.schema.createIndex('webhook_outbox_due').on('webhook_outbox').column('next_attempt_at')
+          .where(sql.ref('status'), '=', sql.lit('pending')).execute();
+        await database.schema.createIndex('webhook_outbox_created').on('webhook_outbox').column('created_at').execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('webhook_outbox').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
+import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -17,6 +18,7 @@ export function openSqlDatabase(
     kind: dialectName,
     requestLog: new SqlRequestLogStore(database, dialectName, options.directInsert),
     keys: new SqlKeyStore(database),
+    webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
     async migrate() {
       const migrator = new Migrator({
         db: database,
