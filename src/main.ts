@@ -93,6 +93,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     providers: config.providers,
     clusterWorker: options.clusterWorker,
     dependenciesUp: async () => (await readiness()).ready,
+    alerts: config.alerts,
+    outbox: database.webhookOutbox,
+    clock,
   });
 
   const providers = createProviders(config.providers);
@@ -178,6 +181,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     requestLog: new RequestLogQueries(database.requestLog),
     metrics: observability.metricsSource,
     metricsRequireAuth: config.metrics.require_auth,
+    alerts: observability.alerts ?? undefined,
   });
 
   return {

@@ -190,6 +190,40 @@ const healthSchema = z.strictObject({
   latency_objective_ms: positiveInt.default(30_000),
 });
 
+const alertChannelSchema = z.strictObject({
+  name,
+  /** slack: Slack-compatible `{text, blocks}`; webhook: a JSON event signed the Standard Webhooks way. */
+  type: z.enum(['slack', 'webhook']),
+  url: z.url({ protocol: /^https?$/ }),
+  /** webhook channels: `whsec_<base64>`, the key receivers verify with (e.g. the openai SDK's webhooks.unwrap()). */
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_ followed by base64').optional(),
+});
+
+const alertRuleSchema = z.strictObject({
+  name,
+  type: z.enum(['error_rate', 'p95_latency', 'budget', 'circuit_open', 'health_score']),
+  /** error_rate: a fraction (0.05); p95_latency: milliseconds; health_score: fires below it. */
+  threshold: z.number().min(0).optional(),
+  /** budget: the fractions of a budget that notify (the gateway warns at 0.5, 0.8 and 1). */
+  thresholds: z.array(z.union([z.literal(0.5), z.literal(0.8), z.literal(1)])).default([0.5, 0.8, 1]),
+  window_ms: positiveInt.default(300_000),
+  min_requests: positiveInt.default(20),
+  /** How long the condition must hold before the alert fires (it is pending meanwhile). */
+  for_ms: z.int().min(0).default(0),
+  scope: z.enum(['gateway', 'model', 'provider']).default('gateway'),
+  /** Channel names; empty sends to every channel. */
+  channels: z.array(z.string()).default([]),
+});
+
+const alertsSchema = z.strictObject({
+  channels: z.array(alertChannelSchema).default([]),
+  rules: z.array(alertRuleSchema).default([]),
+  /** A firing alert is notified again after this long. */
+  repeat_interval_ms: positiveInt.default(4 * 3_600_000),
+  send_resolved: z.boolean().default(true),
+  evaluate_interval_ms: positiveInt.default(30_000),
+});
+
 export const configSchema = z.strictObject({
   environment: z.enum(['development', 'staging', 'production']).default('development'),
   server: serverSchema.prefault({}),
@@ -209,6 +243,7 @@ export const configSchema = z.strictObject({
   metrics: metricsSchema.prefault({}),
   tracing: tracingSchema.prefault({}),
   health: healthSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -225,3 +260,4 @@ export type JwtConfig = z.output<typeof jwtSchema>;
 export type MetricsConfig = z.output<typeof metricsSchema>;
 export type TracingConfig = z.output<typeof tracingSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
+export type AlertsConfig = z.output<typeof alertsSchema>;

@@ -5,6 +5,8 @@ import type { InferenceDependencies, RequestLogQueries } from '../inference/inde
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import { adminAlertRoutes } from './admin/admin-alert-routes.js';
+import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
@@ -38,6 +40,8 @@ export interface AppDependencies {
   metrics?: MetricsSource | undefined;
   /** GET /metrics asks for a key (`metrics.require_auth`). */
   metricsRequireAuth?: boolean | undefined;
+  /** Alert rules and channels for /admin/api/alerts; absent when none are configured. */
+  alerts?: AlertsAdmin | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -144,6 +148,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
+    await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
   });
   return app;
 }

@@ -1,7 +1,9 @@
 import { Gauge } from 'prom-client';
 import type { GatewayEvent } from '../core/index.js';
-import type { EventBus } from '../lib/index.js';
-import type { RequestLogStore } from '../storage/index.js';
+import type { Clock, EventBus } from '../lib/index.js';
+import type { RequestLogStore, WebhookOutboxStore } from '../storage/index.js';
+import { createAlerts } from './alerts/index.js';
+import type { Alerts, AlertsConfig } from './alerts/index.js';
 import { clusterWorkerMetricsSource, localMetricsSource } from './cluster-metrics.js';
 import type { MetricsSource } from './cluster-metrics.js';
 import type { Logger } from './create-logger.js';
@@ -38,10 +40,16 @@ export interface ObservabilitySettings {
   clusterWorker?: boolean | undefined;
   /** False when a dependency the gateway cannot serve without is down (the gateway score is then 0). */
   dependenciesUp: () => Promise<boolean>;
+  /** The config's `alerts:` block, and the outbox its notifications go through. */
+  alerts: AlertsConfig;
+  outbox: WebhookOutboxStore;
+  clock: Clock;
 }
 
 export interface Observability {
   readonly health: HealthScorer;
+  /** Null when no alert rule or channel is configured. */
+  readonly alerts: Alerts | null;
   /** What GET /metrics serves. */
   readonly metricsSource: MetricsSource;
   /** Writes every row queued so far (tests and shutdown). */
@@ -96,17 +104,30 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     events.subscribe(health.handle),
     events.subscribe(createEventLog(settings.logger)),
   ];
+  const alerts = settings.alerts.rules.length === 0 && settings.alerts.channels.length === 0 ? null : createAlerts({
+    config: settings.alerts,
+    outbox: settings.outbox,
+    clock: settings.clock,
+    registry: metrics.registry,
+    logger: settings.logger,
+    healthScores: (scope) => (scope === 'gateway'
+      ? [['gateway', health.gatewayScore(true)]]
+      : [...health.providerScores()].map(([provider, entry]) => [provider, entry.score])),
+  });
+  if (alerts !== null) unsubscribe.push(events.subscribe(alerts.handle));
   const tracer = settings.tracing.enabled ? await startTracer(settings) : null;
   if (tracer !== null) unsubscribe.push(events.subscribe(tracer.handle));
 
   return {
     health,
+    alerts,
     metricsSource: settings.clusterWorker === true ? clusterWorkerMetricsSource(metrics.registry) : localMetricsSource(metrics.registry),
     flush: () => writer.flush(),
     async close() {
       await writer.close();
       await sweeper?.stop();
       for (const stop of unsubscribe) stop();
+      await alerts?.close();
       await tracer?.close();
     },
   };
