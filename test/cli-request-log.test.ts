@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toRequestLogRow } from '../src/observability/index.js';
+import { toRequestLogValues } from '../src/observability/index.js';
 import { openDatabase } from '../src/storage/index.js';
 
 const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
@@ -41,7 +41,7 @@ describe('sluice migrate, stats and logs', () => {
 
     const database = openDatabase('sqlite://./data/sluice.db', { cwd: directory });
     const now = Date.now();
-    await database.requestLog.insert([10, 20, 30, 40].map((durationMs, index) => toRequestLogRow({
+    await database.requestLog.insert([10, 20, 30, 40].map((durationMs, index) => toRequestLogValues({
       requestId: `cli-${index}`, startedAt: now - 60_000 + index, endedAt: now - 60_000 + index + durationMs, durationMs,
       timeToFirstTokenMs: null, endpoint: 'chat.completions', keyId: null, tenantId: null, endUser: index < 3 ? 'ann' : 'bo',
       requestedModel: index === 3 ? 'other' : 'main', provider: 'p', providerModel: 'm', attempts: [], stream: false,

@@ -7,6 +7,6 @@ export type { RequestLogWriterOptions } from './request-log-writer.js';
 export { RetentionSweeper } from './retention-sweeper.js';
 export type { RetentionSweeperOptions } from './retention-sweeper.js';
 export { SpillFile } from './spill-file.js';
-export { toRequestLogRow } from './to-request-log-row.js';
 export { createObservability } from './create-observability.js';
 export type { Observability, ObservabilitySettings } from './create-observability.js';
+export { toRequestLogValues } from './to-request-log-values.js';
