@@ -39,7 +39,7 @@ describe('sluice migrate, stats and logs', () => {
     expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: ['0001_request_log', '0002_virtual_keys'] });
     expect((await runCli(['migrate'], directory)).stdout).toBe('sqlite: up to date\n');
 
-    const database = openDatabase('sqlite://./data/sluice.db', { cwd: directory });
+    const database = await openDatabase('sqlite://./data/sluice.db', { cwd: directory });
     const now = Date.now();
     await database.requestLog.insert([10, 20, 30, 40].map((durationMs, index) => toRequestLogValues({
       requestId: `cli-${index}`, startedAt: now - 60_000 + index, endedAt: now - 60_000 + index + durationMs, durationMs,

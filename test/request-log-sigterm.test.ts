@@ -80,7 +80,7 @@ describe('SIGTERM under load', () => {
     await Promise.all(workers);
     expect(await exited).toBe(0);
 
-    const database = openDatabase(`sqlite://${join(directory, 'data', 'sluice.db')}`, { cwd: directory });
+    const database = await openDatabase(`sqlite://${join(directory, 'data', 'sluice.db')}`, { cwd: directory });
     try {
       const rows = await database.requestLog.list({ since: 0, until: Date.now() + 1 }, { limit: 1000 }, {});
       const logged = rows.data.map((row) => row.requestId);

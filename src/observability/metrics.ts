@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from './prom-client-core.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 /** The gateway's Prometheus metrics, on a registry of its own (never the global one). */
 export interface GatewayMetrics {
@@ -13,7 +14,7 @@ export interface GatewayMetrics {
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  if (options.processMetrics !== false) registerProcessMetrics(registry, 'sluice_');
   return {
     registry,
     unpricedCalls: new Counter({

@@ -47,7 +47,7 @@ describe('RequestLogWriter', () => {
 
   beforeEach(async () => {
     directory = mkdtempSync(join(tmpdir(), 'sluice-writer-'));
-    database = openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
+    database = await openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
     await database.migrate();
     switchable = new SwitchableStore(database.requestLog);
     now = 1_000_000;

@@ -15,7 +15,7 @@ describe('RetentionSweeper', () => {
 
   beforeEach(async () => {
     directory = mkdtempSync(join(tmpdir(), 'sluice-retention-'));
-    database = openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
+    database = await openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
     await database.migrate();
   });
   afterEach(async () => {
