@@ -70,7 +70,7 @@ describe('alerts on two instances sharing Postgres', () => {
   });
 
   async function instance(clock: ManualClock): Promise<Alerts> {
-    const database = openDatabase(databaseUrl, { cwd: process.cwd() });
+    const database = await openDatabase(databaseUrl, { cwd: process.cwd() });
     databases.push(database);
     await database.migrate();
     const config: AlertsConfig = {

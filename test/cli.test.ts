@@ -5,34 +5,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import OpenAI from 'openai';
 import { describe, expect, it } from 'vitest';
+import { runCliInProcess } from './support/run-cli-in-process.js';
 
 const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
 // The TypeScript loader, by absolute path: the CLI runs from temporary directories.
 const TSX = pathToFileURL(resolve(import.meta.dirname, '../node_modules/tsx/dist/loader.mjs')).href;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], {
-      cwd: options.cwd ?? mkdtempSync(join(tmpdir(), 'sluice-cli-')),
-      env: { PATH: process.env['PATH'] ?? '', ...options.env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
-    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
-
 describe('the sluice command', () => {
   it('prints help', async () => {
-    const run = await runCli(['--help']);
+    const run = await runCliInProcess(['--help']);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('start');
     expect(run.stdout).toContain('config');
@@ -41,12 +22,12 @@ describe('the sluice command', () => {
   it('config check prints every problem with its path and exits 1', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     writeFileSync(join(cwd, 'sluice.yaml'), 'models:\n  - { name: a, targets: [{ provider: opnai, model: gpt-4o }] }\n');
-    const run = await runCli(['config', 'check'], { cwd });
+    const run = await runCliInProcess(['config', 'check'], { cwd });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('models[0].targets[0].provider: unknown provider "opnai"');
-    const json = await runCli(['config', 'check', '--json'], { cwd });
+    const json = await runCliInProcess(['config', 'check', '--json'], { cwd });
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: false, problems: [{ path: 'models[0].targets[0].provider' }] });
-    const ok = await runCli(['config', 'check']);
+    const ok = await runCliInProcess(['config', 'check']);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('embedded default: OK');
   });
@@ -54,11 +35,12 @@ describe('the sluice command', () => {
   it('refuses to start in production without a master key', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     writeFileSync(join(cwd, 'sluice.yaml'), 'environment: production\nproviders: [{ name: o, type: openai }]\n');
-    const run = await runCli(['start'], { cwd });
+    const run = await runCliInProcess(['start'], { cwd });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('auth.master_key: required when environment is production');
   });
 
+  // The one test that spawns the real executable: a smoke test of `sluice start` end to end.
   it('starts on the embedded default, prints a generated admin key that survives restarts, and serves the mock provider', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
     const first = await startAndAsk(cwd);
@@ -66,7 +48,8 @@ describe('the sluice command', () => {
     expect(first.adminKey).toMatch(/^sk-sluice-admin-/);
     expect(second.adminKey).toBe(first.adminKey);
     expect(first.answer).toBe('hello from the cli test');
-  });
+    // Two processes that compile the sources with tsx: seconds each on a busy machine.
+  }, 60_000);
 });
 
 async function startAndAsk(cwd: string): Promise<{ adminKey: string; answer: string | null | undefined }> {
@@ -76,7 +59,7 @@ async function startAndAsk(cwd: string): Promise<{ adminKey: string; answer: str
   try {
     let output = '';
     const banner = await new Promise<string>((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${output}`)), 15_000);
+      const timer = setTimeout(() => reject(new Error(`no banner: ${output}`)), 28_000);
       child.stdout.on('data', (data: Buffer) => {
         output += data.toString();
         if (output.includes('Admin key:')) {

@@ -52,6 +52,9 @@ describe('SIGTERM under load', () => {
     const answered = new Set<string>();
     let succeeded = 0;
     let stopping = false;
+    // SIGTERM lands once enough requests succeeded, however slow the machine, with 40 more in flight.
+    let underLoad: () => void = () => {};
+    const loaded = new Promise<void>((resolve) => { underLoad = resolve; });
     const worker = async (): Promise<void> => {
       while (true) {
         try {
@@ -63,7 +66,7 @@ describe('SIGTERM under load', () => {
           await response.arrayBuffer();
           const requestId = response.headers.get('x-request-id');
           if (requestId !== null) answered.add(requestId);
-          if (response.status === 200) succeeded += 1;
+          if (response.status === 200 && (succeeded += 1) === 120) underLoad();
           if (stopping && requestId === null) return;
         } catch {
           if (stopping) return;
@@ -71,13 +74,13 @@ describe('SIGTERM under load', () => {
       }
     };
     const workers = Array.from({ length: 40 }, () => worker());
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await loaded;
     stopping = true;
     child.kill('SIGTERM');
     await Promise.all(workers);
     expect(await exited).toBe(0);
 
-    const database = openDatabase(`sqlite://${join(directory, 'data', 'sluice.db')}`, { cwd: directory });
+    const database = await openDatabase(`sqlite://${join(directory, 'data', 'sluice.db')}`, { cwd: directory });
     try {
       const rows = await database.requestLog.list({ since: 0, until: Date.now() + 1 }, { limit: 1000 }, {});
       const logged = rows.data.map((row) => row.requestId);

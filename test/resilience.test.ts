@@ -53,7 +53,10 @@ async function start(
   });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.problems));
   gateway = await createGateway(resolved.config);
-  gateway.events.subscribe((event) => events.push(event));
+  gateway.events.subscribe((event) => {
+    events.push(event);
+    for (const waiter of [...eventWaiters]) waiter();
+  });
   const url = await gateway.listen({ host: '127.0.0.1', port: 0 });
   return new OpenAI({ apiKey: MASTER_KEY, baseURL: `${url}/v1`, maxRetries: 0 });
 }
@@ -62,9 +65,28 @@ function summaries(): RequestSummary[] {
   return events.flatMap((event) => (event.type === 'request-end' ? [event.summary] : []));
 }
 
+const eventWaiters = new Set<() => void>();
+
+/** Resolves as soon as `count` request-end events arrived (the deadline only turns a hang into a failure). */
+function summariesArrived(count: number, deadlineMs = 5000): Promise<RequestSummary[]> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (summaries().length < count) return;
+      eventWaiters.delete(check);
+      clearTimeout(timer);
+      resolve(summaries());
+    };
+    const timer = setTimeout(() => {
+      eventWaiters.delete(check);
+      reject(new Error(`${summaries().length} of ${count} request-end events after ${deadlineMs} ms`));
+    }, deadlineMs);
+    eventWaiters.add(check);
+    check();
+  });
+}
+
 async function lastSummary(): Promise<RequestSummary> {
-  for (let round = 0; round < 50 && summaries().length === 0; round += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-  const summary = summaries().at(-1);
+  const summary = (await summariesArrived(1)).at(-1);
   if (summary === undefined) throw new Error('no request-end event');
   return summary;
 }
@@ -408,8 +430,7 @@ describe('no request lost', () => {
     }));
     for (const outcome of outcomes) expect(outcome).toMatch(/^(ok|stream-error|status:(400|429|502|503|504))$/);
     expect(outcomes.filter((outcome) => outcome === 'ok').length).toBeGreaterThan(0);
-    for (let round = 0; round < 100 && summaries().length < total; round += 1) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(summaries()).toHaveLength(total);
+    expect(await summariesArrived(total)).toHaveLength(total);
     expect(new Set(summaries().map((summary) => summary.requestId)).size).toBe(total);
   });
 });

@@ -111,7 +111,7 @@ async function call(options: KeysConnectionOptions, method: string, path: string
 /** The admin API of an in-process gateway on the configured database (migrated first), never listening. */
 async function callInProcess(options: KeysConnectionOptions, method: string, path: string, body?: unknown): Promise<unknown> {
   const { config } = loadConfig({ file: options.config });
-  const database = openDatabase(config.storage.database_url, { cwd: process.cwd() });
+  const database = await openDatabase(config.storage.database_url, { cwd: process.cwd() });
   try {
     await database.migrate();
   } finally {

@@ -4,7 +4,7 @@ import { openDatabase } from '../storage/index.js';
 /** `sluice migrate`: applies pending migrations to the configured database. */
 export async function runMigrate(options: { config?: string; json?: boolean }): Promise<void> {
   const { config } = loadConfig({ file: options.config });
-  const database = openDatabase(config.storage.database_url, { cwd: process.cwd() });
+  const database = await openDatabase(config.storage.database_url, { cwd: process.cwd() });
   try {
     const applied = await database.migrate();
     if (options.json === true) process.stdout.write(`${JSON.stringify({ database: database.kind, applied })}\n`);

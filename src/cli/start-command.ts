@@ -105,7 +105,7 @@ function parsePort(value: string): number {
 }
 
 async function migrateOnce(config: GatewayConfig): Promise<void> {
-  const database = openDatabase(config.storage.database_url, { cwd: process.cwd() });
+  const database = await openDatabase(config.storage.database_url, { cwd: process.cwd() });
   try {
     await database.migrate();
   } catch (error) {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { ConfigInput, GatewayConfig } from './config-schema.js';
 import type { ConfigProblem } from './config-error.js';
 import { ConfigError } from './config-error.js';
@@ -41,6 +41,8 @@ export function checkConfig(options: LoadConfigOptions = {}): CheckResult {
       : { source: 'embedded default', problems: resolved.problems, config: null };
   }
   if (!existsSync(file)) return { source: file, problems: [{ path: '', message: 'file not found' }], config: null };
+  // yaml loads only when there is a file to read: the embedded default needs no parser.
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const document = parseDocument(readFileSync(file, 'utf8'), { prettyErrors: true });
   if (document.errors.length > 0) {
     return { source: file, problems: document.errors.map((error) => ({ path: '', message: error.message })), config: null };

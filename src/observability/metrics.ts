@@ -1,4 +1,5 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry } from './prom-client-core.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 /** The gateway's Prometheus metrics, on a registry of its own (never the global one). */
 export interface GatewayMetrics {
@@ -13,14 +14,7 @@ export interface GatewayMetrics {
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.processMetrics !== false) {
-    collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
-    // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool
-    // check metrics rejects them); the event-loop, heap and GC series stay.
-    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
-      registry.removeSingleMetric(`sluice_${name}`);
-    }
-  }
+  if (options.processMetrics !== false) registerProcessMetrics(registry, 'sluice_');
   return {
     registry,
     unpricedCalls: new Counter({

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RequestSummary } from '../core/index.js';
 import { openDatabase } from '../storage/index.js';
-import type { Database, RequestLogRow, RequestLogStore } from '../storage/index.js';
+import type { Database, RequestLogStore, RequestLogValues } from '../storage/index.js';
 import { RequestLogWriter } from './request-log-writer.js';
-import { toRequestLogRow } from './to-request-log-row.js';
+import { toRequestLogValues } from './to-request-log-values.js';
 
 const silent = { warn: () => {}, error: () => {} };
 
@@ -27,7 +27,7 @@ class SwitchableStore {
   readonly store: RequestLogStore;
 
   constructor(inner: RequestLogStore) {
-    const insert = async (rows: readonly RequestLogRow[]): Promise<void> => {
+    const insert = async (rows: readonly RequestLogValues[]): Promise<void> => {
       this.insertCalls += 1;
       if (this.down) throw new Error('connection refused');
       if (this.hung) return new Promise(() => {});
@@ -47,7 +47,7 @@ describe('RequestLogWriter', () => {
 
   beforeEach(async () => {
     directory = mkdtempSync(join(tmpdir(), 'sluice-writer-'));
-    database = openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
+    database = await openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
     await database.migrate();
     switchable = new SwitchableStore(database.requestLog);
     now = 1_000_000;
@@ -118,13 +118,17 @@ describe('RequestLogWriter', () => {
     // The queued rows reached the database; the overflow waits on disk for the next start.
     expect(await database.requestLog.count({})).toBe(8);
 
-    const orphan = [toRequestLogRow(summary(100)), toRequestLogRow(summary(101))].map((row) => JSON.stringify(row)).join('\n');
+    const orphan = [toRequestLogValues(summary(100)), toRequestLogValues(summary(101))].map((row) => JSON.stringify(row)).join('\n');
+    // A row object, as a spill file written before the flat values holds them.
+    const [written] = (await database.requestLog.list({ since: 0, until: Date.now() }, { limit: 1 }, {})).data;
+    const legacy = JSON.stringify({ ...written, rowKey: 'legacy-row', requestId: 'legacy-1' });
     // pid 2^22+1 is above Linux's pid_max default, so no such process runs; the last line is torn.
-    writeFileSync(join(directory, 'state', 'request-log-spill-4194305.jsonl'), `${orphan}\n{"rowKey":"tor`);
+    writeFileSync(join(directory, 'state', 'request-log-spill-4194305.jsonl'), `${orphan}\n${legacy}\n["tor`);
     const restarted = writer();
     restarted.start();
     await restarted.flush();
-    expect(await database.requestLog.count({})).toBe(22);
+    expect(await database.requestLog.count({})).toBe(23);
+    expect(await database.requestLog.get('legacy-1', {})).toMatchObject({ requestId: 'legacy-1', statusCode: 200 });
     await restarted.close();
   });
 });

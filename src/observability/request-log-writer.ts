@@ -1,8 +1,8 @@
-import type { GatewayEvent, RequestSummary } from '../core/index.js';
-import type { RequestLogRow, RequestLogStore } from '../storage/index.js';
+import type { GatewayEvent } from '../core/index.js';
+import type { RequestLogStore, RequestLogValues } from '../storage/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SpillFile } from './spill-file.js';
-import { toRequestLogRow } from './to-request-log-row.js';
+import { toRequestLogValues } from './to-request-log-values.js';
 
 export interface RequestLogWriterOptions {
   store: RequestLogStore;
@@ -25,7 +25,9 @@ export interface RequestLogWriterOptions {
 }
 
 /**
- * Writes one row per finished request, off the request path: `handle` only queues. Rows are
+ * Writes one row per finished request, off the request path: `handle` only turns the summary into
+ * flat values and queues them (the store writes them off the event loop: SQLite in a worker
+ * thread, Postgres through its async pool). Rows are
  * written in batches every flushIntervalMs or batchSize rows. When the database is slow or down,
  * rows go to an append-only spill file and are replayed once it answers again; `close` writes
  * every queued row (to the database, else to the spill file) before it resolves.
@@ -42,7 +44,7 @@ export class RequestLogWriter {
   private readonly logger: RequestLogWriterOptions['logger'];
   private readonly metrics: GatewayMetrics | undefined;
   private readonly clock: () => number;
-  private queue: RequestSummary[] = [];
+  private queue: RequestLogValues[] = [];
   private chain: Promise<void> = Promise.resolve();
   private scheduled: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -75,11 +77,11 @@ export class RequestLogWriter {
   /** The event subscriber: cheap, never throws, never waits. */
   readonly handle = (event: GatewayEvent): void => {
     if (event.type !== 'request-end') return;
-    this.queue.push(event.summary);
+    this.queue.push(toRequestLogValues(event.summary));
     if (this.queue.length > this.maxQueueRows) {
       // The database cannot keep up: the oldest rows go to disk rather than grow memory.
       const overflow = this.queue.splice(0, this.queue.length - this.maxQueueRows + this.batchSize);
-      this.spillRows(overflow.map(toRequestLogRow), 'queue full');
+      this.spillRows(overflow, 'queue full');
     }
     if (this.queue.length >= this.batchSize && this.scheduled === null) void this.flush();
   };
@@ -111,9 +113,8 @@ export class RequestLogWriter {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchSize);
+      const rows = this.queue.splice(0, this.batchSize);
       this.metrics?.requestLogQueueRows.set(this.queue.length);
-      const rows = batch.map(toRequestLogRow);
       if (this.clock() < this.retryAt) {
         this.spillRows(rows, 'database unavailable');
         continue;
@@ -137,7 +138,7 @@ export class RequestLogWriter {
     }
   }
 
-  private async write(rows: RequestLogRow[]): Promise<boolean> {
+  private async write(rows: RequestLogValues[]): Promise<boolean> {
     try {
       await this.withTimeout(this.store.insert(rows));
       if (this.failures > 0) this.logger.warn({ failures: this.failures }, 'request log: database is back');
@@ -160,7 +161,7 @@ export class RequestLogWriter {
     }
   }
 
-  private spillRows(rows: RequestLogRow[], reason: string): void {
+  private spillRows(rows: RequestLogValues[], reason: string): void {
     this.metrics?.requestLogRowsSpilled.inc(rows.length);
     this.spill.append(rows).catch((error: unknown) => {
       // The disk failed too: nothing is left to keep these rows; say so loudly.

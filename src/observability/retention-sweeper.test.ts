@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../storage/index.js';
 import type { Database } from '../storage/index.js';
 import { RetentionSweeper } from './retention-sweeper.js';
-import { toRequestLogRow } from './to-request-log-row.js';
+import { toRequestLogValues } from './to-request-log-values.js';
 
 const DAY = 86_400_000;
 
@@ -15,7 +15,7 @@ describe('RetentionSweeper', () => {
 
   beforeEach(async () => {
     directory = mkdtempSync(join(tmpdir(), 'sluice-retention-'));
-    database = openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
+    database = await openDatabase(`sqlite://${join(directory, 'log.db')}`, { cwd: directory });
     await database.migrate();
   });
   afterEach(async () => {
@@ -26,7 +26,7 @@ describe('RetentionSweeper', () => {
   it('deletes rows (bodies and attempts included) older than the retention, in batches, and keeps the rest', async () => {
     const now = 100 * DAY;
     const ages = [40, 35, 31, 31, 31, 29, 1];
-    await database.requestLog.insert(ages.map((age, index) => toRequestLogRow({
+    await database.requestLog.insert(ages.map((age, index) => toRequestLogValues({
       requestId: `r${index}`, startedAt: now - age * DAY, endedAt: now - age * DAY + 5, durationMs: 5, timeToFirstTokenMs: null,
       endpoint: 'chat.completions', keyId: null, tenantId: null, endUser: null, requestedModel: 'm', provider: 'p', providerModel: 'm',
       attempts: [{ provider: 'p', model: 'm', startedAt: now - age * DAY, durationMs: 4, status: 200, errorCode: null, errorMessage: null }],

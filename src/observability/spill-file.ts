@@ -1,13 +1,15 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RequestLogRow, RequestLogStore } from '../storage/index.js';
+import { logRowToValues } from '../storage/index.js';
+import type { RequestLogRow, RequestLogStore, RequestLogValues } from '../storage/index.js';
 
 const SPILL_PATTERN = /^request-log-spill-(\d+)\.jsonl$/;
 const REPLAY_PATTERN = /^request-log-replay-(\d+)-(\d+)\.jsonl$/;
 
 /**
- * An append-only JSON-lines file of request-log rows the database could not take. Each process
+ * An append-only JSON-lines file of request-log rows the database could not take, one row's
+ * values (a JSON array) per line. Each process
  * appends to its own file; a replay first renames the file (so new rows go to a fresh one), then
  * inserts its rows and deletes it. Files of processes that died are claimed by the next replay.
  * Inserts skip rows already written, so replaying a file twice is harmless.
@@ -35,7 +37,7 @@ export class SpillFile {
     return this.pendingRows;
   }
 
-  append(rows: readonly RequestLogRow[]): Promise<void> {
+  append(rows: readonly RequestLogValues[]): Promise<void> {
     if (rows.length === 0) return this.chain;
     let text = '';
     for (const row of rows) text += `${JSON.stringify(row)}\n`;
@@ -113,17 +115,30 @@ function isAlive(pid: number): boolean {
   }
 }
 
-/** Parses the file's lines; a torn last line (a crash mid-append) is skipped. */
-function parseRows(text: string): RequestLogRow[] {
-  const rows: RequestLogRow[] = [];
+/**
+ * Parses the file's lines; a torn last line (a crash mid-append) is skipped. A line may also be a
+ * row object, as versions before the flat values wrote them, so an upgrade loses no spilled row.
+ */
+function parseRows(text: string): RequestLogValues[] {
+  const rows: RequestLogValues[] = [];
   for (const line of text.split('\n')) {
     if (line === '') continue;
     try {
-      const parsed: RequestLogRow = JSON.parse(line);
-      if (typeof parsed.rowKey === 'string' && typeof parsed.requestId === 'string') rows.push(parsed);
+      const parsed: unknown = JSON.parse(line);
+      if (Array.isArray(parsed)) {
+        if (typeof parsed[0] === 'string' && typeof parsed[1] === 'string') rows.push(parsed as RequestLogValues);
+      } else if (isLegacyRow(parsed)) {
+        rows.push(logRowToValues(parsed));
+      }
     } catch {
       // torn line
     }
   }
   return rows;
+}
+
+function isLegacyRow(value: unknown): value is RequestLogRow {
+  if (typeof value !== 'object' || value === null) return false;
+  const row = value as Partial<RequestLogRow>;
+  return typeof row.rowKey === 'string' && typeof row.requestId === 'string' && Array.isArray(row.attempts);
 }

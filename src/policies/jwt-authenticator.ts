@@ -1,5 +1,4 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
-import type { JWTPayload } from 'jose';
+import type { JWTPayload, JWTVerifyResult } from 'jose';
 import type { TierTable } from './limit-set.js';
 import type { Authenticator, Principal } from './principal.js';
 
@@ -17,16 +16,20 @@ export interface JwtAuthOptions {
 
 /** Accepts JWTs signed with the shared secret or by the JWKS, with issuer and audience checked. */
 export function createJwtAuthenticator(options: JwtAuthOptions): Authenticator {
-  const verify = options.secret !== undefined
-    ? (() => {
-      const key = new TextEncoder().encode(options.secret);
-      return (token: string) => jwtVerify(token, key, { issuer: options.issuer, audience: options.audience, algorithms: ['HS256'] });
-    })()
-    : (() => {
-      if (options.jwksUrl === undefined) throw new Error('JWT auth needs a secret or a jwks_url');
-      const keys = createRemoteJWKSet(new URL(options.jwksUrl));
-      return (token: string) => jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256'] });
-    })();
+  const secret = options.secret === undefined ? null : new TextEncoder().encode(options.secret);
+  if (secret === null && options.jwksUrl === undefined) throw new Error('JWT auth needs a secret or a jwks_url');
+  const jwksUrl = secret === null ? new URL(options.jwksUrl ?? '') : null;
+  // jose loads only when JWT auth is configured.
+  const verifier = import('jose').then(({ createRemoteJWKSet, jwtVerify }) => {
+    if (jwksUrl === null) {
+      return (token: string) => jwtVerify(token, secret ?? new Uint8Array(), { issuer: options.issuer, audience: options.audience, algorithms: ['HS256'] });
+    }
+    const keys = createRemoteJWKSet(jwksUrl);
+    return (token: string) => jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256'] });
+  });
+  let loaded: ((token: string) => Promise<JWTVerifyResult>) | null = null;
+  verifier.then((verify) => { loaded = verify; }, () => {});
+  const verify = async (token: string): Promise<JWTVerifyResult> => (loaded ?? await verifier)(token);
 
   return {
     async authenticate(token: string): Promise<Principal | null> {

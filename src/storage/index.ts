@@ -25,3 +25,5 @@ export type {
 } from './webhook-outbox-store.js';
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
+export { logRowToValues, needsAttemptRows } from './request-log-values.js';
+export type { AttemptValues, RequestLogValues } from './request-log-values.js';

@@ -29,7 +29,7 @@ const MIGRATION_RETRY_MS = 5000;
 
 /** Opens the database and applies migrations in the background, retrying while it is down. */
 export async function openStorage(settings: StorageSettings): Promise<Storage> {
-  const database = openDatabase(settings.databaseUrl, { cwd: settings.cwd, onError: settings.onError });
+  const database = await openDatabase(settings.databaseUrl, { cwd: settings.cwd, onError: settings.onError });
   let closed = false;
   const migrated = (async () => {
     for (let attempt = 1; !closed; attempt += 1) {

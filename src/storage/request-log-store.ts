@@ -1,6 +1,7 @@
 import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
+import type { RequestLogValues } from './request-log-values.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -148,7 +149,7 @@ export interface UserMonthCost {
 /** Where the request log lives; SQL over SQLite or Postgres. */
 export interface RequestLogStore {
   /** Writes rows and their attempts; a row already written (same rowKey) is skipped, so replays are safe. */
-  insert(rows: readonly RequestLogRow[]): Promise<void>;
+  insert(rows: readonly RequestLogValues[]): Promise<void>;
   list(filter: LogFilter, page: { limit: number; cursor?: string | undefined }, scope: LogScope): Promise<LogPage>;
   /** The latest row with this request id, with its attempts and bodies. */
   get(requestId: string, scope: LogScope): Promise<RequestLogRow | null>;

@@ -1,5 +1,5 @@
-import { Pool } from 'undici';
-import type { Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import { GatewayError, ProviderError } from '../../core/index.js';
 import type { CallContext } from '../../core/index.js';
 import { parseRetryAfter } from '../../lib/index.js';
@@ -86,7 +86,9 @@ export class UpstreamClient {
     this.provider = settings.provider;
     this.settings = settings;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.pool = new Pool(url.origin, {
+    // undici loads with the first HTTP provider: a gateway serving only the mock never pays for it.
+    const { Pool: UndiciPool } = createRequire(import.meta.url)('undici') as typeof import('undici');
+    this.pool = new UndiciPool(url.origin, {
       connections: settings.maxConnections,
       keepAliveTimeout: 30_000,
       headersTimeout: settings.timeoutMs,

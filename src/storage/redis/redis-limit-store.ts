@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { GatewayError } from '../../core/index.js';
 import type { AdmitResult, LimitCheck, LimitState, LimitStore, SettleResult, Settlement } from '../limit-store.js';
 import { MemoryLimitStore } from '../memory/memory-limit-store.js';
@@ -26,7 +26,9 @@ const KIND_CODES = { window: 'w', concurrency: 'c', ledger: 'l' } as const;
  * refuses with 503.
  */
 export class RedisLimitStore implements LimitStore {
-  private readonly redis: Redis;
+  /** Set once ioredis is loaded; it loads only when a Redis limit store is configured. */
+  private client: Redis | null = null;
+  private readonly connecting: Promise<Redis>;
   private readonly options: RedisLimitStoreOptions;
   private readonly prefix: string;
   private readonly local = new MemoryLimitStore();
@@ -37,16 +39,20 @@ export class RedisLimitStore implements LimitStore {
   constructor(options: RedisLimitStoreOptions) {
     this.options = options;
     this.prefix = options.prefix ?? 'sluice:limit:';
-    this.redis = new Redis(options.url, {
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: Math.max(1000, options.commandTimeoutMs),
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: true,
-      lazyConnect: false,
-      retryStrategy: (times) => Math.min(times * 100, 2000),
+    this.connecting = import('ioredis').then(({ Redis: RedisClient }) => {
+      const redis = new RedisClient(options.url, {
+        commandTimeout: options.commandTimeoutMs,
+        connectTimeout: Math.max(1000, options.commandTimeoutMs),
+        maxRetriesPerRequest: 0,
+        enableOfflineQueue: true,
+        lazyConnect: false,
+        retryStrategy: (times) => Math.min(times * 100, 2000),
+      });
+      // Errors surface on commands; the connection's own error events are expected while Redis is down.
+      redis.on('error', () => {});
+      this.client = redis;
+      return redis;
     });
-    // Errors surface on commands; the connection's own error events are expected while Redis is down.
-    this.redis.on('error', () => {});
   }
 
   async admit(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): Promise<AdmitResult> {
@@ -91,7 +97,7 @@ export class RedisLimitStore implements LimitStore {
 
   async ping(): Promise<boolean> {
     try {
-      return (await this.redis.ping()) === 'PONG';
+      return (await (this.client ?? await this.connecting).ping()) === 'PONG';
     } catch {
       return false;
     }
@@ -99,15 +105,16 @@ export class RedisLimitStore implements LimitStore {
 
   /** Resolves once connected (tests and startup checks). */
   async ready(): Promise<void> {
-    if (this.redis.status === 'ready') return;
+    const redis = this.client ?? await this.connecting;
+    if (redis.status === 'ready') return;
     await new Promise<void>((resolve, reject) => {
-      this.redis.once('ready', () => resolve());
-      this.redis.once('end', () => reject(new Error('redis connection ended')));
+      redis.once('ready', () => resolve());
+      redis.once('end', () => reject(new Error('redis connection ended')));
     });
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    (this.client ?? await this.connecting).disconnect();
     await this.local.close();
   }
 
@@ -117,12 +124,13 @@ export class RedisLimitStore implements LimitStore {
 
   private async run(name: 'admit' | 'settle', keys: string[], args: Array<string | number>): Promise<number[]> {
     const script = name === 'admit' ? ADMIT_SCRIPT : SETTLE_SCRIPT;
+    const redis = this.client ?? await this.connecting;
     let reply: unknown;
     try {
-      reply = await this.redis.evalsha(this.scripts[name], keys.length, ...keys, ...args);
+      reply = await redis.evalsha(this.scripts[name], keys.length, ...keys, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await this.redis.eval(script, keys.length, ...keys, ...args);
+      reply = await redis.eval(script, keys.length, ...keys, ...args);
     }
     if (!Array.isArray(reply) || !reply.every((item) => typeof item === 'number')) {
       throw new Error(`unexpected reply from the ${name} script`);

@@ -1,6 +1,7 @@
 import { Kysely, Migrator, sql } from 'kysely';
 import type { Dialect } from 'kysely';
-import type { Database, RequestLogRow } from '../request-log-store.js';
+import type { Database } from '../request-log-store.js';
+import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlJobStore } from './sql-job-store.js';
@@ -12,12 +13,12 @@ import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 export function openSqlDatabase(
   dialectName: SqlDialectName,
   dialect: Dialect,
-  options: { directInsert?: (rows: readonly RequestLogRow[]) => void; onClose?: () => Promise<void> } = {},
+  options: { insertRows?: (rows: readonly RequestLogValues[]) => Promise<void>; onClose?: () => Promise<void> } = {},
 ): Database {
   const database = new Kysely<DatabaseSchema>({ dialect });
   return {
     kind: dialectName,
-    requestLog: new SqlRequestLogStore(database, dialectName, options.directInsert),
+    requestLog: new SqlRequestLogStore(database, dialectName, options.insertRows),
     keys: new SqlKeyStore(database),
     webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
     jobs: new SqlJobStore(database, dialectName),

@@ -6,12 +6,13 @@ import type {
   SummaryGroup, TimeBucket, TimeseriesPoint, UserMonthCost,
 } from '../request-log-store.js';
 import { GatewayError } from '../../core/index.js';
-import type { DatabaseSchema, RequestAttemptTable, RequestLogTable, SqlDialectName } from './database-schema.js';
+import { impliedAttempt } from '../request-log-values.js';
+import type { RequestLogValues } from '../request-log-values.js';
+import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
+import { toAttemptRecords, toRecord } from './request-log-columns.js';
 
 /** Rows per INSERT statement: far below SQLite's and Postgres's bound-parameter limits. */
 const INSERT_CHUNK = 400;
-/** Rows per transaction through a backend's synchronous direct insert (about 1 ms of work). */
-const DIRECT_CHUNK = 64;
 
 const BUCKET_MS: Record<TimeBucket, number> = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
 
@@ -103,30 +104,22 @@ const LIST_COLUMNS = [
 export class SqlRequestLogStore implements RequestLogStore {
   private readonly database: Kysely<DatabaseSchema>;
   private readonly dialect: SqlDialectName;
-  private readonly directInsert: ((rows: readonly RequestLogRow[]) => void) | undefined;
+  private readonly insertRows: ((rows: readonly RequestLogValues[]) => Promise<void>) | undefined;
 
   /**
-   * `directInsert` lets a backend write rows through its driver's prepared statements: the
-   * request log's one hot query, where building a 500-row statement per batch costs more CPU
-   * than the database does.
+   * `insertRows` lets a backend write rows its own way: SQLite binds them by position to
+   * statements prepared once, in a worker thread, because its driver is synchronous and the
+   * request log is its one hot query. Without it, rows go through Kysely (Postgres's async pool).
    */
-  constructor(database: Kysely<DatabaseSchema>, dialect: SqlDialectName, directInsert?: (rows: readonly RequestLogRow[]) => void) {
+  constructor(database: Kysely<DatabaseSchema>, dialect: SqlDialectName, insertRows?: (rows: readonly RequestLogValues[]) => Promise<void>) {
     this.database = database;
     this.dialect = dialect;
-    this.directInsert = directInsert;
+    this.insertRows = insertRows;
   }
 
-  async insert(rows: readonly RequestLogRow[]): Promise<void> {
+  async insert(rows: readonly RequestLogValues[]): Promise<void> {
     if (rows.length === 0) return;
-    if (this.directInsert !== undefined) {
-      // A synchronous driver blocks the event loop while it writes: short transactions with a
-      // yield between them keep each stall around a millisecond.
-      for (let start = 0; start < rows.length; start += DIRECT_CHUNK) {
-        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-        this.directInsert(start === 0 && rows.length <= DIRECT_CHUNK ? rows : rows.slice(start, start + DIRECT_CHUNK));
-      }
-      return;
-    }
+    if (this.insertRows !== undefined) return this.insertRows(rows);
     await this.database.transaction().execute(async (transaction) => {
       for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
         const chunk = rows.slice(start, start + INSERT_CHUNK);
@@ -174,13 +167,17 @@ export class SqlRequestLogStore implements RequestLogStore {
     const attempts = await this.database.selectFrom('request_attempts')
       .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message'])
       .where('row_key', '=', record.row_key).orderBy('attempt_index').execute();
-    return fromRecord(record, attempts.map((attempt) => {
+    const row = fromRecord(record, attempts.map((attempt) => {
       const parsed = attemptRecordSchema.parse(attempt);
       return {
         provider: parsed.provider, model: parsed.model, startedAt: parsed.started_at, durationMs: parsed.duration_ms,
         statusCode: parsed.status_code, errorCode: parsed.error_code, errorMessage: parsed.error_message,
       };
     }));
+    // A single successful attempt is not written as a row of its own (see needsAttemptRows).
+    const implied = row.attempts.length === 0 ? impliedAttempt(row) : null;
+    if (implied !== null) row.attempts.push(implied);
+    return row;
   }
 
   async summary(filter: AnalyticsFilter, groupBy: GroupByField | null, scope: LogScope): Promise<SummaryGroup[]> {
@@ -356,61 +353,6 @@ function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
 /** Sums of floating costs, rounded to a millionth of a cent so both backends print the same. */
 function roundCost(value: number): number {
   return Math.round(value * 1e8) / 1e8;
-}
-
-export function toAttemptRecords(row: RequestLogRow): RequestAttemptTable[] {
-  return row.attempts.map((attempt, index) => ({
-    row_key: row.rowKey,
-    attempt_index: index,
-    request_id: row.requestId,
-    provider: attempt.provider,
-    model: attempt.model,
-    started_at: attempt.startedAt,
-    duration_ms: attempt.durationMs,
-    status_code: attempt.statusCode,
-    error_code: attempt.errorCode,
-    error_message: attempt.errorMessage,
-  }));
-}
-
-/** A row as the request_logs table stores it (without the generated id). */
-export function toRecord(row: RequestLogRow): Omit<RequestLogTable, 'id'> {
-  return {
-    row_key: row.rowKey,
-    request_id: row.requestId,
-    started_at: row.startedAt,
-    ended_at: row.endedAt,
-    duration_ms: row.durationMs,
-    ttft_ms: row.timeToFirstTokenMs,
-    overhead_ms: row.overheadMs,
-    endpoint: row.endpoint,
-    key_id: row.keyId,
-    tenant_id: row.tenantId,
-    end_user: row.endUser,
-    requested_model: row.requestedModel,
-    provider: row.provider,
-    provider_model: row.providerModel,
-    attempt_count: row.attemptCount,
-    cache_status: row.cacheStatus,
-    stream: row.stream ? 1 : 0,
-    status_code: row.statusCode,
-    error_code: row.errorCode,
-    error_message: row.errorMessage,
-    prompt_tokens: row.promptTokens,
-    completion_tokens: row.completionTokens,
-    total_tokens: row.totalTokens,
-    cached_tokens: row.cachedTokens,
-    cache_write_tokens: row.cacheWriteTokens,
-    reasoning_tokens: row.reasoningTokens,
-    usage_estimated: row.usageEstimated ? 1 : 0,
-    cost_usd: row.costUsd,
-    service_name: row.serviceName,
-    prompt_version: row.promptVersion,
-    experiment_variant: row.experimentVariant,
-    metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
-    request_body: row.requestBody,
-    response_body: row.responseBody,
-  };
 }
 
 const metadataSchema = z.record(z.string(), z.string());
