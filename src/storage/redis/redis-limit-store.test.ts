@@ -1,17 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer } from '../../../test/support/redis-server.js';
 import type { RedisServer } from '../../../test/support/redis-server.js';
+import { startRedisCluster } from '../../../test/support/redis-cluster.js';
+import type { RedisClusterServer } from '../../../test/support/redis-cluster.js';
 import { GatewayError } from '../../core/index.js';
 import type { LimitCheck } from '../limit-store.js';
 import { describeLimitStoreContract } from '../limit-store.contract.js';
 import { RedisLimitStore } from './redis-limit-store.js';
 
 let server: RedisServer;
+let cluster: RedisClusterServer;
 beforeAll(async () => {
-  server = await startRedisServer();
+  [server, cluster] = await Promise.all([startRedisServer(), startRedisCluster()]);
 });
 afterAll(async () => {
-  await server.stop();
+  await Promise.all([server.stop(), cluster.stop()]);
 });
 
 async function open(options: Partial<ConstructorParameters<typeof RedisLimitStore>[0]> = {}): Promise<RedisLimitStore> {
@@ -23,6 +26,7 @@ async function open(options: Partial<ConstructorParameters<typeof RedisLimitStor
 }
 
 describeLimitStoreContract('redis', () => open());
+describeLimitStoreContract('redis cluster of three masters', () => open({ url: cluster.url }));
 
 describe('RedisLimitStore when Redis fails', () => {
   const check: LimitCheck = { kind: 'window', key: 'hung', limit: 1, cost: 1, span: 60_000 };

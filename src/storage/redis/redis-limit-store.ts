@@ -1,14 +1,17 @@
-import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { GatewayError } from '../../core/index.js';
 import type { AdmitResult, LimitCheck, LimitState, LimitStore, SettleResult, Settlement } from '../limit-store.js';
 import { MemoryLimitStore } from '../memory/memory-limit-store.js';
+import { clusterNodesOf, connectRedis, redisReady } from './connect-redis.js';
+import type { RedisClient } from './connect-redis.js';
 import { ADMIT_SCRIPT, SETTLE_SCRIPT } from './limit-scripts.js';
+import { RedisScript } from './redis-script.js';
 
 export type RedisFailureMode = 'fail_open' | 'fail_closed';
 
 export interface RedisLimitStoreOptions {
   url: string;
+  /** Seed nodes of a Redis Cluster (several comma-separated nodes in `url` mean a cluster too). */
+  cluster?: readonly string[] | undefined;
   /** Every command gives up after this long, so a hung Redis never hangs a request. */
   commandTimeoutMs: number;
   failureMode: RedisFailureMode;
@@ -26,27 +29,26 @@ const KIND_CODES = { window: 'w', concurrency: 'c', ledger: 'l' } as const;
  * refuses with 503.
  */
 export class RedisLimitStore implements LimitStore {
-  private readonly redis: Redis;
+  private readonly redis: Promise<RedisClient>;
   private readonly options: RedisLimitStoreOptions;
   private readonly prefix: string;
+  /**
+   * In a cluster every counter shares one hash slot: an admission checks several counters (key,
+   * user, tenant) in one atomic script, and Redis Cluster runs a script only on keys of one slot.
+   */
+  private readonly slotTag: string | null;
   private readonly local = new MemoryLimitStore();
   /** Requests admitted by the local fallback settle there too. */
   private readonly admittedLocally = new Set<string>();
-  private readonly scripts = { admit: sha1(ADMIT_SCRIPT), settle: sha1(SETTLE_SCRIPT) };
+  private readonly scripts = { admit: new RedisScript(ADMIT_SCRIPT), settle: new RedisScript(SETTLE_SCRIPT) };
 
   constructor(options: RedisLimitStoreOptions) {
     this.options = options;
     this.prefix = options.prefix ?? 'sluice:limit:';
-    this.redis = new Redis(options.url, {
-      commandTimeout: options.commandTimeoutMs,
-      connectTimeout: Math.max(1000, options.commandTimeoutMs),
-      maxRetriesPerRequest: 0,
-      enableOfflineQueue: true,
-      lazyConnect: false,
-      retryStrategy: (times) => Math.min(times * 100, 2000),
-    });
-    // Errors surface on commands; the connection's own error events are expected while Redis is down.
-    this.redis.on('error', () => {});
+    this.slotTag = clusterNodesOf(options) === null ? null : 'limits';
+    this.redis = connectRedis(options, { commandTimeoutMs: options.commandTimeoutMs });
+    // A failed import or connection surfaces on each command.
+    this.redis.catch(() => {});
   }
 
   async admit(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): Promise<AdmitResult> {
@@ -91,7 +93,7 @@ export class RedisLimitStore implements LimitStore {
 
   async ping(): Promise<boolean> {
     try {
-      return (await this.redis.ping()) === 'PONG';
+      return (await (await this.redis).ping()) === 'PONG';
     } catch {
       return false;
     }
@@ -99,40 +101,25 @@ export class RedisLimitStore implements LimitStore {
 
   /** Resolves once connected (tests and startup checks). */
   async ready(): Promise<void> {
-    if (this.redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      this.redis.once('ready', () => resolve());
-      this.redis.once('end', () => reject(new Error('redis connection ended')));
-    });
+    await redisReady(await this.redis);
   }
 
   async close(): Promise<void> {
-    this.redis.disconnect();
+    (await this.redis.catch(() => null))?.disconnect();
     await this.local.close();
   }
 
   private keyOf(check: LimitCheck): string {
-    return `${this.prefix}{${check.key}}`;
+    return this.slotTag === null ? `${this.prefix}{${check.key}}` : `${this.prefix}{${this.slotTag}}${check.key}`;
   }
 
   private async run(name: 'admit' | 'settle', keys: string[], args: Array<string | number>): Promise<number[]> {
-    const script = name === 'admit' ? ADMIT_SCRIPT : SETTLE_SCRIPT;
-    let reply: unknown;
-    try {
-      reply = await this.redis.evalsha(this.scripts[name], keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await this.redis.eval(script, keys.length, ...keys, ...args);
-    }
+    const reply = await this.scripts[name].run(await this.redis, keys, args);
     if (!Array.isArray(reply) || !reply.every((item) => typeof item === 'number')) {
       throw new Error(`unexpected reply from the ${name} script`);
     }
     return reply.filter((item): item is number => typeof item === 'number');
   }
-}
-
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
 }
 
 function unavailable(error: unknown): GatewayError {
