@@ -25,3 +25,5 @@ export type {
 } from './webhook-outbox-store.js';
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
+export { RedisCircuitBreakerStore } from './redis/redis-circuit-breaker-store.js';
+export type { CircuitBreakerFallback, RedisCircuitBreakerStoreOptions } from './redis/redis-circuit-breaker-store.js';
