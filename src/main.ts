@@ -14,8 +14,8 @@ import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
-import { createRouting, summariseCircuits } from './routing/index.js';
-import { createLimitStore, developmentAdminKey, openStorage } from './storage/index.js';
+import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
+import { createCircuitBreakerStore, createLimitStore, developmentAdminKey, openStorage } from './storage/index.js';
 import type { Database } from './storage/index.js';
 
 export interface GatewayOptions {
@@ -103,7 +103,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
 
   const providers = createProviders(config.providers);
+  const breakerSettings = config.storage.circuit_breakers;
+  const breakers = createCircuitBreakerStore({
+    store: breakerSettings.store, redisUrl: config.storage.redis_url, fallback: breakerSettings.fallback, cacheMs: breakerSettings.cache_ms,
+    redisTimeoutMs: breakerSettings.redis_timeout_ms, local: new MemoryCircuitBreakerStore(),
+    onFallback: (error) => logger.warn({ err: error, fallback: breakerSettings.fallback }, 'Redis circuit-breaker store failed; using the fallback for 1 s'),
+  });
   const routing = createRouting({
+    breakers,
     models: config.models,
     providers,
     advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
@@ -221,6 +228,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await storage.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();
+      await breakers.close();
       logger.flush();
     },
   };

@@ -27,3 +27,5 @@ export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
 export { RedisCircuitBreakerStore } from './redis/redis-circuit-breaker-store.js';
 export type { CircuitBreakerFallback, RedisCircuitBreakerStoreOptions } from './redis/redis-circuit-breaker-store.js';
+export { createCircuitBreakerStore } from './create-circuit-breaker-store.js';
+export type { CircuitBreakerStoreSettings } from './create-circuit-breaker-store.js';
