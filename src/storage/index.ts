@@ -29,3 +29,11 @@ export { RedisCircuitBreakerStore } from './redis/redis-circuit-breaker-store.js
 export type { CircuitBreakerFallback, RedisCircuitBreakerStoreOptions } from './redis/redis-circuit-breaker-store.js';
 export { createCircuitBreakerStore } from './create-circuit-breaker-store.js';
 export type { CircuitBreakerStoreSettings } from './create-circuit-breaker-store.js';
+export type { LeaseStore } from './lease-store.js';
+export { MemoryLeaseStore } from './memory/memory-lease-store.js';
+export { RedisLeaseStore } from './redis/redis-lease-store.js';
+export type { RedisLeaseStoreOptions } from './redis/redis-lease-store.js';
+export { createLeaseStore } from './create-lease-store.js';
+export type { LeaseStoreSettings } from './create-lease-store.js';
+export { SingletonLease } from './singleton-lease.js';
+export type { SingletonLeaseOptions } from './singleton-lease.js';
