@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { startRedisServer } from './redis-server.js';
@@ -45,4 +46,30 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterServer
       await Promise.all(nodes.map((node) => node.stop()));
     },
   };
+}
+
+export interface SuiteRedisServers {
+  server(): RedisServer;
+  cluster(): RedisClusterServer;
+}
+
+/** A standalone redis-server and a three-master cluster for one test file, started before its tests and stopped after. */
+export function redisServersForSuite(): SuiteRedisServers {
+  let server: RedisServer | undefined;
+  let cluster: RedisClusterServer | undefined;
+  beforeAll(async () => {
+    [server, cluster] = await Promise.all([startRedisServer(), startRedisCluster()]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([server?.stop(), cluster?.stop()]);
+  });
+  return {
+    server: () => required(server),
+    cluster: () => required(cluster),
+  };
+}
+
+function required<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('the Redis servers are not started yet (use them inside tests or hooks)');
+  return value;
 }

@@ -83,3 +83,33 @@ function parseNode(node: string): ParsedNode {
     tls: url.protocol === 'rediss:',
   };
 }
+
+/**
+ * A store's own connection, opened in the background: commands await it, and a failed import or
+ * connection surfaces on each command rather than at construction.
+ */
+export class RedisConnection {
+  readonly client: Promise<RedisClient>;
+
+  constructor(target: RedisTarget, options: RedisConnectionOptions) {
+    this.client = connectRedis(target, options);
+    this.client.catch(() => {});
+  }
+
+  async ping(): Promise<boolean> {
+    try {
+      return (await (await this.client).ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
+  /** Resolves once connected (tests and startup checks). */
+  async ready(): Promise<void> {
+    await redisReady(await this.client);
+  }
+
+  async close(): Promise<void> {
+    (await this.client.catch(() => null))?.disconnect();
+  }
+}

@@ -1,33 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisCluster } from '../../../test/support/redis-cluster.js';
-import type { RedisClusterServer } from '../../../test/support/redis-cluster.js';
-import { startRedisServer } from '../../../test/support/redis-server.js';
-import type { RedisServer } from '../../../test/support/redis-server.js';
+import { describe, expect, it } from 'vitest';
+import { redisServersForSuite } from '../../../test/support/redis-cluster.js';
 import type { CircuitKey } from '../../core/index.js';
 import { MemoryCircuitBreakerStore } from '../../routing/index.js';
 import { describeCircuitBreakerStoreContract } from '../circuit-breaker-store.contract.js';
 import { RedisCircuitBreakerStore } from './redis-circuit-breaker-store.js';
 import type { RedisCircuitBreakerStoreOptions } from './redis-circuit-breaker-store.js';
 
-let server: RedisServer;
-let cluster: RedisClusterServer;
-beforeAll(async () => {
-  [server, cluster] = await Promise.all([startRedisServer(), startRedisCluster()]);
-});
-afterAll(async () => {
-  await Promise.all([server.stop(), cluster.stop()]);
-});
+const redis = redisServersForSuite();
 
 async function open(options: Partial<RedisCircuitBreakerStoreOptions> = {}): Promise<RedisCircuitBreakerStore> {
   const store = new RedisCircuitBreakerStore({
-    url: server.url, commandTimeoutMs: 200, cacheMs: 250, fallback: 'local', local: new MemoryCircuitBreakerStore(), ...options,
+    url: redis.server().url, commandTimeoutMs: 200, cacheMs: 250, fallback: 'local', local: new MemoryCircuitBreakerStore(), ...options,
   });
   await store.ready();
   return store;
 }
 
 describeCircuitBreakerStoreContract('redis', () => open());
-describeCircuitBreakerStoreContract('redis cluster of three masters', () => open({ url: cluster.url }));
+describeCircuitBreakerStoreContract('redis cluster of three masters', () => open({ url: redis.cluster().url }));
 
 const settings = { failureThreshold: 3, windowMs: 10_000, cooldownMs: 5000, halfOpenSuccesses: 1 };
 let counter = 0;
@@ -82,7 +72,7 @@ describe('RedisCircuitBreakerStore when Redis hangs', () => {
     const store = await open({ commandTimeoutMs: 100, onFallback: (error) => fallbacks.push(error) });
     const key = unique();
     const t0 = 5_000_000;
-    server.pause();
+    redis.server().pause();
     try {
       let started = Date.now();
       expect(await store.admit(key, settings, t0)).toMatchObject({ allowed: true });
@@ -94,7 +84,7 @@ describe('RedisCircuitBreakerStore when Redis hangs', () => {
       expect(Date.now() - started).toBeLessThan(90);
       expect(fallbacks).toHaveLength(1);
     } finally {
-      server.resume();
+      redis.server().resume();
       await store.close();
     }
   });
@@ -103,11 +93,11 @@ describe('RedisCircuitBreakerStore when Redis hangs', () => {
     const store = await open({ commandTimeoutMs: 100, fallback: 'open' });
     const key = unique();
     const t0 = 6_000_000;
-    server.pause();
+    redis.server().pause();
     try {
       expect(await store.admit(key, settings, t0)).toEqual({ allowed: false, retryAfterMs: 1000, transition: null });
     } finally {
-      server.resume();
+      redis.server().resume();
     }
     expect(await store.admit(key, settings, t0 + 1000)).toEqual({ allowed: true, probe: false, transition: null });
     await store.close();

@@ -3,8 +3,8 @@ import type {
   CircuitTransition,
 } from '../../core/index.js';
 import { ADMIT_CIRCUIT_SCRIPT, RECORD_CIRCUIT_SCRIPT } from './circuit-breaker-scripts.js';
-import { connectRedis, redisReady } from './connect-redis.js';
-import type { RedisClient, RedisTarget } from './connect-redis.js';
+import { RedisConnection } from './connect-redis.js';
+import type { RedisTarget } from './connect-redis.js';
 import { RedisScript } from './redis-script.js';
 
 /** Redis unreachable or slow: use this process's own breakers, or treat every circuit as open. */
@@ -47,7 +47,7 @@ interface CachedCircuit {
  */
 export class RedisCircuitBreakerStore implements CircuitBreakerStore {
   private readonly options: RedisCircuitBreakerStoreOptions;
-  private readonly redis: Promise<RedisClient>;
+  private readonly redis: RedisConnection;
   private readonly prefix: string;
   private readonly cache = new Map<string, CachedCircuit>();
   private readonly known = new Map<string, CircuitKey>();
@@ -59,8 +59,7 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
   constructor(options: RedisCircuitBreakerStoreOptions) {
     this.options = options;
     this.prefix = options.prefix ?? 'sluice:cb:';
-    this.redis = connectRedis(options, { commandTimeoutMs: options.commandTimeoutMs });
-    this.redis.catch(() => {});
+    this.redis = new RedisConnection(options, { commandTimeoutMs: options.commandTimeoutMs });
   }
 
   async admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission> {
@@ -118,7 +117,7 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
     if (keys.length === 0) return [];
     if (now < this.redisDownUntil) return this.options.fallback === 'local' ? this.options.local.snapshot(now) : [];
     try {
-      const redis = await this.redis;
+      const redis = await this.redis.client;
       const rows = await Promise.all(keys.map(([id]) => redis.hmget(this.prefix + id, 's', 'u')));
       return keys.map(([, key], index) => {
         const [state, openUntil] = rows[index] ?? [];
@@ -131,21 +130,17 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
     }
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      return (await (await this.redis).ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return this.redis.ping();
   }
 
   /** Resolves once connected (tests and startup checks). */
-  async ready(): Promise<void> {
-    await redisReady(await this.redis);
+  ready(): Promise<void> {
+    return this.redis.ready();
   }
 
   async close(): Promise<void> {
-    (await this.redis.catch(() => null))?.disconnect();
+    await this.redis.close();
   }
 
   private async admitWithoutRedis(id: string, key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission> {
@@ -177,7 +172,7 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
   }
 
   private async run(name: 'admit' | 'record', id: string, args: Array<string | number>): Promise<Array<number | string>> {
-    const reply = await this.scripts[name].run(await this.redis, [this.prefix + id], args);
+    const reply = await this.scripts[name].run(await this.redis.client, [this.prefix + id], args);
     if (!Array.isArray(reply) || reply.length < 4) throw new Error(`unexpected reply from the circuit ${name} script`);
     return reply.map((item: unknown) => (typeof item === 'number' || typeof item === 'string' ? item : 0));
   }

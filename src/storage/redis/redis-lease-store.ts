@@ -1,6 +1,6 @@
 import type { LeaseStore } from '../lease-store.js';
-import { connectRedis } from './connect-redis.js';
-import type { RedisClient, RedisTarget } from './connect-redis.js';
+import { RedisConnection } from './connect-redis.js';
+import type { RedisTarget } from './connect-redis.js';
 import { RedisScript } from './redis-script.js';
 
 /**
@@ -27,26 +27,25 @@ export interface RedisLeaseStoreOptions extends RedisTarget {
 
 /** Leases shared through Redis (the `SET NX PX`, renewed, idea as one script). */
 export class RedisLeaseStore implements LeaseStore {
-  private readonly redis: Promise<RedisClient>;
+  private readonly redis: RedisConnection;
   private readonly prefix: string;
   private readonly scripts = { acquire: new RedisScript(ACQUIRE_SCRIPT), release: new RedisScript(RELEASE_SCRIPT) };
 
   constructor(options: RedisLeaseStoreOptions) {
     this.prefix = options.prefix ?? 'sluice:lease:';
-    this.redis = connectRedis(options, { commandTimeoutMs: options.commandTimeoutMs });
-    this.redis.catch(() => {});
+    this.redis = new RedisConnection(options, { commandTimeoutMs: options.commandTimeoutMs });
   }
 
   async acquire(name: string, owner: string, ttlMs: number, now: number): Promise<boolean> {
-    return (await this.scripts.acquire.run(await this.redis, [this.keyOf(name)], [owner, now, ttlMs])) === 1;
+    return (await this.scripts.acquire.run(await this.redis.client, [this.keyOf(name)], [owner, now, ttlMs])) === 1;
   }
 
   async release(name: string, owner: string): Promise<void> {
-    await this.scripts.release.run(await this.redis, [this.keyOf(name)], [owner]);
+    await this.scripts.release.run(await this.redis.client, [this.keyOf(name)], [owner]);
   }
 
-  async close(): Promise<void> {
-    (await this.redis.catch(() => null))?.disconnect();
+  close(): Promise<void> {
+    return this.redis.close();
   }
 
   private keyOf(name: string): string {

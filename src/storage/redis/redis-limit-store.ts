@@ -1,8 +1,7 @@
 import { GatewayError } from '../../core/index.js';
 import type { AdmitResult, LimitCheck, LimitState, LimitStore, SettleResult, Settlement } from '../limit-store.js';
 import { MemoryLimitStore } from '../memory/memory-limit-store.js';
-import { clusterNodesOf, connectRedis, redisReady } from './connect-redis.js';
-import type { RedisClient } from './connect-redis.js';
+import { RedisConnection, clusterNodesOf } from './connect-redis.js';
 import { ADMIT_SCRIPT, SETTLE_SCRIPT } from './limit-scripts.js';
 import { RedisScript } from './redis-script.js';
 
@@ -29,7 +28,7 @@ const KIND_CODES = { window: 'w', concurrency: 'c', ledger: 'l' } as const;
  * refuses with 503.
  */
 export class RedisLimitStore implements LimitStore {
-  private readonly redis: Promise<RedisClient>;
+  private readonly redis: RedisConnection;
   private readonly options: RedisLimitStoreOptions;
   private readonly prefix: string;
   /**
@@ -46,9 +45,7 @@ export class RedisLimitStore implements LimitStore {
     this.options = options;
     this.prefix = options.prefix ?? 'sluice:limit:';
     this.slotTag = clusterNodesOf(options) === null ? null : 'limits';
-    this.redis = connectRedis(options, { commandTimeoutMs: options.commandTimeoutMs });
-    // A failed import or connection surfaces on each command.
-    this.redis.catch(() => {});
+    this.redis = new RedisConnection(options, { commandTimeoutMs: options.commandTimeoutMs });
   }
 
   async admit(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): Promise<AdmitResult> {
@@ -91,21 +88,17 @@ export class RedisLimitStore implements LimitStore {
     }
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      return (await (await this.redis).ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return this.redis.ping();
   }
 
   /** Resolves once connected (tests and startup checks). */
-  async ready(): Promise<void> {
-    await redisReady(await this.redis);
+  ready(): Promise<void> {
+    return this.redis.ready();
   }
 
   async close(): Promise<void> {
-    (await this.redis.catch(() => null))?.disconnect();
+    await this.redis.close();
     await this.local.close();
   }
 
@@ -114,7 +107,7 @@ export class RedisLimitStore implements LimitStore {
   }
 
   private async run(name: 'admit' | 'settle', keys: string[], args: Array<string | number>): Promise<number[]> {
-    const reply = await this.scripts[name].run(await this.redis, keys, args);
+    const reply = await this.scripts[name].run(await this.redis.client, keys, args);
     if (!Array.isArray(reply) || !reply.every((item) => typeof item === 'number')) {
       throw new Error(`unexpected reply from the ${name} script`);
     }
