@@ -62,13 +62,32 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
     this.redis = new RedisConnection(options, { commandTimeoutMs: options.commandTimeoutMs });
   }
 
-  async admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission> {
+  /** Answers at once (no promise) from the cache: a closed circuit, or one still open. */
+  admit(key: CircuitKey, settings: CircuitBreakerSettings, now: number): CircuitAdmission | Promise<CircuitAdmission> {
     const id = this.remember(key);
     const cached = this.cache.get(id);
     if (cached !== undefined && now - cached.readAt < this.options.cacheMs) {
       if (cached.state === 'closed') return { allowed: true, probe: false, transition: null };
       if (cached.state === 'open' && cached.openUntil > now) return { allowed: false, retryAfterMs: cached.openUntil - now, transition: null };
     }
+    return this.admitShared(id, key, settings, now);
+  }
+
+  /** Answers at once (no promise) for a call that was no probe and did not fail: it changes nothing anywhere. */
+  record(
+    key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
+  ): CircuitTransition | null | Promise<CircuitTransition | null> {
+    const id = this.remember(key);
+    const localProbes = this.localProbes.get(id) ?? 0;
+    if (probe && localProbes > 0) {
+      this.localProbes.set(id, localProbes - 1);
+      return this.options.local.record(key, outcome, probe, settings, now);
+    }
+    if (!probe && outcome !== 'failure') return null;
+    return this.recordShared(id, key, outcome, probe, settings, now);
+  }
+
+  private async admitShared(id: string, key: CircuitKey, settings: CircuitBreakerSettings, now: number): Promise<CircuitAdmission> {
     if (now < this.redisDownUntil) return this.admitWithoutRedis(id, key, settings, now);
     let reply: Array<number | string>;
     try {
@@ -84,17 +103,9 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
     return { allowed: false, retryAfterMs: Number(detail), transition };
   }
 
-  async record(
-    key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
+  private async recordShared(
+    id: string, key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
   ): Promise<CircuitTransition | null> {
-    const id = this.remember(key);
-    const localProbes = this.localProbes.get(id) ?? 0;
-    if (probe && localProbes > 0) {
-      this.localProbes.set(id, localProbes - 1);
-      return this.options.local.record(key, outcome, probe, settings, now);
-    }
-    // A call that was no probe and did not fail changes nothing anywhere: no round trip.
-    if (!probe && outcome !== 'failure') return null;
     if (now < this.redisDownUntil) return this.recordWithoutRedis(key, outcome, probe, settings, now);
     let reply: Array<number | string>;
     try {
@@ -152,7 +163,7 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
 
   private recordWithoutRedis(
     key: CircuitKey, outcome: CircuitOutcome, probe: boolean, settings: CircuitBreakerSettings, now: number,
-  ): Promise<CircuitTransition | null> | null {
+  ): CircuitTransition | null | Promise<CircuitTransition | null> {
     // A probe Redis handed out ends with its lease; the local breakers never saw it.
     if (this.options.fallback === 'open' || probe) return null;
     return this.options.local.record(key, outcome, probe, settings, now);
