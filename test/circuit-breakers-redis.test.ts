@@ -21,7 +21,8 @@ let redis: RedisServer;
 let postgres: PostgresServer;
 let upstream: MockUpstream;
 let failing = false;
-let replyDelayMs = 0;
+/** While set, upstream replies wait for it (so a probe stays out as long as the test needs). */
+let replyGate: Promise<void> | null = null;
 const gateways: TestGateway[] = [];
 
 function config(databaseUrl: string, fallback: 'local' | 'open' = 'local'): ConfigInput {
@@ -47,7 +48,8 @@ beforeAll(async () => {
   [redis, postgres, upstream] = await Promise.all([startRedisServer(), startPostgresServer(), startMockUpstream({ recordRequests: true })]);
   upstream.route('/v1/chat/completions', async () => {
     if (failing) return { kind: 'json', status: 500, body: { error: { message: 'down', type: 'server_error' } } };
-    return { ...openaiCompletion(), delayMs: replyDelayMs };
+    if (replyGate !== null) await replyGate;
+    return openaiCompletion();
   });
   const databaseUrl = await createDatabase(postgres, 'breakers');
   for (let index = 0; index < 3; index++) gateways.push(await startTestGateway(config(databaseUrl)));
@@ -100,14 +102,25 @@ describe('three gateways sharing circuit breakers through Redis', () => {
 
   it('after the cooldown exactly one half-open probe goes upstream fleet-wide, and its success closes the circuit everywhere', async () => {
     failing = false;
-    replyDelayMs = 300;
+    let release = () => {};
+    replyGate = new Promise((resolve) => {
+      release = resolve;
+    });
     await sleep(COOLDOWN_MS + 50);
     const before = upstream.requests.length;
-    const answers = await Promise.all([a(), b(), c(), a(), b(), c(), a(), b(), c()].map((gateway) => chat(gateway)));
+    let finished = 0;
+    const pending = [a(), b(), c(), a(), b(), c(), a(), b(), c()].map((gateway) => chat(gateway).finally(() => {
+      finished++;
+    }));
+    // The probe is held upstream until every other call has been answered.
+    while (finished < 8 && upstream.requests.length - before <= 1) await sleep(10);
+    expect(upstream.requests.length - before).toBe(1);
+    release();
+    replyGate = null;
+    const answers = await Promise.all(pending);
     expect(answers.filter((answer) => answer.status === 200)).toHaveLength(1);
     expect(answers.filter((answer) => answer.code === 'provider_unavailable')).toHaveLength(8);
     expect(upstream.requests.length - before).toBe(1);
-    replyDelayMs = 0;
     // Closed in Redis; each instance sees it once its cached "open" has run out (it already has).
     for (const gateway of [a(), b(), c()]) expect((await chat(gateway)).status).toBe(200);
   });
