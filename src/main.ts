@@ -14,8 +14,10 @@ import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
-import { createRouting, summariseCircuits } from './routing/index.js';
-import { createLimitStore, developmentAdminKey, openStorage } from './storage/index.js';
+import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
+import {
+  SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
+} from './storage/index.js';
 import type { Database } from './storage/index.js';
 
 export interface GatewayOptions {
@@ -82,7 +84,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onMigrated: (applied) => logger.info({ migrations: applied }, 'database migrated'),
   });
   const { database } = storage;
+  // "Exactly one instance does this now": through Redis when the fleet has one, else the database.
+  const leases = createLeaseStore({ redisUrl: config.storage.redis_url, redisTimeoutMs: config.limits.redis_timeout_ms, database: database.leases });
+  const retentionLease = new SingletonLease({
+    store: leases, name: 'retention-sweeper', clock, onError: (error) => logger.warn({ err: error }, 'renewing the retention lease failed'),
+  });
+  if (config.logging.retention_days > 0) {
+    await retentionLease.tick();
+    retentionLease.start();
+  }
   const observability = await createObservability({
+    retentionLease,
     requestLog: config.logging.request_log,
     retentionDays: config.logging.retention_days,
     store: database.requestLog,
@@ -103,7 +115,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
 
   const providers = createProviders(config.providers);
+  const breakerSettings = config.storage.circuit_breakers;
+  const breakers = createCircuitBreakerStore({
+    store: breakerSettings.store, redisUrl: config.storage.redis_url, fallback: breakerSettings.fallback, cacheMs: breakerSettings.cache_ms,
+    redisTimeoutMs: breakerSettings.redis_timeout_ms, local: new MemoryCircuitBreakerStore(),
+    onFallback: (error) => logger.warn({ err: error, fallback: breakerSettings.fallback }, 'Redis circuit-breaker store failed; using the fallback for 1 s'),
+  });
   const routing = createRouting({
+    breakers,
     models: config.models,
     providers,
     advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
@@ -218,9 +237,12 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await jobs.close();
       // Every request has now reported; write every row before the database goes.
       await observability.close();
+      await retentionLease.stop();
+      await leases.close();
       await storage.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();
+      await breakers.close();
       logger.flush();
     },
   };

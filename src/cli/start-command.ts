@@ -5,6 +5,7 @@ import { loadConfig } from '../config/index.js';
 import { createGateway } from '../main.js';
 import { serveClusterMetrics } from '../observability/index.js';
 import { loadOrCreateAdminKey, openDatabase, stateDirectory } from '../storage/index.js';
+import { workersWarning } from './workers-warning.js';
 
 export interface StartOptions {
   config?: string;
@@ -22,6 +23,8 @@ export async function runStart(options: StartOptions): Promise<void> {
   if (!Number.isInteger(workers) || workers < 1) throw new Error('--workers must be a positive integer');
 
   if (workers > 1 && cluster.isPrimary) {
+    const warning = workersWarning(workers, config);
+    if (warning !== null) process.stderr.write(warning);
     // Create the development admin key once, before the workers race for it.
     if (config.auth.master_key === undefined && config.environment === 'development') {
       loadOrCreateAdminKey(join(stateDirectory(config.storage.database_url, process.cwd()), 'admin-key'));

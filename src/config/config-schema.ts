@@ -36,10 +36,30 @@ const authSchema = z.strictObject({
   key_cache_ttl_ms: z.int().min(0).max(5000).default(5000),
 });
 
+/** Where circuit-breaker state lives; see docs/scaling.md. */
+const circuitBreakerStoreSchema = z.strictObject({
+  /** `auto` = Redis when Redis is configured, else this process's memory. */
+  store: z.enum(['auto', 'memory', 'redis']).default('auto'),
+  /** Redis down or slow: use this process's own breakers (`local`), or refuse every call (`open`). */
+  fallback: z.enum(['local', 'open']).default('local'),
+  /** How long an instance trusts a circuit state it read from Redis. */
+  cache_ms: z.int().min(0).max(5000).default(250),
+  /** Every Redis command for a breaker gives up after this long; the fallback then decides. */
+  redis_timeout_ms: positiveInt.default(100),
+});
+
 const storageSchema = z.strictObject({
   database_url: z.string().default('sqlite://./.sluice/sluice.db'),
+  /** One Redis, or the nodes of a Redis Cluster separated by commas. */
   redis_url: z.string().default(''),
-});
+  /** Seed nodes of a Redis Cluster (the same as several comma-separated nodes in redis_url). */
+  redis_cluster: z.array(z.string().min(1)).default([]),
+  circuit_breakers: circuitBreakerStoreSchema.prefault({}),
+}).transform((storage) => ({
+  ...storage,
+  // Every reader then finds the cluster in one place: several nodes in redis_url mean a cluster.
+  redis_url: storage.redis_url !== '' ? storage.redis_url : storage.redis_cluster.join(','),
+}));
 
 const loggingSchema = z.strictObject({
   level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -102,6 +102,9 @@ function checkLimitReferences(config: GatewayConfig): ConfigProblem[] {
   if (config.limits.store === 'redis' && config.storage.redis_url === '') {
     problems.push({ path: 'limits.store', message: 'redis needs storage.redis_url' });
   }
+  if (config.storage.circuit_breakers.store === 'redis' && config.storage.redis_url === '') {
+    problems.push({ path: 'storage.circuit_breakers.store', message: 'redis needs storage.redis_url or storage.redis_cluster' });
+  }
   const jwt = config.auth.jwt;
   if (jwt !== undefined && (jwt.secret === undefined) === (jwt.jwks_url === undefined)) {
     problems.push({ path: 'auth.jwt', message: 'give exactly one of secret or jwks_url' });

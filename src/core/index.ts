@@ -6,3 +6,4 @@ export * from './provider.js';
 export * from './usage.js';
 export * from './message-texts.js';
 export * from './job-provider.js';
+export * from './circuit-breaker.js';

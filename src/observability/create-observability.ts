@@ -44,6 +44,8 @@ export interface ObservabilitySettings {
   alerts: AlertsConfig;
   outbox: WebhookOutboxStore;
   clock: Clock;
+  /** With several instances, only the holder of this lease sweeps old rows. */
+  retentionLease?: { held(): boolean } | undefined;
 }
 
 export interface Observability {
@@ -81,7 +83,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     writer.start();
   }
   const sweeper = settings.retentionDays > 0
-    ? new RetentionSweeper({ store: settings.store, retentionDays: settings.retentionDays, logger: settings.logger })
+    ? new RetentionSweeper({ store: settings.store, retentionDays: settings.retentionDays, logger: settings.logger, lease: settings.retentionLease })
     : null;
   sweeper?.start();
 

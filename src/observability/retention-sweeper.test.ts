@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../storage/index.js';
+import { MemoryLeaseStore, SingletonLease, openDatabase } from '../storage/index.js';
 import type { Database } from '../storage/index.js';
 import { RetentionSweeper } from './retention-sweeper.js';
 import { toRequestLogValues } from './to-request-log-values.js';
@@ -44,5 +44,24 @@ describe('RetentionSweeper', () => {
     expect((await database.requestLog.get('r5', {}))?.attempts).toHaveLength(1);
     const search = await database.requestLog.list({ since: 0, until: now, query: '31' }, { limit: 10 }, {});
     expect(search.data).toEqual([]);
+  });
+
+  it('with a lease, only the instance that holds it sweeps', async () => {
+    const now = 100 * DAY;
+    await database.requestLog.insert([40, 1].map((age, index) => toRequestLogValues({
+      requestId: `old${index}`, startedAt: now - age * DAY, endedAt: now - age * DAY + 5, durationMs: 5, timeToFirstTokenMs: null,
+      endpoint: 'chat.completions', keyId: null, tenantId: null, endUser: null, requestedModel: 'm', provider: 'p', providerModel: 'm',
+      attempts: [], stream: false, status: 200, errorCode: null, errorMessage: null, usage: null, metadata: {}, overheadMs: 1,
+      costUsd: 0, usageEstimated: false, requestBody: null, responseBody: null,
+    })));
+    const store = new MemoryLeaseStore();
+    const leases = ['a', 'b'].map((owner) => new SingletonLease({ store, name: 'retention-sweeper', owner, clock: { now: () => now, setTimer: () => () => {} } }));
+    for (const lease of leases) await lease.tick();
+    const logger = { info: () => {}, error: () => {} };
+    const [holder, other] = leases.map((lease) => new RetentionSweeper({ store: database.requestLog, retentionDays: 30, clock: () => now, logger, lease }));
+    expect(await other?.sweep()).toBe(0);
+    expect(await database.requestLog.count({})).toBe(2);
+    expect(await holder?.sweep()).toBe(1);
+    expect(await database.requestLog.count({})).toBe(1);
   });
 });

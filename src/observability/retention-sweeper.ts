@@ -7,6 +7,8 @@ export interface RetentionSweeperOptions {
   batchSize?: number;
   intervalMs?: number;
   clock?: () => number;
+  /** With several instances, only the holder of this lease sweeps (see SingletonLease). */
+  lease?: { held(): boolean } | undefined;
   logger: { info(object: object, message: string): void; error(object: object, message: string): void };
 }
 
@@ -41,6 +43,7 @@ export class RetentionSweeper {
   }
 
   private async run(): Promise<number> {
+    if (this.options.lease !== undefined && !this.options.lease.held()) return 0;
     const batchSize = this.options.batchSize ?? 1000;
     const cutoff = (this.options.clock ?? Date.now)() - this.options.retentionDays * 86_400_000;
     let total = 0;

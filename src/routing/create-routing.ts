@@ -15,6 +15,8 @@ export interface RoutingSettings {
   events: EventSink;
   clock: Clock;
   random: Random;
+  /** Where breaker state lives; this process's memory unless given (Redis shares it between instances). */
+  breakers?: CircuitBreakerStore | undefined;
 }
 
 export interface Routing {
@@ -25,7 +27,7 @@ export interface Routing {
 
 /** Every public model's composed route, and direct `provider/model` routes on demand. */
 export function createRouting(settings: RoutingSettings): Routing {
-  const breakers = new MemoryCircuitBreakerStore();
+  const breakers = settings.breakers ?? new MemoryCircuitBreakerStore();
   const dependencies: RouteDependencies = {
     providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random,
   };

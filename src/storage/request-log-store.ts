@@ -2,6 +2,7 @@ import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 import type { RequestLogValues } from './request-log-values.js';
+import type { LeaseStore } from './lease-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -172,6 +173,8 @@ export interface Database {
   readonly webhookOutbox: WebhookOutboxStore;
   /** Long-running generation jobs. */
   readonly jobs: JobStore;
+  /** Singleton leases, for fleets without Redis. */
+  readonly leases: LeaseStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

@@ -14,14 +14,14 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts a real `redis-server` on a free port in a temp dir, without persistence. */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Starts a real `redis-server` on a free port in a temp dir, without persistence (extra arguments appended). */
+export async function startRedisServer(extraArguments: readonly string[] = []): Promise<RedisServer> {
   const directory = mkdtempSync(join(tmpdir(), 'sluice-redis-'));
   const port = await freePort();
   const child: ChildProcess = spawn('redis-server', [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', directory,
-    '--save', '', '--appendonly', 'no', '--protected-mode', 'yes',
-  ], { stdio: 'ignore' });
+    '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extraArguments,
+  ], { stdio: 'ignore', cwd: directory });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitForPort(port, child);
   return {

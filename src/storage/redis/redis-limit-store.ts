@@ -1,14 +1,16 @@
-import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { GatewayError } from '../../core/index.js';
 import type { AdmitResult, LimitCheck, LimitState, LimitStore, SettleResult, Settlement } from '../limit-store.js';
 import { MemoryLimitStore } from '../memory/memory-limit-store.js';
+import { RedisConnection, clusterNodesOf } from './connect-redis.js';
 import { ADMIT_SCRIPT, SETTLE_SCRIPT } from './limit-scripts.js';
+import { RedisScript } from './redis-script.js';
 
 export type RedisFailureMode = 'fail_open' | 'fail_closed';
 
 export interface RedisLimitStoreOptions {
   url: string;
+  /** Seed nodes of a Redis Cluster (several comma-separated nodes in `url` mean a cluster too). */
+  cluster?: readonly string[] | undefined;
   /** Every command gives up after this long, so a hung Redis never hangs a request. */
   commandTimeoutMs: number;
   failureMode: RedisFailureMode;
@@ -26,33 +28,24 @@ const KIND_CODES = { window: 'w', concurrency: 'c', ledger: 'l' } as const;
  * refuses with 503.
  */
 export class RedisLimitStore implements LimitStore {
-  /** Set once ioredis is loaded; it loads only when a Redis limit store is configured. */
-  private client: Redis | null = null;
-  private readonly connecting: Promise<Redis>;
+  private readonly redis: RedisConnection;
   private readonly options: RedisLimitStoreOptions;
   private readonly prefix: string;
+  /**
+   * In a cluster every counter shares one hash slot: an admission checks several counters (key,
+   * user, tenant) in one atomic script, and Redis Cluster runs a script only on keys of one slot.
+   */
+  private readonly slotTag: string | null;
   private readonly local = new MemoryLimitStore();
   /** Requests admitted by the local fallback settle there too. */
   private readonly admittedLocally = new Set<string>();
-  private readonly scripts = { admit: sha1(ADMIT_SCRIPT), settle: sha1(SETTLE_SCRIPT) };
+  private readonly scripts = { admit: new RedisScript(ADMIT_SCRIPT), settle: new RedisScript(SETTLE_SCRIPT) };
 
   constructor(options: RedisLimitStoreOptions) {
     this.options = options;
     this.prefix = options.prefix ?? 'sluice:limit:';
-    this.connecting = import('ioredis').then(({ Redis: RedisClient }) => {
-      const redis = new RedisClient(options.url, {
-        commandTimeout: options.commandTimeoutMs,
-        connectTimeout: Math.max(1000, options.commandTimeoutMs),
-        maxRetriesPerRequest: 0,
-        enableOfflineQueue: true,
-        lazyConnect: false,
-        retryStrategy: (times) => Math.min(times * 100, 2000),
-      });
-      // Errors surface on commands; the connection's own error events are expected while Redis is down.
-      redis.on('error', () => {});
-      this.client = redis;
-      return redis;
-    });
+    this.slotTag = clusterNodesOf(options) === null ? null : 'limits';
+    this.redis = new RedisConnection(options, { commandTimeoutMs: options.commandTimeoutMs });
   }
 
   async admit(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): Promise<AdmitResult> {
@@ -95,52 +88,31 @@ export class RedisLimitStore implements LimitStore {
     }
   }
 
-  async ping(): Promise<boolean> {
-    try {
-      return (await (this.client ?? await this.connecting).ping()) === 'PONG';
-    } catch {
-      return false;
-    }
+  ping(): Promise<boolean> {
+    return this.redis.ping();
   }
 
   /** Resolves once connected (tests and startup checks). */
-  async ready(): Promise<void> {
-    const redis = this.client ?? await this.connecting;
-    if (redis.status === 'ready') return;
-    await new Promise<void>((resolve, reject) => {
-      redis.once('ready', () => resolve());
-      redis.once('end', () => reject(new Error('redis connection ended')));
-    });
+  ready(): Promise<void> {
+    return this.redis.ready();
   }
 
   async close(): Promise<void> {
-    (this.client ?? await this.connecting).disconnect();
+    await this.redis.close();
     await this.local.close();
   }
 
   private keyOf(check: LimitCheck): string {
-    return `${this.prefix}{${check.key}}`;
+    return this.slotTag === null ? `${this.prefix}{${check.key}}` : `${this.prefix}{${this.slotTag}}${check.key}`;
   }
 
   private async run(name: 'admit' | 'settle', keys: string[], args: Array<string | number>): Promise<number[]> {
-    const script = name === 'admit' ? ADMIT_SCRIPT : SETTLE_SCRIPT;
-    const redis = this.client ?? await this.connecting;
-    let reply: unknown;
-    try {
-      reply = await redis.evalsha(this.scripts[name], keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      reply = await redis.eval(script, keys.length, ...keys, ...args);
-    }
+    const reply = await this.scripts[name].run(await this.redis.client, keys, args);
     if (!Array.isArray(reply) || !reply.every((item) => typeof item === 'number')) {
       throw new Error(`unexpected reply from the ${name} script`);
     }
     return reply.filter((item): item is number => typeof item === 'number');
   }
-}
-
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
 }
 
 function unavailable(error: unknown): GatewayError {

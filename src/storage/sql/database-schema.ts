@@ -127,12 +127,20 @@ export interface JobTable {
   metadata: string;
 }
 
+/** Named leases: which instance does a singleton's work now (see lease-store.ts). */
+export interface LeaseTable {
+  name: string;
+  owner: string;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   jobs: JobTable;
   virtual_keys: VirtualKeyTable;
   webhook_outbox: WebhookOutboxTable;
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
+  leases: LeaseTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

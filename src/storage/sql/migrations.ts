@@ -199,6 +199,19 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('webhook_outbox').ifExists().execute();
       },
     },
+    '0007_scale_out': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // Singleton leases for fleets without Redis (retention, alerts, rollups, the job poller).
+        await database.schema.createTable('leases')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('owner', 'text', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint', (column) => column.notNull())
+          .execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('leases').ifExists().execute();
+      },
+    },
   };
 }
 
