@@ -26,6 +26,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Randomness for backoff jitter and load balancing. */
   random?: Random;
+  /** Set in a worker of `sluice start --workers N`: /metrics then shows the whole process group. */
+  clusterWorker?: boolean;
 }
 
 export interface Gateway {
@@ -80,7 +82,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onMigrated: (applied) => logger.info({ migrations: applied }, 'database migrated'),
   });
   const { database } = storage;
-  const observability = createObservability({
+  const observability = await createObservability({
     requestLog: config.logging.request_log,
     retentionDays: config.logging.retention_days,
     store: database.requestLog,
@@ -88,6 +90,16 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     events,
     logger,
     metrics,
+    metricsConfig: config.metrics,
+    health: config.health,
+    tracing: config.tracing,
+    models: config.models.map((model) => model.name),
+    providers: config.providers,
+    clusterWorker: options.clusterWorker,
+    dependenciesUp: async () => (await readiness()).ready,
+    alerts: config.alerts,
+    outbox: database.webhookOutbox,
+    clock,
   });
 
   const providers = createProviders(config.providers);
@@ -143,7 +155,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     config: config.jobs, providers: config.providers, allowDirectModels: config.allow_direct_models, createJobProvider,
     maxUploadBytes: config.server.max_body_bytes,
     store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
+    otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
   });
+  async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
+    const databaseStatus = await checkDatabase(database);
+    const redisUp = limits.ping === null ? true : await limits.ping();
+    return {
+      // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).
+      ready: databaseStatus === 'ok' && (redisUp || config.limits.redis_failure_mode === 'fail_open'),
+      checks: {
+        database: { status: databaseStatus },
+        redis: { status: limits.ping === null ? 'not_configured' : redisUp ? 'ok' : 'unreachable' },
+      },
+    };
+  }
 
   const app = await createApp({
     server: {
@@ -156,22 +181,18 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock },
     models: routing.models,
     readiness: async () => {
-      const databaseStatus = await checkDatabase(database);
-      const redisUp = limits.ping === null ? true : await limits.ping();
-      return {
-        // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).
-        ready: databaseStatus === 'ok' && (redisUp || config.limits.redis_failure_mode === 'fail_open'),
-        checks: {
-          database: { status: databaseStatus },
-          redis: { status: limits.ping === null ? 'not_configured' : redisUp ? 'ok' : 'unreachable' },
-          providers: summariseCircuits(config.providers.map((provider) => provider.name), await routing.breakers.snapshot(clock.now())),
-        },
-      };
+      const report = await readiness();
+      const scores = observability.health.providerScores();
+      const providers = summariseCircuits(config.providers.map((provider) => provider.name), await routing.breakers.snapshot(clock.now()));
+      for (const [name, entry] of Object.entries(providers)) Object.assign(entry, { score: scores.get(name)?.score ?? null });
+      return { ...report, score: observability.health.gatewayScore(report.ready), checks: { ...report.checks, providers } };
     },
     logger,
     requestLog: new RequestLogQueries(database.requestLog),
-    metrics: { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() },
     jobs: jobs.routes,
+    metrics: observability.metricsSource,
+    metricsRequireAuth: config.metrics.require_auth,
+    alerts: observability.alerts ?? undefined,
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});

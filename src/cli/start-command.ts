@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { createGateway } from '../main.js';
+import { serveClusterMetrics } from '../observability/index.js';
 import { loadOrCreateAdminKey, openDatabase, stateDirectory } from '../storage/index.js';
 
 export interface StartOptions {
@@ -27,6 +28,8 @@ export async function runStart(options: StartOptions): Promise<void> {
     }
     // Migrate once, before the workers race to do it (each would otherwise retry until one wins).
     await migrateOnce(config);
+    // Scrapes land on any worker; the primary sums every worker's metrics for it.
+    serveClusterMetrics();
     startPrimary(workers);
     return;
   }
@@ -34,7 +37,7 @@ export async function runStart(options: StartOptions): Promise<void> {
 }
 
 async function startServer(config: GatewayConfig, source: string, host: string, port: number, isWorker: boolean): Promise<void> {
-  const gateway = await createGateway(config);
+  const gateway = await createGateway(config, { clusterWorker: isWorker });
   const url = await gateway.listen({ host, port });
   if (!isWorker || cluster.worker?.id === 1) printBanner(url, source, gateway.adminKey, gateway.adminKeyGenerated, config);
   gateway.logger.info({ url, config: source }, 'sluice is listening');

@@ -205,6 +205,72 @@ const jobsSchema = z.strictObject({
   }).prefault({}),
 });
 
+const metricsSchema = z.strictObject({
+  /** GET /metrics asks for a key (the master key or any virtual key) when true. */
+  require_auth: z.boolean().default(false),
+  /** Opt-in per-key and per-tenant series on requests, tokens and cost (capped like every series). */
+  labels: z.array(z.enum(['key', 'tenant'])).default([]),
+  /** Series per metric; label sets past it fold into one series labelled `other` (sums stay exact). */
+  max_series_per_metric: positiveInt.default(2000),
+});
+
+const tracingSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  /** The OTLP/HTTP traces URL, e.g. http://collector:4318/v1/traces. */
+  endpoint: z.string().default(''),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** The share of new traces kept; a client's sampled `traceparent` is always followed. */
+  sample_ratio: z.number().min(0).max(1).default(1),
+  /** Put prompts and completions on the chat span (gen_ai.input/output.messages); they need logging.log_bodies. */
+  capture_content: z.boolean().default(false),
+  max_content_chars: positiveInt.default(8000),
+  service_name: z.string().min(1).default('sluice'),
+  /** Spans waiting for export; past it spans are dropped and counted (sluice_trace_spans_dropped_total). */
+  max_queue_spans: positiveInt.default(16_384),
+});
+
+const healthSchema = z.strictObject({
+  window_ms: positiveInt.default(300_000),
+  /** Fewer upstream calls than this in the window is `unknown`, not 100. */
+  min_requests: positiveInt.default(10),
+  /** The p95 latency objective per target; slower targets lose up to half their score. */
+  latency_objective_ms: positiveInt.default(30_000),
+});
+
+const alertChannelSchema = z.strictObject({
+  name,
+  /** slack: Slack-compatible `{text, blocks}`; webhook: a JSON event signed the Standard Webhooks way. */
+  type: z.enum(['slack', 'webhook']),
+  url: z.url({ protocol: /^https?$/ }),
+  /** webhook channels: `whsec_<base64>`, the key receivers verify with (e.g. the openai SDK's webhooks.unwrap()). */
+  secret: z.string().regex(/^whsec_[A-Za-z0-9+/=]+$/, 'whsec_ followed by base64').optional(),
+});
+
+const alertRuleSchema = z.strictObject({
+  name,
+  type: z.enum(['error_rate', 'p95_latency', 'budget', 'circuit_open', 'health_score']),
+  /** error_rate: a fraction (0.05); p95_latency: milliseconds; health_score: fires below it. */
+  threshold: z.number().min(0).optional(),
+  /** budget: the fractions of a budget that notify (the gateway warns at 0.5, 0.8 and 1). */
+  thresholds: z.array(z.union([z.literal(0.5), z.literal(0.8), z.literal(1)])).default([0.5, 0.8, 1]),
+  window_ms: positiveInt.default(300_000),
+  min_requests: positiveInt.default(20),
+  /** How long the condition must hold before the alert fires (it is pending meanwhile). */
+  for_ms: z.int().min(0).default(0),
+  scope: z.enum(['gateway', 'model', 'provider']).default('gateway'),
+  /** Channel names; empty sends to every channel. */
+  channels: z.array(z.string()).default([]),
+});
+
+const alertsSchema = z.strictObject({
+  channels: z.array(alertChannelSchema).default([]),
+  rules: z.array(alertRuleSchema).default([]),
+  /** A firing alert is notified again after this long. */
+  repeat_interval_ms: positiveInt.default(4 * 3_600_000),
+  send_resolved: z.boolean().default(true),
+  evaluate_interval_ms: positiveInt.default(30_000),
+});
+
 export const configSchema = z.strictObject({
   environment: z.enum(['development', 'staging', 'production']).default('development'),
   server: serverSchema.prefault({}),
@@ -223,6 +289,10 @@ export const configSchema = z.strictObject({
   limits: limitsSchema.prefault({}),
   /** Long-running image and video jobs (docs/jobs.md). */
   jobs: jobsSchema.prefault({}),
+  metrics: metricsSchema.prefault({}),
+  tracing: tracingSchema.prefault({}),
+  health: healthSchema.prefault({}),
+  alerts: alertsSchema.prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -237,3 +307,7 @@ export type TierConfig = z.output<typeof tierSchema>;
 export type LimitsConfig = z.output<typeof limitsSchema>;
 export type JwtConfig = z.output<typeof jwtSchema>;
 export type JobsConfig = z.output<typeof jobsSchema>;
+export type MetricsConfig = z.output<typeof metricsSchema>;
+export type TracingConfig = z.output<typeof tracingSchema>;
+export type HealthConfig = z.output<typeof healthSchema>;
+export type AlertsConfig = z.output<typeof alertsSchema>;

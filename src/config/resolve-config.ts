@@ -79,6 +79,7 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
   config.jobs.models.forEach((model, index) => {
     if (!providerNames.has(model.provider)) problems.push({ path: `jobs.models[${index}].provider`, message: `unknown provider "${model.provider}"` });
   });
+  problems.push(...checkObservability(config));
   // Only development may run on a generated admin key; start and `config check` refuse the same configs.
   if (config.environment !== 'development' && config.auth.master_key === undefined) {
     problems.push({ path: 'auth.master_key', message: `required when environment is ${config.environment}` });
@@ -105,6 +106,30 @@ function checkLimitReferences(config: GatewayConfig): ConfigProblem[] {
   if (jwt !== undefined && (jwt.secret === undefined) === (jwt.jwks_url === undefined)) {
     problems.push({ path: 'auth.jwt', message: 'give exactly one of secret or jwks_url' });
   }
+  return problems;
+}
+
+function checkObservability(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  if (config.tracing.enabled && config.tracing.endpoint === '') {
+    problems.push({ path: 'tracing.endpoint', message: 'required when tracing is enabled (an OTLP/HTTP traces URL)' });
+  }
+  const channels = new Set<string>();
+  config.alerts.channels.forEach((channel, index) => {
+    if (channels.has(channel.name)) problems.push({ path: `alerts.channels[${index}].name`, message: `duplicate channel "${channel.name}"` });
+    channels.add(channel.name);
+    if (channel.type === 'webhook' && channel.secret === undefined) {
+      problems.push({ path: `alerts.channels[${index}].secret`, message: 'a webhook channel needs a whsec_ signing secret' });
+    }
+  });
+  config.alerts.rules.forEach((rule, index) => {
+    if (['error_rate', 'p95_latency', 'health_score'].includes(rule.type) && rule.threshold === undefined) {
+      problems.push({ path: `alerts.rules[${index}].threshold`, message: `required for a ${rule.type} rule` });
+    }
+    rule.channels.forEach((channel, channelIndex) => {
+      if (!channels.has(channel)) problems.push({ path: `alerts.rules[${index}].channels[${channelIndex}]`, message: `unknown channel "${channel}"` });
+    });
+  });
   return problems;
 }
 

@@ -39,6 +39,18 @@ export interface RequestSummary {
   responseBody?: string | null;
   /** 'static' when the client got the model's configured fallback answer (the request still failed). */
   fallback?: 'static' | null | undefined;
+  /** Why the answer ended (`stop`, `length`, `tool_calls`, …), when known: a span attribute. */
+  finishReasons?: readonly string[] | undefined;
+}
+
+/** A request was accepted by a use case; its `request-end` follows (the in-flight gauge pairs them). */
+export interface RequestStart {
+  type: 'request-start';
+  requestId: string;
+  endpoint: string;
+  startedAt: number;
+  /** The client's W3C `traceparent` header, when it sent one: the parent of the request's spans. */
+  traceparent?: string | null | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
@@ -65,9 +77,12 @@ export interface BudgetWarning {
   budgetUsd: number;
   /** `2026-11-22`, `2026-11` or `total`. */
   period: string;
+  /** The request whose spend crossed the line. */
+  requestId?: string | undefined;
 }
 
 export type GatewayEvent =
+  | RequestStart
   | { type: 'request-end'; summary: RequestSummary }
   | { type: 'circuit-state'; change: CircuitStateChange }
   | BudgetWarning

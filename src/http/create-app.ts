@@ -5,6 +5,8 @@ import type { InferenceDependencies, RequestLogQueries } from '../inference/inde
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import { adminAlertRoutes } from './admin/admin-alert-routes.js';
+import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
@@ -40,6 +42,10 @@ export interface AppDependencies {
   metrics?: MetricsSource | undefined;
   /** Image and video jobs (/v1/videos, /v1/images/generations, /v1/jobs). */
   jobs?: JobRoutesOptions | undefined;
+  /** GET /metrics asks for a key (`metrics.require_auth`). */
+  metricsRequireAuth?: boolean | undefined;
+  /** Alert rules and channels for /admin/api/alerts; absent when none are configured. */
+  alerts?: AlertsAdmin | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -120,7 +126,10 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   });
 
   await app.register(healthRoutes, { readiness: dependencies.readiness });
-  if (dependencies.metrics !== undefined) await app.register(metricsRoutes, { metrics: dependencies.metrics });
+  if (dependencies.metrics !== undefined) {
+    const authenticate = dependencies.metricsRequireAuth === true ? createAuthenticateHook(dependencies.authenticator) : null;
+    await app.register(metricsRoutes, { metrics: dependencies.metrics, authenticate });
+  }
   const requestLog = dependencies.requestLog;
   if (requestLog !== undefined) {
     await app.register(async (scope) => {
@@ -153,6 +162,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
+    await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
   });
   return app;
 }

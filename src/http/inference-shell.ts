@@ -49,7 +49,7 @@ export interface InferenceRoute<Input> {
 export function registerInferenceRoute<Input>(app: FastifyInstance, shell: ShellDependencies, route: InferenceRoute<Input>): void {
   const { wire } = route;
   app.post(route.url, async (request: FastifyRequest, reply: FastifyReply) => {
-    const lifecycle = new RequestLifecycle(shell.lifecycle, request.id, route.endpoint);
+    const lifecycle = new RequestLifecycle(shell.lifecycle, request.id, route.endpoint, undefined, readHeader(request, 'traceparent'));
     const response = reply.raw;
     response.once('close', () => {
       if (!response.writableFinished) lifecycle.cancel();

@@ -61,11 +61,13 @@ export class RequestLifecycle {
   private firstTokenAt: number | null = null;
   private ended = false;
 
-  constructor(settings: LifecycleSettings, requestId: string, endpoint: string, startedAt?: number) {
+  /** Emits `request-start`; `traceparent` is the client's W3C header, the parent of the request's spans. */
+  constructor(settings: LifecycleSettings, requestId: string, endpoint: string, startedAt?: number, traceparent: string | null = null) {
     this.settings = settings;
     this.requestId = requestId;
     this.endpoint = endpoint;
     this.startedAt = startedAt ?? settings.clock.now();
+    settings.events.emit({ type: 'request-start', requestId, endpoint, startedAt: this.startedAt, traceparent });
   }
 
   /** Aborts when the client goes away; every upstream call below listens to it. */

@@ -10,3 +10,7 @@ export { SpillFile } from './spill-file.js';
 export { toRequestLogRow } from './to-request-log-row.js';
 export { createObservability } from './create-observability.js';
 export type { Observability, ObservabilitySettings } from './create-observability.js';
+export { serveClusterMetrics } from './cluster-metrics.js';
+export type { MetricsSource } from './cluster-metrics.js';
+export { HealthScorer, healthBand } from './health-score.js';
+export type { HealthBand, ProviderHealth, TargetHealth } from './health-score.js';

@@ -13,7 +13,14 @@ export interface GatewayMetrics {
 
 export function createMetrics(options: { processMetrics?: boolean } = {}): GatewayMetrics {
   const registry = new Registry();
-  if (options.processMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+  if (options.processMetrics !== false) {
+    collectDefaultMetrics({ register: registry, prefix: 'sluice_' });
+    // prom-client names these gauges `…_total`, which Prometheus reserves for counters (promtool
+    // check metrics rejects them); the event-loop, heap and GC series stay.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      registry.removeSingleMetric(`sluice_${name}`);
+    }
+  }
   return {
     registry,
     unpricedCalls: new Counter({

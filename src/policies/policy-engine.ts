@@ -176,6 +176,7 @@ export class PolicyEngine implements PolicyGate {
             spentUsd: result.after / 1e9,
             budgetUsd: meta.budgetUsd,
             period: meta.period ?? 'total',
+            requestId: request.requestId,
           });
         }
       }
