@@ -59,7 +59,7 @@ describe('metrics under --workers 2', () => {
         const match = /running at (http:\/\/[\d.:]+)/.exec(text);
         if (match?.[1] !== undefined) resolve(match[1]);
       });
-      setTimeout(() => reject(new Error(`gateway did not start: ${errors}`)), 30_000).unref();
+      setTimeout(() => reject(new Error(`gateway did not start: ${errors}`)), 150_000).unref();
     });
     // Both workers must be listening before traffic is spread over them.
     for (let tries = 0; tries < 100; tries += 1) {
