@@ -164,6 +164,15 @@ const server = createServer((request, response) => {
     response.end(modelsBody);
     return;
   }
+  if (request.method === 'POST' && path === '/v1/traces') {
+    // The OTLP/HTTP receiver for the tracing variants: read the batch, accept it.
+    request.resume();
+    request.once('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 });
+      response.end('{}');
+    });
+    return;
+  }
   request.resume();
   response.writeHead(404, { 'content-type': 'application/json' });
   response.end('{"error":{"message":"not found","type":"invalid_request_error"}}');

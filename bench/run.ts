@@ -82,6 +82,9 @@ const gatewayVariants: readonly GatewayVariant[] = [
     virtualKey: limitedKey,
     redis: true,
   },
+  // Traces built after each answer and exported over OTLP/HTTP to the mock upstream's /v1/traces.
+  { name: 'gateway-tracing-1.0', extraYaml: 'tracing: { enabled: true, endpoint: "{{UPSTREAM}}/v1/traces", sample_ratio: 1.0 }' },
+  { name: 'gateway-tracing-0.1', extraYaml: 'tracing: { enabled: true, endpoint: "{{UPSTREAM}}/v1/traces", sample_ratio: 0.1 }' },
 ];
 
 const benchDirectory = fileURLToPath(new URL('.', import.meta.url));

@@ -199,7 +199,7 @@ export class TargetLauncher {
       providers: [{ name: 'upstream', type: 'openai', base_url: `${upstream}/v1`, api_key: 'sk-upstream' }],
       models: [{ name: 'bench', targets: [{ provider: 'upstream', model: 'bench-model' }] }],
     };
-    const overlay: unknown = extraYaml.trim() === '' ? undefined : parse(extraYaml);
+    const overlay: unknown = extraYaml.trim() === '' ? undefined : parse(extraYaml.replaceAll('{{UPSTREAM}}', upstream));
     const config = mergeConfig(baseConfig, overlay);
     const configPath = join(directory, 'config.yaml');
     await writeFile(configPath, stringify(config));

@@ -174,6 +174,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     config: config.jobs, providers: config.providers, allowDirectModels: config.allow_direct_models, createJobProvider,
     maxUploadBytes: config.server.max_body_bytes,
     store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
+    otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
   });
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
     const databaseStatus = await checkDatabase(database);

@@ -59,14 +59,14 @@ describe('metrics under --workers 2', () => {
         const match = /running at (http:\/\/[\d.:]+)/.exec(text);
         if (match?.[1] !== undefined) resolve(match[1]);
       });
-      setTimeout(() => reject(new Error(`gateway did not start: ${errors}`)), 30_000).unref();
+      setTimeout(() => reject(new Error(`gateway did not start: ${errors}`)), 150_000).unref();
     });
     // Both workers must be listening before traffic is spread over them.
     for (let tries = 0; tries < 100; tries += 1) {
       const ready = await Promise.all([send(baseUrl, 'GET', '/health'), send(baseUrl, 'GET', '/health')]);
       if (ready.every((response) => response.status === 200)) break;
     }
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -37,6 +37,11 @@ export interface JobsDependencies {
   owner?: string | undefined;
   /** Largest `input_reference` upload (default 10 MiB). */
   maxUploadBytes?: number | undefined;
+  /**
+   * Signing secrets of messages other subsystems (alerts) put in the same outbox: one deliverer
+   * serves the whole outbox, and a message whose secret it cannot resolve would fail for good.
+   */
+  otherSecrets?: ((secretRef: string) => string | null) | undefined;
 }
 
 export interface Jobs {
@@ -113,7 +118,7 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     labelNames: ['event', 'result'], registers: [dependencies.registry],
   });
   const deliverer = new WebhookDeliverer({
-    store: dependencies.outbox, clock, owner, resolveSecret: (ref) => resolveJobWebhookSecret(settings, ref),
+    store: dependencies.outbox, clock, owner, resolveSecret: (ref) => resolveJobWebhookSecret(settings, ref) ?? dependencies.otherSecrets?.(ref) ?? null,
     onAttempt: (report: WebhookAttemptReport) => {
       deliveries?.inc({ event: report.message.eventType, result: report.delivered ? 'delivered' : report.retryAt === null ? 'gave_up' : 'retry' });
       if (!report.delivered) {

@@ -18,6 +18,8 @@ import { RetentionSweeper } from './retention-sweeper.js';
 export interface ObservabilitySettings {
   requestLog: { enabled: boolean; flush_interval_ms: number; batch_size: number; max_queue_rows: number };
   retentionDays: number;
+  /** With several instances, only the holder of this lease sweeps old rows. */
+  retentionLease?: { held(): boolean } | undefined;
   store: RequestLogStore;
   /** Where rows spill while the database is slow or down. */
   spillDirectory: string;
@@ -44,14 +46,14 @@ export interface ObservabilitySettings {
   alerts: AlertsConfig;
   outbox: WebhookOutboxStore;
   clock: Clock;
-  /** With several instances, only the holder of this lease sweeps old rows. */
-  retentionLease?: { held(): boolean } | undefined;
 }
 
 export interface Observability {
   readonly health: HealthScorer;
   /** Null when no alert rule or channel is configured. */
   readonly alerts: Alerts | null;
+  /** Signing secrets of the messages this folder puts in the webhook outbox. */
+  webhookSecrets(secretRef: string): string | null;
   /** What GET /metrics serves. */
   readonly metricsSource: MetricsSource;
   /** Writes every row queued so far (tests and shutdown). */
@@ -108,6 +110,8 @@ export async function createObservability(settings: ObservabilitySettings): Prom
   ];
   const alerts = settings.alerts.rules.length === 0 && settings.alerts.channels.length === 0 ? null : createAlerts({
     config: settings.alerts,
+    // The gateway's one outbox deliverer (started with the jobs) delivers alert messages too.
+    deliver: false,
     outbox: settings.outbox,
     clock: settings.clock,
     registry: metrics.registry,
@@ -123,6 +127,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
   return {
     health,
     alerts,
+    webhookSecrets: (secretRef) => alerts?.resolveSecret(secretRef) ?? null,
     metricsSource: settings.clusterWorker === true ? clusterWorkerMetricsSource(metrics.registry) : localMetricsSource(metrics.registry),
     flush: () => writer.flush(),
     async close() {

@@ -1,6 +1,7 @@
 import type { CircuitState, GatewayEvent } from '../core/index.js';
 import type { Clock } from '../lib/index.js';
 import { systemClock } from '../lib/index.js';
+import { LATENCY_BOUNDS } from './alerts/sliding-window.js';
 import { attemptOutcome, countsAgainstUpstream } from './attempt-outcome.js';
 
 export interface HealthScoreSettings {
@@ -33,8 +34,6 @@ export interface ProviderHealth {
   requests: number;
 }
 
-/** Latency buckets (ms) for the windowed p95; the score needs a rough quantile, not an exact one. */
-const LATENCY_BOUNDS = [50, 100, 200, 400, 800, 1500, 3000, 5000, 8000, 12_000, 20_000, 30_000, 60_000, 120_000, Infinity];
 const SLICES = 10;
 
 interface Slice {

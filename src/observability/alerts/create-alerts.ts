@@ -26,7 +26,7 @@ export interface AlertsOptions {
   registry: Registry;
   healthScores: (scope: 'gateway' | 'provider') => Array<[string, number | null]>;
   logger: { warn(object: object, message: string): void };
-  /** Deliver from this instance (default true); tests can leave delivery to another one. */
+  /** Run a deliverer here (default true); false when another deliverer serves the outbox (the gateway's jobs). */
   deliver?: boolean | undefined;
 }
 
@@ -36,6 +36,8 @@ export interface Alerts {
   evaluate(): Promise<void>;
   /** For GET /admin/api/alerts: rules, current state, recent notifications. */
   snapshot(): { rules: readonly AlertRule[]; channels: Array<{ name: string; type: string }>; active: AlertInstance[]; history: AlertNotification[] };
+  /** The signing secret of an alert message (`alerts:<channel>`), for the deliverer that serves the outbox. */
+  resolveSecret(secretRef: string): string | null;
   /** Queues a test message to every channel; resolves with the number queued. */
   sendTest(): Promise<number>;
   /** Waits until every queued notification is in the outbox and a delivery round ran (tests). */
@@ -53,9 +55,10 @@ export function createAlerts(options: AlertsOptions): Alerts {
     name: 'sluice_alert_deliveries_total', help: 'Alert and webhook delivery attempts by outcome', labelNames: ['event_type', 'outcome'], registers: [options.registry],
   });
   let pending: Promise<unknown> = Promise.resolve();
+  const resolveSecret = alertSecretResolver(config.channels);
   const deliverer = new WebhookDeliverer({
     store: outbox,
-    resolveSecret: alertSecretResolver(config.channels),
+    resolveSecret,
     clock,
     owner: `alerts-${randomUUID()}`,
     onAttempt: (report) => deliveries.labels(report.message.eventType, report.delivered ? 'delivered' : report.retryAt === null ? 'failed' : 'retrying').inc(),
@@ -90,6 +93,7 @@ export function createAlerts(options: AlertsOptions): Alerts {
 
   return {
     handle: engine.handle,
+    resolveSecret,
     async evaluate() {
       engine.evaluate();
       await pending;
@@ -107,7 +111,10 @@ export function createAlerts(options: AlertsOptions): Alerts {
     },
     async settle() {
       await pending;
+      // A background round may hold a claimed message: let it finish, then deliver what is due.
+      await deliverer.whenIdle();
       await deliverer.runOnce();
+      await deliverer.whenIdle();
     },
     async close() {
       cancelTimer?.();

@@ -1,4 +1,4 @@
-/** Latency buckets (ms) for windowed p95 estimates. */
+/** Latency buckets (ms) for windowed p95 estimates (alert windows and the health score): a rough quantile is enough. */
 export const LATENCY_BOUNDS = [50, 100, 200, 400, 800, 1500, 3000, 5000, 8000, 12_000, 20_000, 30_000, 60_000, 120_000, Infinity];
 
 interface Slice {
