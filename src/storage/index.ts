@@ -25,3 +25,6 @@ export type {
 } from './webhook-outbox-store.js';
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
+export { DisabledResponseStore } from './response-store.js';
+export type { ResponseStore, StoredResponse } from './response-store.js';
+export { MemoryResponseStore } from './memory/memory-response-store.js';

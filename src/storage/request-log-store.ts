@@ -1,6 +1,7 @@
 import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
+import type { ResponseStore } from './response-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -171,6 +172,8 @@ export interface Database {
   readonly webhookOutbox: WebhookOutboxStore;
   /** Long-running generation jobs. */
   readonly jobs: JobStore;
+  /** Stored Responses API objects. */
+  readonly responses: ResponseStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */
