@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
-import type { InferenceDependencies, RequestLogQueries } from '../inference/index.js';
+import type { InferenceDependencies, RequestLogQueries, ResponseState } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
@@ -20,6 +20,7 @@ import type { MetricsSource } from './metrics-routes.js';
 import type { ShellDependencies } from './inference-shell.js';
 import { modelListRoutes, openaiRoutes } from './openai/openai-routes.js';
 import { toOpenAIErrorBody } from './openai/to-openai-error.js';
+import { responsesRoutes, storedResponseRoutes } from './responses/index.js';
 import { toGatewayError } from './to-gateway-error.js';
 
 export interface AppLogger {
@@ -46,6 +47,8 @@ export interface AppDependencies {
   metricsRequireAuth?: boolean | undefined;
   /** Alert rules and channels for /admin/api/alerts; absent when none are configured. */
   alerts?: AlertsAdmin | undefined;
+  /** Stored responses for /v1/responses. */
+  responses: ResponseState;
 }
 
 const EXPOSED_HEADERS = [
@@ -150,6 +153,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     await scope.register(openaiRoutes, { inference: dependencies.inference, shell, models: dependencies.models, startedAt });
     await scope.register(anthropicRoutes, { inference: dependencies.inference, shell });
+    await scope.register(responsesRoutes, { inference: dependencies.inference, shell, state: dependencies.responses });
   });
   const jobs = dependencies.jobs;
   if (jobs !== undefined) {
@@ -163,6 +167,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
+    await scope.register(storedResponseRoutes, { state: dependencies.responses });
   });
   return app;
 }
