@@ -1,7 +1,6 @@
 import { createOpenAI } from '@ai-sdk/openai';
-import { Agent, getDefaultModel, run, setDefaultOpenAIClient, setOpenAIAPI, setTracingDisabled } from '@openai/agents';
+import { Agent, OpenAIProvider, Runner, getDefaultModel, setTracingDisabled } from '@openai/agents';
 import { generateText, stepCountIs, streamText, tool } from 'ai';
-import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { anthropicStream, openaiCompletion, openaiStream } from '../mock-upstream/index.js';
@@ -63,11 +62,10 @@ describe('Vercel AI SDK, default openai(model) (the Responses API)', () => {
 describe('@openai/agents with its default model', () => {
   it('runs an agent through /v1/responses, answered by the Anthropic mock', async () => {
     setTracingDisabled(true);
-    setOpenAIAPI('responses');
-    setDefaultOpenAIClient(new OpenAI({ baseURL: `${harness.gateway.url}/v1`, apiKey: TEST_MASTER_KEY, maxRetries: 0 }));
+    const runner = new Runner({ modelProvider: new OpenAIProvider({ baseURL: `${harness.gateway.url}/v1`, apiKey: TEST_MASTER_KEY, useResponses: true }) });
     harness.upstream.enqueue('/v1/messages', anthropicStream({ text: ['Bonjour', '!'] }));
     const agent = new Agent({ name: 'Greeter', instructions: 'Greet in French.' });
-    const result = await run(agent, 'Greet me', { stream: true });
+    const result = await runner.run(agent, 'Greet me', { stream: true });
     await result.completed;
     expect(result.finalOutput).toBe('Bonjour!');
     expect(harness.upstream.requests[0]?.path).toBe('/v1/messages');
