@@ -10,6 +10,7 @@ import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
+import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
@@ -54,7 +55,7 @@ export interface AppDependencies {
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
   'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
-  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id',
+  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
 ].join(', ');
 
 /** Builds the HTTP server: every route, the key check, request ids and the error shape. */
@@ -119,8 +120,11 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   }
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}.`);
-    reply.code(404).send(toOpenAIErrorBody(error));
+    const path = request.url.split('?')[0] ?? '';
+    const error = new GatewayError('not_found', `Unknown request URL: ${request.method} ${path}.`);
+    // Anthropic SDKs parse errors on their own routes in Anthropic's shape.
+    if (path.startsWith('/v1/messages')) reply.code(404).headers(ANTHROPIC_WIRE.ownHeaders(request.id)).send(ANTHROPIC_WIRE.errorBody(error, request.id));
+    else reply.code(404).send(toOpenAIErrorBody(error));
   });
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);

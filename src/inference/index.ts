@@ -12,3 +12,5 @@ export type {
 } from '../storage/index.js';
 export { ResponseState, createResponseState, ownerOf } from './response-state.js';
 export type { ResponseStateSettings } from './response-state.js';
+export { countInputTokens } from './count-input-tokens.js';
+export type { InputTokenCount } from './count-input-tokens.js';

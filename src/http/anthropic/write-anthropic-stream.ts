@@ -16,7 +16,7 @@ export async function writeAnthropicStream(
   response: ServerResponse,
   first: StreamChunk,
   rest: AsyncIterator<StreamChunk>,
-  options: StreamWriteOptions,
+  options: StreamWriteOptions & { inputTokens?: (() => number) | undefined },
 ): Promise<void> {
   response.writeHead(200, {
     ...options.headers,
@@ -26,7 +26,7 @@ export async function writeAnthropicStream(
     'x-accel-buffering': 'no',
   });
   const native = first.native !== undefined;
-  const translator = new ChunksToAnthropicEvents();
+  const translator = new ChunksToAnthropicEvents(options.inputTokens);
   const write = async (text: string): Promise<void> => {
     if (!response.write(text)) await waitForDrain(response);
   };
