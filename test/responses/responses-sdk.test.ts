@@ -116,12 +116,16 @@ describe.each(cases)('openai SDK responses.* → $name', (testCase) => {
     expect(retrieved).toEqual(withoutParsedFields(final));
   });
 
-  it('a raw text stream passes the grammar checker', async () => {
+  it('raw text and tool-call streams pass the grammar checker', async () => {
     testCase.text(true);
     const events = parseSseBody(await rawStream({ model: testCase.model, input: 'Say hello' }));
     expect(checkResponseStream(events)).toEqual([]);
     const completed = events[events.length - 1]?.data as { response: { output: Array<{ content: Array<{ text: string }> }> } };
     expect(completed.response.output[0]?.content[0]?.text).toBe('Hello from mock');
+    testCase.tool(true);
+    const toolEvents = parseSseBody(await rawStream({ model: testCase.model, input: 'Weather in Paris?', tools: [weatherTool] }));
+    expect(checkResponseStream(toolEvents)).toEqual([]);
+    expect(toolEvents.map((event) => event.event)).toContain('response.function_call_arguments.done');
   });
 });
 
