@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { StreamChunk } from '../../core/index.js';
 import { toGatewayError } from '../to-gateway-error.js';
 import { waitForDrain } from '../wait-for-drain.js';
+import { writeSseHead } from '../write-sse-head.js';
 import type { StreamWriteOptions } from '../wire-format.js';
 import type { ChunksToResponseEvents, ResponseEvent } from './chunks-to-response-events.js';
 import type { ResponseObject } from './responses-wire.js';
@@ -25,13 +26,7 @@ export async function writeResponsesStream(
   rest: AsyncIterator<StreamChunk>,
   options: ResponsesStreamOptions,
 ): Promise<void> {
-  response.writeHead(200, {
-    ...options.headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  writeSseHead(response, options.headers);
   const { translator } = options;
   const write = async (events: readonly ResponseEvent[]): Promise<void> => {
     let text = '';
