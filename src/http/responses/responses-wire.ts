@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WIRE_LIMITS, endUserSchema, modelIdSchema } from '../wire-limits.js';
 
 /**
  * The OpenAI Responses API bodies Sluice accepts on POST /v1/responses (openai 6.x
@@ -31,7 +32,7 @@ const messageItem = z.looseObject({
   type: z.literal('message').optional(),
   id: z.string().optional(),
   role: z.enum(['user', 'assistant', 'system', 'developer']),
-  content: z.union([z.string(), z.array(contentPartSchema)]),
+  content: z.union([z.string(), z.array(contentPartSchema).max(WIRE_LIMITS.contentParts)]),
   status: z.string().optional(),
 });
 
@@ -107,18 +108,18 @@ const textFormat = z.discriminatedUnion('type', [
 ]);
 
 export const responsesRequestSchema = z.looseObject({
-  model: z.string().min(1),
-  input: z.union([z.string(), z.array(anyItem)]).optional(),
+  model: modelIdSchema,
+  input: z.union([z.string(), z.array(anyItem).max(WIRE_LIMITS.messages)]).optional(),
   instructions: z.string().nullish(),
-  tools: z.array(tool).optional(),
+  tools: z.array(tool).max(WIRE_LIMITS.tools).optional(),
   tool_choice: toolChoice.optional(),
   parallel_tool_calls: z.boolean().nullish(),
   text: z.looseObject({ format: textFormat.nullish(), verbosity: z.string().nullish() }).nullish(),
   max_output_tokens: z.int().positive().nullish(),
   reasoning: z.looseObject({ effort: z.string().nullish(), summary: z.string().nullish() }).nullish(),
   metadata: z.record(z.string(), z.string()).nullish(),
-  user: z.string().nullish(),
-  safety_identifier: z.string().nullish(),
+  user: endUserSchema.nullish(),
+  safety_identifier: endUserSchema.nullish(),
   store: z.boolean().nullish(),
   stream: z.boolean().nullish(),
   previous_response_id: z.string().nullish(),
