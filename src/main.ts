@@ -4,7 +4,7 @@ import type { GatewayEvent } from './core/index.js';
 import { createApp } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
-import { RequestLogQueries } from './inference/index.js';
+import { RequestLogQueries, createResponseState } from './inference/index.js';
 import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
 import { createLogger, createMetrics, createObservability } from './observability/index.js';
@@ -60,6 +60,8 @@ export interface Gateway {
 
 /** A fail-open decision is counted every time but logged at most this often. */
 const FAIL_OPEN_LOG_INTERVAL_MS = 1000;
+/** How often stored responses past `responses.retention_days` are deleted. */
+const RESPONSE_SWEEP_INTERVAL_MS = 3_600_000;
 /** A readiness probe gives up on the database after this long. */
 const READINESS_DATABASE_TIMEOUT_MS = 2000;
 
@@ -188,6 +190,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       },
     };
   }
+  const responses = createResponseState(config.responses, database, clock);
+  const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
 
   const app = await createApp({
     server: {
@@ -212,6 +216,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metricsRequireAuth: config.metrics.require_auth,
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
+    responses,
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
@@ -240,6 +245,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await observability.close();
       await retentionLease.stop();
       await leases.close();
+      stopResponseSweeper();
       await storage.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();

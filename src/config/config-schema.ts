@@ -94,6 +94,11 @@ const providerSchema = z.strictObject({
   models: z.array(z.string()).default([]),
   /** Keep-alive connections to this upstream. */
   max_connections: positiveInt.default(128),
+  /**
+   * openai only: the field that carries a translated request's output cap. `max_completion_tokens`
+   * (GPT-5 and o-series refuse `max_tokens`); `max_tokens` for older OpenAI-compatible servers.
+   */
+  max_tokens_field: z.enum(['max_completion_tokens', 'max_tokens']).default('max_completion_tokens'),
 });
 
 const targetSchema = z.strictObject({
@@ -313,6 +318,13 @@ export const configSchema = z.strictObject({
   tracing: tracingSchema.prefault({}),
   health: healthSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  /** The Responses API's state (/v1/responses): kept for GET and `previous_response_id`. */
+  responses: z.strictObject({
+    /** Keep responses unless a request says `store: false` (OpenAI's default); false keeps none. */
+    store: z.boolean().default(true),
+    /** Delete stored responses after this many days; 0 keeps them until deleted. */
+    retention_days: z.int().min(0).default(30),
+  }).prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */

@@ -107,6 +107,8 @@ export interface ChatRequest {
   presence_penalty?: number | null | undefined;
   frequency_penalty?: number | null | undefined;
   logprobs?: boolean | null | undefined;
+  /** `low` … `high` for reasoning models; OpenAI-compatible upstreams receive it as sent. */
+  reasoning_effort?: string | null | undefined;
 }
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';

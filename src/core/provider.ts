@@ -121,6 +121,8 @@ export interface Provider {
   chat(request: ChatRequest, context: CallContext): Promise<ChatResult>;
   streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream>;
   embed(request: EmbeddingsRequest, context: CallContext): Promise<EmbeddingsResult>;
+  /** The request's input tokens as the vendor counts them; only vendors with a counting endpoint have it. */
+  countTokens?(request: ChatRequest, context: CallContext): Promise<number>;
 }
 
 /** True when a chunk carries output a user would see: text, a refusal or a tool call. */

@@ -1,7 +1,7 @@
 import Fastify from 'fastify';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
-import type { InferenceDependencies, RequestLogQueries } from '../inference/index.js';
+import type { InferenceDependencies, RequestLogQueries, ResponseState } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
@@ -10,6 +10,7 @@ import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
+import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
@@ -20,6 +21,7 @@ import type { MetricsSource } from './metrics-routes.js';
 import type { ShellDependencies } from './inference-shell.js';
 import { modelListRoutes, openaiRoutes } from './openai/openai-routes.js';
 import { toOpenAIErrorBody } from './openai/to-openai-error.js';
+import { responsesRoutes, storedResponseRoutes } from './responses/index.js';
 import { toGatewayError } from './to-gateway-error.js';
 
 export interface AppLogger {
@@ -46,12 +48,14 @@ export interface AppDependencies {
   metricsRequireAuth?: boolean | undefined;
   /** Alert rules and channels for /admin/api/alerts; absent when none are configured. */
   alerts?: AlertsAdmin | undefined;
+  /** Stored responses for /v1/responses. */
+  responses: ResponseState;
 }
 
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
   'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
-  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id',
+  'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
 ].join(', ');
 
 /** Builds the HTTP server: every route, the key check, request ids and the error shape. */
@@ -116,8 +120,11 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   }
 
   app.setNotFoundHandler((request, reply) => {
-    const error = new GatewayError('not_found', `Unknown request URL: ${request.method} ${request.url.split('?')[0] ?? ''}.`);
-    reply.code(404).send(toOpenAIErrorBody(error));
+    const path = request.url.split('?')[0] ?? '';
+    const error = new GatewayError('not_found', `Unknown request URL: ${request.method} ${path}.`);
+    // Anthropic SDKs parse errors on their own routes in Anthropic's shape.
+    if (path.startsWith('/v1/messages')) reply.code(404).headers(ANTHROPIC_WIRE.ownHeaders(request.id)).send(ANTHROPIC_WIRE.errorBody(error, request.id));
+    else reply.code(404).send(toOpenAIErrorBody(error));
   });
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, request.id);
@@ -150,6 +157,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
     await scope.register(openaiRoutes, { inference: dependencies.inference, shell, models: dependencies.models, startedAt });
     await scope.register(anthropicRoutes, { inference: dependencies.inference, shell });
+    await scope.register(responsesRoutes, { inference: dependencies.inference, shell, state: dependencies.responses });
   });
   const jobs = dependencies.jobs;
   if (jobs !== undefined) {
@@ -163,6 +171,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
+    await scope.register(storedResponseRoutes, { state: dependencies.responses });
   });
   return app;
 }

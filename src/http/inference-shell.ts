@@ -24,7 +24,7 @@ export interface ShellDependencies {
 
 /** What a use case answers: one JSON document, or a stream and the writer for this API. */
 export type ShellAnswer =
-  | { kind: 'json'; body: string | Buffer; staticFallback: boolean }
+  | { kind: 'json'; body: string | Buffer; staticFallback: boolean; headers?: Record<string, string> | undefined }
   | { kind: 'stream'; stream: ChatStream; write: StreamWriter };
 
 /** One inference endpoint: its API, how to read its body, and its use case. */
@@ -68,7 +68,8 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
       lifecycle.endUser ??= route.endUserOf?.(input) ?? null;
       const answer = await route.run(lifecycle, input, request);
       if (answer.kind === 'json') {
-        const headers = answerHeaders(lifecycle, wire.ownHeaders(request.id), null, answer.staticFallback);
+        const own = answer.headers === undefined ? wire.ownHeaders(request.id) : { ...wire.ownHeaders(request.id), ...answer.headers };
+        const headers = answerHeaders(lifecycle, own, null, answer.staticFallback);
         return reply.code(200).headers(headers).type('application/json').send(answer.body);
       }
       const iterator = answer.stream.chunks[Symbol.asyncIterator]();

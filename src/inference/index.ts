@@ -10,3 +10,7 @@ export type {
   AnalyticsFilter, ErrorCodeCount, GroupByField, LogFilter, LogPage, RequestLogRow, SummaryGroup, TimeBucket, TimeseriesPoint,
   UserMonthCost,
 } from '../storage/index.js';
+export { ResponseState, createResponseState, ownerOf } from './response-state.js';
+export type { ResponseStateSettings } from './response-state.js';
+export { countInputTokens } from './count-input-tokens.js';
+export type { InputTokenCount } from './count-input-tokens.js';

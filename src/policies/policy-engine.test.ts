@@ -48,6 +48,18 @@ describe('PolicyEngine', () => {
     await expect(policies.admit(request({ requestsPerMonth: 2 }))).rejects.toMatchObject({ code: 'quota_exceeded' });
   });
 
+  it('never asks a client refused by a per-minute limit to wait more than 60 s', async () => {
+    const policies = engine({ now: Date.UTC(2026, 0, 1) });
+    // 20 tokens (10 in, 10 out) can never fit a 5-token window: the store has no wait that helps.
+    const tpm: unknown = await policies.admit(request({ tpm: 5 })).catch((error: unknown) => error);
+    expect(tpm).toMatchObject({ code: 'rate_limit_exceeded' });
+    expect((tpm as LimitExceededError).retryAfterMs).toBeGreaterThan(0);
+    expect((tpm as LimitExceededError).retryAfterMs).toBeLessThanOrEqual(60_000);
+    await policies.admit(request({ rpm: 1 }));
+    const rpm: unknown = await policies.admit(request({ rpm: 1 })).catch((error: unknown) => error);
+    expect((rpm as LimitExceededError).retryAfterMs).toBeLessThanOrEqual(60_000);
+  });
+
   it('warns once at 50, 80 and 100 % of a budget', async () => {
     const clock = { now: Date.UTC(2026, 0, 1) };
     const events: GatewayEvent[] = [];

@@ -124,7 +124,9 @@ export class PolicyEngine implements PolicyGate {
       const meta = metas[result.index];
       const check = checks[result.index];
       if (meta === undefined || check === undefined) throw new Error('limit store refused an unknown check');
-      const waitMs = Math.min(MAX_RETRY_AFTER_MS, result.retryAfterMs ?? MAX_RETRY_AFTER_MS);
+      // A per-minute window frees up within a minute: never tell a client to wait longer than that.
+      const cap = check.kind === 'window' && check.span <= MINUTE ? MINUTE : MAX_RETRY_AFTER_MS;
+      const waitMs = Math.min(cap, result.retryAfterMs ?? cap);
       throw new LimitExceededError(meta.code, refusalMessage(meta, check, request), waitMs, headers);
     }
     return new HeldAdmission(this, request, checks, metas, headers, now);

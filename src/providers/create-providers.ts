@@ -15,6 +15,7 @@ export interface ProviderSettings {
   max_connections: number;
   anthropic_version?: string | undefined;
   default_max_tokens?: number | undefined;
+  max_tokens_field?: 'max_completion_tokens' | 'max_tokens' | undefined;
 }
 
 export type ClosableProvider = Provider & { close?: () => Promise<void> };
@@ -40,7 +41,7 @@ function createProvider(settings: ProviderSettings): ClosableProvider {
   };
   switch (settings.type) {
     case 'openai':
-      return createOpenAIProvider({ ...common, baseUrl: settings.base_url ?? DEFAULT_BASE_URLS.openai });
+      return createOpenAIProvider({ ...common, baseUrl: settings.base_url ?? DEFAULT_BASE_URLS.openai, maxTokensField: settings.max_tokens_field });
     case 'mock':
       return createMockProvider({ name: settings.name });
     case 'anthropic':

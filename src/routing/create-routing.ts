@@ -36,6 +36,7 @@ export function createRouting(settings: RoutingSettings): Routing {
     providers: settings.providers,
     advertised: settings.advertised,
     allowDirectModels: settings.allowDirectModels,
+    targets: new Map(settings.models.map((model) => [model.name, model.targets])),
     directRoute: (provider, model) => buildDirectRoute(provider, model, dependencies),
   });
   return { models, breakers };

@@ -13,6 +13,8 @@ export interface ModelRegistrySettings {
   /** Upstream models each provider advertises as `provider/model` in the models list. */
   advertised: ReadonlyMap<string, readonly string[]>;
   allowDirectModels: boolean;
+  /** Each public model's targets in order (for answers that need one upstream, such as token counts). */
+  targets?: ReadonlyMap<string, ReadonlyArray<{ provider: string; model: string }>> | undefined;
   /** Builds the route for a directly addressed `provider/model`; a bare target when absent. */
   directRoute?: ((provider: string, model: string) => Provider) | undefined;
 }
@@ -33,6 +35,19 @@ export class ModelRegistry {
     if (route !== undefined) return route;
     if (!this.settings.allowDirectModels) return null;
     return this.resolveDirect(model);
+  }
+
+  /** The first target a model routes to (the upstream that would normally answer), or null. */
+  firstTarget(model: string): { provider: Provider; model: string } | null {
+    const configured = this.settings.targets?.get(model)?.[0];
+    if (configured !== undefined) {
+      const provider = this.settings.providers.get(configured.provider);
+      return provider === undefined ? null : { provider, model: configured.model };
+    }
+    if (this.settings.routes.has(model) || !this.settings.allowDirectModels) return null;
+    const slash = model.indexOf('/');
+    const provider = slash > 0 ? this.settings.providers.get(model.slice(0, slash)) : undefined;
+    return provider === undefined || slash === model.length - 1 ? null : { provider, model: model.slice(slash + 1) };
   }
 
   list(): ModelInfo[] {

@@ -39,3 +39,6 @@ export { createLeaseStore } from './create-lease-store.js';
 export type { LeaseStoreSettings } from './create-lease-store.js';
 export { SingletonLease } from './singleton-lease.js';
 export type { SingletonLeaseOptions } from './singleton-lease.js';
+export { DisabledResponseStore } from './response-store.js';
+export type { ResponseStore, StoredResponse } from './response-store.js';
+export { MemoryResponseStore } from './memory/memory-response-store.js';

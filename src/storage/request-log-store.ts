@@ -3,6 +3,7 @@ import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 import type { RequestLogValues } from './request-log-values.js';
 import type { LeaseStore } from './lease-store.js';
+import type { ResponseStore } from './response-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -175,6 +176,8 @@ export interface Database {
   readonly jobs: JobStore;
   /** Singleton leases, for fleets without Redis. */
   readonly leases: LeaseStore;
+  /** Stored Responses API objects. */
+  readonly responses: ResponseStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

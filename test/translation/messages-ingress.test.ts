@@ -150,7 +150,7 @@ describe('/v1/messages to a non-Anthropic target is translated', () => {
     });
     expect(harness.upstream.requests[0]?.body).toMatchObject({
       model: 'gpt-test',
-      max_tokens: 256,
+      max_completion_tokens: 256,
       messages: [
         { role: 'system', content: 'Be terse.' },
         { role: 'user', content: 'Weather in Paris?' },

@@ -8,8 +8,9 @@ export interface AnthropicEvent {
 }
 
 /**
- * OpenAI chunks → Anthropic stream events: message_start (input tokens 0,
- * the real counts follow in message_delta), one content block per text run and per tool call
+ * OpenAI chunks → Anthropic stream events: message_start (input tokens
+ * estimated from the request, since clients such as LangChain read them only there; the real
+ * counts follow in message_delta), one content block per text run and per tool call
  * (a new tool-call index opens a new block), then message_delta with usage and message_stop.
  */
 export class ChunksToAnthropicEvents {
@@ -20,6 +21,12 @@ export class ChunksToAnthropicEvents {
   private sawFinish = false;
   private sawToolCall = false;
   private usage: WireUsage | null = null;
+  private readonly inputTokens: () => number;
+
+  /** `inputTokens`: the request's estimated input, read once when message_start goes out. */
+  constructor(inputTokens: () => number = () => 0) {
+    this.inputTokens = inputTokens;
+  }
 
   push(chunk: ChatCompletionChunk): AnthropicEvent[] {
     const events: AnthropicEvent[] = [];
@@ -32,7 +39,7 @@ export class ChunksToAnthropicEvents {
           message: {
             id: toAnthropicMessageId(chunk.id), type: 'message', role: 'assistant', content: [], model: chunk.model,
             stop_reason: null, stop_sequence: null,
-            usage: { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+            usage: { input_tokens: this.inputTokens(), output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
           },
         },
       });

@@ -34,6 +34,12 @@ export function convertFromAnthropicRequest(request: MessagesRequest): Anthropic
     return null;
   };
 
+  for (const field of Object.keys(request)) {
+    if (!TRANSLATED_FIELDS.has(field) && !DROPPED_FIELDS.has(field)) {
+      note(field, `The field "${field}" has no equivalent outside Anthropic.`);
+    }
+  }
+
   const messages: ChatMessage[] = [];
   if (request.system !== undefined) {
     const text = typeof request.system === 'string' ? request.system : request.system.map((block) => block.text).join('\n');
@@ -72,7 +78,9 @@ export function convertFromAnthropicRequest(request: MessagesRequest): Anthropic
     }
   });
 
-  const chat: ChatRequest = { model: request.model, messages, max_tokens: request.max_tokens };
+  // max_completion_tokens: GPT-5 and o-series models refuse max_tokens; an OpenAI-compatible
+  // provider set to `max_tokens_field: max_tokens` renames it for servers that only know that.
+  const chat: ChatRequest = { model: request.model, messages, max_completion_tokens: request.max_tokens };
   if (request.stream === true) {
     chat.stream = true;
     chat.stream_options = { include_usage: true };
@@ -111,6 +119,19 @@ export function convertFromAnthropicRequest(request: MessagesRequest): Anthropic
 }
 
 type Note = (param: string, message: string) => void;
+
+/** Fields with an OpenAI counterpart. */
+const TRANSLATED_FIELDS: ReadonlySet<string> = new Set([
+  'model', 'max_tokens', 'messages', 'system', 'stop_sequences', 'stream', 'tools', 'tool_choice', 'temperature', 'top_p',
+  'metadata', 'output_config',
+]);
+
+/**
+ * Fields that only tune how an Anthropic model works and can be left out for another model
+ * without changing what the request asks (documented in docs/anthropic-messages-api.md). Any other field
+ * (`thread`, `container`, `mcp_servers`, …) makes the request Anthropic-only: never a silent drop.
+ */
+const DROPPED_FIELDS: ReadonlySet<string> = new Set(['thinking', 'top_k', 'service_tier', 'cache_control']);
 
 function convertToolChoice(choice: NonNullable<MessagesRequest['tool_choice']>): ToolChoice {
   switch (choice.type) {

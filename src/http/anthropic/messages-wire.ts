@@ -83,3 +83,8 @@ export const messagesRequestSchema = z.looseObject({
 });
 
 export type MessagesRequest = z.output<typeof messagesRequestSchema>;
+
+/** POST /v1/messages/count_tokens: a Messages body without the output cap. */
+export const countTokensRequestSchema = messagesRequestSchema.extend({ max_tokens: z.int().positive().optional() });
+
+export type CountTokensRequest = z.output<typeof countTokensRequestSchema>;

@@ -4,6 +4,7 @@ import { toGatewayError } from '../to-gateway-error.js';
 import { ChunksToAnthropicEvents } from './chunks-to-anthropic-events.js';
 import { toAnthropicErrorBody } from './to-anthropic-error.js';
 import { waitForDrain } from '../wait-for-drain.js';
+import { writeSseHead } from '../write-sse-head.js';
 import type { StreamWriteOptions } from '../wire-format.js';
 
 /**
@@ -16,17 +17,11 @@ export async function writeAnthropicStream(
   response: ServerResponse,
   first: StreamChunk,
   rest: AsyncIterator<StreamChunk>,
-  options: StreamWriteOptions,
+  options: StreamWriteOptions & { inputTokens?: (() => number) | undefined },
 ): Promise<void> {
-  response.writeHead(200, {
-    ...options.headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  writeSseHead(response, options.headers);
   const native = first.native !== undefined;
-  const translator = new ChunksToAnthropicEvents();
+  const translator = new ChunksToAnthropicEvents(options.inputTokens);
   const write = async (text: string): Promise<void> => {
     if (!response.write(text)) await waitForDrain(response);
   };

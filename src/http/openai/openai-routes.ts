@@ -1,8 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/index.js';
 import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
-import type { ModelRegistry } from '../../routing/index.js';
+import type { ModelInfo, ModelRegistry } from '../../routing/index.js';
+import { ANTHROPIC_WIRE } from '../anthropic/index.js';
 import { registerInferenceRoute } from '../inference-shell.js';
 import type { ShellDependencies } from '../inference-shell.js';
 import { parseBody } from '../parse-body.js';
@@ -56,21 +57,38 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
   });
 }
 
-/** GET /v1/models and /v1/models/{id}: what the caller's key may use. */
+/**
+ * GET /v1/models and /v1/models/{id}: what the caller's key may use, in OpenAI's shape, or in
+ * Anthropic's when the request carries `anthropic-version` (the Anthropic SDK always sends it).
+ */
 export async function modelListRoutes(app: FastifyInstance, options: Pick<OpenAIRoutesOptions, 'models' | 'startedAt'>): Promise<void> {
-  app.get('/v1/models', async (request) => ({
-    object: 'list',
-    data: visibleModels(options.models, request.principal?.allowedModels ?? null).map((model) => ({
-      id: model.id, object: 'model', created: options.startedAt, owned_by: model.ownedBy,
-    })),
-  }));
+  const createdAt = new Date(options.startedAt * 1000).toISOString();
+  const anthropicModel = (model: ModelInfo) => ({ type: 'model', id: model.id, display_name: model.id, created_at: createdAt });
+  const openaiModel = (model: ModelInfo) => ({ id: model.id, object: 'model', created: options.startedAt, owned_by: model.ownedBy });
 
-  app.get<{ Params: { '*': string } }>('/v1/models/*', async (request) => {
+  app.get('/v1/models', async (request) => {
+    const models = visibleModels(options.models, request.principal?.allowedModels ?? null);
+    if (!isAnthropicClient(request)) return { object: 'list', data: models.map(openaiModel) };
+    return {
+      data: models.map(anthropicModel), has_more: false, first_id: models[0]?.id ?? null, last_id: models[models.length - 1]?.id ?? null,
+    };
+  });
+
+  app.get<{ Params: { '*': string } }>('/v1/models/*', async (request, reply) => {
     const model = request.params['*'];
     const found = visibleModels(options.models, request.principal?.allowedModels ?? null).find((item) => item.id === model);
-    if (found === undefined) throw new GatewayError('model_not_found', `The model \`${model}\` does not exist.`, { param: 'model' });
-    return { id: found.id, object: 'model', created: options.startedAt, owned_by: found.ownedBy };
+    const anthropic = isAnthropicClient(request);
+    if (found === undefined) {
+      const error = new GatewayError('model_not_found', `The model \`${model}\` does not exist.`, { param: 'model' });
+      if (!anthropic) throw error;
+      return reply.code(404).headers(ANTHROPIC_WIRE.ownHeaders(request.id)).send(ANTHROPIC_WIRE.errorBody(error, request.id));
+    }
+    return anthropic ? anthropicModel(found) : openaiModel(found);
   });
+}
+
+function isAnthropicClient(request: FastifyRequest): boolean {
+  return request.headers['anthropic-version'] !== undefined;
 }
 
 /** The models a caller may use: all, or those on its key's allow-list. */

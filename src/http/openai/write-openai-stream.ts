@@ -3,6 +3,7 @@ import type { StreamChunk } from '../../core/index.js';
 import { toOpenAIErrorBody } from './to-openai-error.js';
 import { toGatewayError } from '../to-gateway-error.js';
 import { waitForDrain } from '../wait-for-drain.js';
+import { writeSseHead } from '../write-sse-head.js';
 import type { StreamWriteOptions } from '../wire-format.js';
 
 export interface OpenAIStreamOptions extends StreamWriteOptions {
@@ -21,13 +22,7 @@ export async function writeOpenAIStream(
   rest: AsyncIterator<StreamChunk>,
   options: OpenAIStreamOptions,
 ): Promise<void> {
-  response.writeHead(200, {
-    ...options.headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-    'x-accel-buffering': 'no',
-  });
+  writeSseHead(response, options.headers);
   try {
     let item: StreamChunk | null = first;
     while (item !== null) {

@@ -120,3 +120,6 @@ export interface AnthropicRequestBody {
   metadata?: { user_id: string };
   output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
 }
+
+/** POST /v1/messages/count_tokens. */
+export const tokenCountSchema = z.looseObject({ input_tokens: z.int().min(0) });

@@ -5,7 +5,7 @@ import type {
 import { parseJsonOrUndefined, readSseEvents } from '../../lib/index.js';
 import { UpstreamClient } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
-import { anthropicMessageSchema, anthropicStreamEventSchema } from './anthropic-api.js';
+import { anthropicMessageSchema, anthropicStreamEventSchema, tokenCountSchema } from './anthropic-api.js';
 import { isRetryableAnthropicErrorType, readAnthropicErrorBody } from './anthropic-errors.js';
 import { AnthropicStreamToChunks } from './anthropic-stream-to-chunks.js';
 import { convertAnthropicMessage } from './convert-anthropic-message.js';
@@ -79,6 +79,18 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
   return {
     name: settings.name,
 
+    async countTokens(request: ChatRequest, context: CallContext): Promise<number> {
+      const prepared = prepare(request, false, context);
+      // The counting endpoint takes the message fields only: no output cap, no streaming.
+      const { max_tokens: _max, stream: _stream, ...counted } = JSON.parse(prepared.body) as Record<string, unknown>;
+      const response = await client.postJson({
+        path: '/v1/messages/count_tokens', headers: prepared.headers, body: JSON.stringify(counted), stream: false,
+      }, context, readAnthropicErrorBody);
+      const parsed = tokenCountSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
+      if (!parsed.success) throw client.invalidResponse('token count');
+      return parsed.data.input_tokens;
+    },
+
     async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
       const prepared = prepare(request, false, context);
       const response = await post(prepared, false, context);
@@ -151,7 +163,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
       }
       finished = true;
     } catch (error) {
-      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal, 'stream');
     } finally {
       response.release();
       if (!finished) response.body.destroy();

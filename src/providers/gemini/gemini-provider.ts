@@ -134,7 +134,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
       for (const chunk of transform.finish()) yield { chunk };
       finished = true;
     } catch (error) {
-      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal, 'stream');
     } finally {
       response.release();
       if (!finished) response.body.destroy();

@@ -23,6 +23,11 @@ export interface OpenAIProviderSettings {
   headers?: Record<string, string>;
   timeoutMs: number;
   maxConnections: number;
+  /**
+   * `max_tokens`: servers that only know the older field get a request's `max_completion_tokens`
+   * renamed (translated requests carry the newer one, which GPT-5 and o-series require).
+   */
+  maxTokensField?: 'max_completion_tokens' | 'max_tokens' | undefined;
 }
 
 /**
@@ -41,6 +46,12 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
     maxConnections: settings.maxConnections,
   });
 
+  function withMaxTokensField(request: ChatRequest): ChatRequest {
+    if (settings.maxTokensField !== 'max_tokens' || request.max_completion_tokens === undefined || request.max_completion_tokens === null) return request;
+    const { max_completion_tokens: limit, ...rest } = request;
+    return { ...rest, max_tokens: request.max_tokens ?? limit };
+  }
+
   function post(path: string, body: string, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
     return client.postJson({ path, body, stream }, context, readOpenAIErrorBody);
   }
@@ -48,8 +59,9 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
   return {
     name: settings.name,
 
-    async chat(request: ChatRequest, context: CallContext): Promise<ChatResult> {
+    async chat(original: ChatRequest, context: CallContext): Promise<ChatResult> {
       assertTranslatable(context);
+      const request = withMaxTokensField(original);
       const outgoing = request.stream || request.stream_options ? { ...request, stream: false, stream_options: undefined } : request;
       const response = await post('/chat/completions', JSON.stringify(outgoing), false, context);
       const body = await client.readText(response, context);
@@ -74,7 +86,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
 
     async streamChat(request: ChatRequest, context: CallContext): Promise<ChatStream> {
       assertTranslatable(context);
-      const outgoing = { ...request, stream: true, stream_options: { ...request.stream_options, include_usage: true } };
+      const outgoing = { ...withMaxTokensField(request), stream: true, stream_options: { ...request.stream_options, include_usage: true } };
       const response = await post('/chat/completions', JSON.stringify(outgoing), true, context);
       return { provider: settings.name, model: request.model, chunks: readChunks(response, context) };
     },
@@ -146,7 +158,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
       }
       finished = true;
     } catch (error) {
-      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+      throw client.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal, 'stream');
     } finally {
       response.release();
       // Abandoned early (client gone, or a wrapper gave up): close the upstream connection.

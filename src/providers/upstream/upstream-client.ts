@@ -143,8 +143,11 @@ export class UpstreamClient {
     return response;
   }
 
-  /** Maps an error thrown while sending or reading the body. */
-  mapNetworkError(error: unknown, abortReason: 'parent' | 'timeout' | null, parent: AbortSignal): GatewayError {
+  /**
+   * Maps an error thrown while sending or reading the body. `phase` says how far the call got:
+   * a connection that drops after the upstream answered is a dropped answer, not "could not reach".
+   */
+  mapNetworkError(error: unknown, abortReason: 'parent' | 'timeout' | null, parent: AbortSignal, phase: 'send' | 'body' | 'stream' = 'send'): GatewayError {
     if (error instanceof ProviderError) return error;
     if (abortReason === 'parent' || (abortReason === null && parent.aborted)) {
       const reason: unknown = parent.reason;
@@ -159,7 +162,10 @@ export class UpstreamClient {
       });
     }
     const detail = code ?? (error instanceof Error ? error.message : 'unknown error');
-    return new ProviderError('provider_error', `could not reach ${this.provider} (${detail})`, {
+    const message = phase === 'stream'
+      ? `${this.provider} dropped the stream (${detail})`
+      : phase === 'body' ? `${this.provider} dropped the connection while sending its answer (${detail})` : `could not reach ${this.provider} (${detail})`;
+    return new ProviderError('provider_error', message, {
       provider: this.provider, upstreamStatus: null, retryable: true, cause: error,
     });
   }
@@ -193,7 +199,7 @@ export class UpstreamClient {
     try {
       return await readText(response.body);
     } catch (error) {
-      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal, 'body');
     } finally {
       response.release();
     }
@@ -204,7 +210,7 @@ export class UpstreamClient {
     try {
       return await readAll(response.body);
     } catch (error) {
-      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal);
+      throw this.mapNetworkError(error, context.signal.aborted ? 'parent' : null, context.signal, 'body');
     } finally {
       response.release();
     }

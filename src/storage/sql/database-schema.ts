@@ -134,10 +134,21 @@ export interface LeaseTable {
   expires_at: number;
 }
 
+/** Stored Responses API objects: the Response and its input items as JSON text; times in epoch ms. */
+export interface ResponseTable {
+  id: string;
+  owner: string;
+  created_at: number;
+  expires_at: number | null;
+  response: string;
+  input_items: string;
+}
+
 export interface DatabaseSchema {
   jobs: JobTable;
   virtual_keys: VirtualKeyTable;
   webhook_outbox: WebhookOutboxTable;
+  responses: ResponseTable;
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
   leases: LeaseTable;

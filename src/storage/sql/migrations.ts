@@ -212,6 +212,24 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('leases').ifExists().execute();
       },
     },
+    '0006_responses': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('responses')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('owner', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint')
+          .addColumn('response', 'text', (column) => column.notNull())
+          .addColumn('input_items', 'text', (column) => column.notNull())
+          .execute();
+        // The retention sweep deletes by expiry; lookups go by primary key.
+        await database.schema.createIndex('responses_expires_at').on('responses').column('expires_at')
+          .where(sql.ref('expires_at'), 'is not', null).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('responses').ifExists().execute();
+      },
+    },
   };
 }
 

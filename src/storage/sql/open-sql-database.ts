@@ -9,6 +9,7 @@ import { SqlKeyStore } from './sql-key-store.js';
 import { SqlLeaseStore } from './sql-lease-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
+import { SqlResponseStore } from './sql-response-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -24,6 +25,7 @@ export function openSqlDatabase(
     webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
     jobs: new SqlJobStore(database, dialectName),
     leases: new SqlLeaseStore(database),
+    responses: new SqlResponseStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,

@@ -1,0 +1,1 @@
+export { ANTHROPIC_WIRE } from './anthropic-wire-format.js';

@@ -1,0 +1,1 @@
+export { OPENAI_WIRE } from './openai-wire-format.js';
