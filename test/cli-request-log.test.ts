@@ -26,7 +26,7 @@ describe('sluice migrate, stats and logs', () => {
   it('migrates, then reports hand-computable figures', async () => {
     const migrated = await runCli(['migrate', '--json'], directory);
     expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: Object.keys(createMigrations('sqlite')) });
+    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: Object.keys(createMigrations('sqlite')).sort() });
     expect((await runCli(['migrate'], directory)).stdout).toBe('sqlite: up to date\n');
 
     const database = await openDatabase('sqlite://./data/sluice.db', { cwd: directory });
