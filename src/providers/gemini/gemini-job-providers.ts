@@ -4,7 +4,8 @@ import type {
   CallContext, ContentVariant, GeneratedImage, JobContent, JobProvider, JobRequest, JobResult, JobSnapshot, JobStart,
 } from '../../core/index.js';
 import { parseJsonOrUndefined, parseRetryAfter } from '../../lib/index.js';
-import { UpstreamClient, contentOf } from '../upstream/index.js';
+import { contentOf } from '../upstream/index.js';
+import { createGeminiClient, geminiModelPath } from './gemini-client.js';
 import { readGeminiErrorBody } from './gemini-errors.js';
 import type { GeminiProviderSettings } from './gemini-provider.js';
 
@@ -31,21 +32,6 @@ const generateContentImagesSchema = z.object({
   })).default([]),
 });
 
-function createClient(settings: GeminiProviderSettings): UpstreamClient {
-  return new UpstreamClient({
-    provider: settings.name,
-    baseUrl: settings.baseUrl,
-    headers: { ...(settings.apiKey ? { 'x-goog-api-key': settings.apiKey } : {}), ...settings.headers },
-    timeoutMs: settings.timeoutMs,
-    maxConnections: settings.maxConnections,
-  });
-}
-
-function modelPath(model: string, method: string): string {
-  const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
-  return `/v1beta/models/${encodeURIComponent(id)}:${method}`;
-}
-
 /** `1280x720` → Veo's aspect ratio and resolution preset. */
 export function convertSizeToVeo(size: string): { aspectRatio: '16:9' | '9:16'; resolution: '720p' | '1080p' } {
   const [width = 1280, height = 720] = size.split('x').map(Number);
@@ -58,7 +44,7 @@ export function convertSizeToVeo(size: string): { aspectRatio: '16:9' | '9:16'; 
  * The file is fetched only from the configured base URL's origin, so the key never goes elsewhere.
  */
 export function createGeminiVideoJobProvider(settings: GeminiProviderSettings): JobProvider {
-  const client = createClient(settings);
+  const client = createGeminiClient(settings);
   const origin = new URL(settings.baseUrl).origin;
   const basePath = new URL(settings.baseUrl).pathname.replace(/\/+$/, '');
 
@@ -73,7 +59,7 @@ export function createGeminiVideoJobProvider(settings: GeminiProviderSettings): 
         instance.image = { bytesBase64Encoded: request.inputImage.bytes.toString('base64'), mimeType: request.inputImage.contentType };
       }
       const body = JSON.stringify({ instances: [instance], parameters: { aspectRatio, resolution, durationSeconds: request.seconds } });
-      const response = await client.postJson({ path: modelPath(request.model, 'predictLongRunning'), body, stream: false }, context, readGeminiErrorBody);
+      const response = await client.postJson({ path: geminiModelPath(request.model, 'predictLongRunning'), body, stream: false }, context, readGeminiErrorBody);
       const operation = operationSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
       if (!operation.success) throw client.invalidResponse('long-running operation');
       return { providerRef: operation.data.name, snapshot: toSnapshot(operation.data) };
@@ -124,7 +110,7 @@ function toSnapshot(operation: z.infer<typeof operationSchema>): JobSnapshot {
  * through `:generateContent` with the IMAGE modality. Both answer at once.
  */
 export function createGeminiImageJobProvider(settings: GeminiProviderSettings): JobProvider {
-  const client = createClient(settings);
+  const client = createGeminiClient(settings);
 
   return {
     name: settings.name,
@@ -137,7 +123,7 @@ export function createGeminiImageJobProvider(settings: GeminiProviderSettings): 
       let images: GeneratedImage[];
       if (request.model.replace(/^models\//, '').startsWith('imagen')) {
         const body = JSON.stringify({ instances: [{ prompt: request.prompt }], parameters: { sampleCount: request.n } });
-        const response = await client.postJson({ path: modelPath(request.model, 'predict'), body, stream: false }, context, readGeminiErrorBody);
+        const response = await client.postJson({ path: geminiModelPath(request.model, 'predict'), body, stream: false }, context, readGeminiErrorBody);
         const parsed = predictImagesSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
         if (!parsed.success) throw client.invalidResponse('predict response');
         images = parsed.data.predictions.flatMap((prediction) => prediction.bytesBase64Encoded === undefined ? [] : [{ b64Json: prediction.bytesBase64Encoded }]);
@@ -146,7 +132,7 @@ export function createGeminiImageJobProvider(settings: GeminiProviderSettings): 
           contents: [{ role: 'user', parts: [{ text: request.prompt }] }],
           generationConfig: { responseModalities: ['IMAGE'], candidateCount: request.n },
         });
-        const response = await client.postJson({ path: modelPath(request.model, 'generateContent'), body, stream: false }, context, readGeminiErrorBody);
+        const response = await client.postJson({ path: geminiModelPath(request.model, 'generateContent'), body, stream: false }, context, readGeminiErrorBody);
         const parsed = generateContentImagesSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
         if (!parsed.success) throw client.invalidResponse('generateContent response');
         images = parsed.data.candidates.flatMap((candidate) => (candidate.content?.parts ?? [])

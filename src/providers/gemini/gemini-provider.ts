@@ -4,9 +4,9 @@ import type {
   CallContext, ChatRequest, ChatResult, ChatStream, EmbeddingsRequest, EmbeddingsResult, Provider, StreamChunk,
 } from '../../core/index.js';
 import { parseJsonOrUndefined, readSseEvents } from '../../lib/index.js';
-import { UpstreamClient } from '../upstream/index.js';
 import type { UpstreamResponse } from '../upstream/index.js';
 import { convertGeminiResponse } from './convert-gemini-response.js';
+import { createGeminiClient, geminiModelPath } from './gemini-client.js';
 import { convertToGeminiContents } from './convert-to-gemini-contents.js';
 import { geminiBatchEmbedResponseSchema, geminiEmbedResponseSchema, geminiErrorBodySchema, geminiResponseSchema } from './gemini-api.js';
 import { readGeminiErrorBody } from './gemini-errors.js';
@@ -30,19 +30,8 @@ export interface GeminiProviderSettings {
 export function createGeminiProvider(settings: GeminiProviderSettings): Provider & { close(): Promise<void> } {
   const now = settings.now ?? Date.now;
   const newId = settings.newId ?? (() => `call_${randomUUID().replaceAll('-', '')}`);
-  const client = new UpstreamClient({
-    provider: settings.name,
-    baseUrl: settings.baseUrl,
-    headers: { ...(settings.apiKey ? { 'x-goog-api-key': settings.apiKey } : {}), ...settings.headers },
-    timeoutMs: settings.timeoutMs,
-    maxConnections: settings.maxConnections,
-  });
-
-  function modelPath(model: string, method: string): string {
-    // Gemini's own model names read "models/gemini-…"; accept both spellings.
-    const id = model.startsWith('models/') ? model.slice('models/'.length) : model;
-    return `/v1beta/models/${encodeURIComponent(id)}:${method}`;
-  }
+  const client = createGeminiClient(settings);
+  const modelPath = geminiModelPath;
 
   function post(path: string, body: unknown, stream: boolean, context: CallContext): Promise<UpstreamResponse> {
     return client.postJson({ path, body: JSON.stringify(body), stream }, context, readGeminiErrorBody);
