@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
+import { allowYoungGenerationGrowth } from '../lib/index.js';
 import { createGateway } from '../main.js';
 import { serveClusterMetrics } from '../observability/index.js';
 import { loadOrCreateAdminKey, openDatabase, stateDirectory } from '../storage/index.js';
@@ -42,6 +43,7 @@ export async function runStart(options: StartOptions): Promise<void> {
 async function startServer(config: GatewayConfig, source: string, host: string, port: number, isWorker: boolean): Promise<void> {
   const gateway = await createGateway(config, { clusterWorker: isWorker });
   const url = await gateway.listen({ host, port });
+  allowYoungGenerationGrowth();
   if (!isWorker || cluster.worker?.id === 1) printBanner(url, source, gateway.adminKey, gateway.adminKeyGenerated, config);
   gateway.logger.info({ url, config: source }, 'sluice is listening');
 

@@ -1,9 +1,7 @@
 import { sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { SqlDialectName } from './database-schema.js';
-
-/** Text that full-text search covers; long bodies are cut so a tsvector never overflows. */
-export const SEARCH_TEXT_LIMIT = 100_000;
+import { SEARCH_TEXT_LIMIT } from './request-log-columns.js';
 
 /**
  * One set of migrations for both backends. Where SQLite and Postgres differ (identity columns,

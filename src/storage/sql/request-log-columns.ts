@@ -2,6 +2,12 @@ import type { AttemptValues, RequestLogValues } from '../request-log-values.js';
 import { ATTEMPTS_INDEX, REQUEST_LOG_COLUMN_COUNT } from '../request-log-values.js';
 import type { RequestAttemptTable, RequestLogTable } from './database-schema.js';
 
+/**
+ * Text that full-text search covers; long bodies are cut so a tsvector never overflows. Kept here,
+ * not beside the migrations, so the log's worker thread can read it without loading Kysely.
+ */
+export const SEARCH_TEXT_LIMIT = 100_000;
+
 /** The columns of request_logs in the order of a row's values (RequestLogValues). */
 export const REQUEST_LOG_COLUMNS = [
   'row_key', 'request_id', 'started_at', 'ended_at', 'duration_ms', 'ttft_ms', 'overhead_ms', 'endpoint', 'key_id',

@@ -1,8 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { RequestLogValues } from '../request-log-values.js';
 import { ATTEMPTS_INDEX, REQUEST_LOG_COLUMN_COUNT } from '../request-log-values.js';
-import { SEARCH_TEXT_LIMIT } from '../sql/migrations.js';
-import { ATTEMPT_COLUMNS, REQUEST_LOG_COLUMNS } from '../sql/request-log-columns.js';
+import { ATTEMPT_COLUMNS, REQUEST_LOG_COLUMNS, SEARCH_TEXT_LIMIT } from '../sql/request-log-columns.js';
 
 /** Where the text full-text search covers sits in a row: error code and message, metadata, bodies. */
 const SEARCHED_VALUES = (['error_code', 'error_message', 'metadata', 'request_body', 'response_body'] as const)
