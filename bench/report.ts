@@ -26,8 +26,8 @@ export interface StreamMeasurement {
   concurrency: number;
   streams: number;
   errors: number;
-  ttfbP50Ms: number;
-  ttfbP99Ms: number;
+  firstContentP50Ms: number;
+  firstContentP99Ms: number;
   durationP50Ms: number;
   meanBytesPerStream: number;
   cpuMicrosPerStream: number;
@@ -207,14 +207,14 @@ export function buildSummary(targets: readonly TargetInfo[], runs: readonly Targ
       latencyP99Ms: collect(own, (run) => run.latency?.p99Ms),
       addedP50Ms: delta((run) => run.latency?.p50Ms),
       addedP99Ms: delta((run) => run.latency?.p99Ms),
-      streamTtfbP50Ms: collect(own, (run) => run.streamSingle?.ttfbP50Ms),
-      streamTtfbP99Ms: collect(own, (run) => run.streamSingle?.ttfbP99Ms),
-      addedStreamTtfbP50Ms: delta((run) => run.streamSingle?.ttfbP50Ms),
-      addedStreamTtfbP99Ms: delta((run) => run.streamSingle?.ttfbP99Ms),
-      concurrentStreamTtfbP50Ms: collect(own, (run) => run.streamConcurrent?.ttfbP50Ms),
-      concurrentStreamTtfbP99Ms: collect(own, (run) => run.streamConcurrent?.ttfbP99Ms),
-      addedConcurrentStreamTtfbP50Ms: delta((run) => run.streamConcurrent?.ttfbP50Ms),
-      addedConcurrentStreamTtfbP99Ms: delta((run) => run.streamConcurrent?.ttfbP99Ms),
+      streamTtfbP50Ms: collect(own, (run) => run.streamSingle?.firstContentP50Ms),
+      streamTtfbP99Ms: collect(own, (run) => run.streamSingle?.firstContentP99Ms),
+      addedStreamTtfbP50Ms: delta((run) => run.streamSingle?.firstContentP50Ms),
+      addedStreamTtfbP99Ms: delta((run) => run.streamSingle?.firstContentP99Ms),
+      concurrentStreamTtfbP50Ms: collect(own, (run) => run.streamConcurrent?.firstContentP50Ms),
+      concurrentStreamTtfbP99Ms: collect(own, (run) => run.streamConcurrent?.firstContentP99Ms),
+      addedConcurrentStreamTtfbP50Ms: delta((run) => run.streamConcurrent?.firstContentP50Ms),
+      addedConcurrentStreamTtfbP99Ms: delta((run) => run.streamConcurrent?.firstContentP99Ms),
       streamDurationP50Ms: collect(own, (run) => run.streamSingle?.durationP50Ms),
       concurrentStreamDurationP50Ms: collect(own, (run) => run.streamConcurrent?.durationP50Ms),
       errors: own.reduce((total, run) => total + runErrors(run), 0),
@@ -337,7 +337,7 @@ export function renderMarkdown(meta: BenchMeta, summary: readonly TargetSummary[
   );
   sections.push(
     table(
-      ['Target', 'req/s (c=50)', 'vs bare', 'CPU µs/req', 'c=1 p50 / p99 ms', 'added p50 / p99 ms', 'stream TTFB c=1 p50 / p99 ms', 'added TTFB p50 / p99 ms', 'RSS MB idle → after / HWM'],
+      ['Target', 'req/s (c=50)', 'vs bare', 'CPU µs/req', 'c=1 p50 / p99 ms', 'added p50 / p99 ms', 'stream first content c=1 p50 / p99 ms', 'added first content p50 / p99 ms', 'RSS MB idle → after / HWM'],
       summary.map((row) => [
         row.target,
         cell(row.requestsPerSecond, 0),
@@ -354,7 +354,7 @@ export function renderMarkdown(meta: BenchMeta, summary: readonly TargetSummary[
   sections.push(`#### Streaming at c=${meta.streamConcurrency}`);
   sections.push(
     table(
-      ['Target', `TTFB c=${meta.streamConcurrency} p50 / p99 ms`, 'added TTFB p50 / p99 ms', 'stream duration p50 c=1 / c=' + String(meta.streamConcurrency) + ' ms', 'errors'],
+      ['Target', `first content c=${meta.streamConcurrency} p50 / p99 ms`, 'added first content p50 / p99 ms', 'stream duration p50 c=1 / c=' + String(meta.streamConcurrency) + ' ms', 'errors'],
       summary.map((row) => [
         row.target,
         pair(row.concurrentStreamTtfbP50Ms, row.concurrentStreamTtfbP99Ms, 3),

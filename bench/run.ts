@@ -236,14 +236,14 @@ class BenchRunner {
       concurrency,
       streams: result.streams,
       errors: result.errors,
-      ttfbP50Ms: result.timeToFirstByte.p50Ms,
-      ttfbP99Ms: result.timeToFirstByte.p99Ms,
+      firstContentP50Ms: result.timeToFirstContent.p50Ms,
+      firstContentP99Ms: result.timeToFirstContent.p99Ms,
       durationP50Ms: result.streamDuration.p50Ms,
       meanBytesPerStream: result.meanBytesPerStream,
       cpuMicrosPerStream: cpuMicrosecondsPerRequest(conditions.targetCpuSeconds, result.streams),
       conditions,
     };
-    log(`  [round ${round}] stream c=${String(concurrency).padEnd(2)} ${target.name.padEnd(14)} TTFB p50 ${measurement.ttfbP50Ms.toFixed(3)} ms, p99 ${measurement.ttfbP99Ms.toFixed(3)} ms, duration p50 ${measurement.durationP50Ms.toFixed(1)} ms, ${result.streams} streams, errors ${result.errors}; ${formatConditions(conditions)}`);
+    log(`  [round ${round}] stream c=${String(concurrency).padEnd(2)} ${target.name.padEnd(14)} first content p50 ${measurement.firstContentP50Ms.toFixed(3)} ms, p99 ${measurement.firstContentP99Ms.toFixed(3)} ms, duration p50 ${measurement.durationP50Ms.toFixed(1)} ms, ${result.streams} streams, errors ${result.errors}; ${formatConditions(conditions)}`);
     return measurement;
   }
 }

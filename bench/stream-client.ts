@@ -3,6 +3,9 @@ import { assertLoopbackUrl } from './loopback.js';
 import { elapsedMilliseconds, summarizeLatencies, type LatencySummary } from './percentiles.js';
 import type { BenchRequest } from './request-fixtures.js';
 
+/** A chat-completion chunk with a non-empty content delta, however the JSON is spaced. */
+const FIRST_CONTENT = /"content"\s*:\s*"[^"]/;
+
 export interface StreamRunResult {
   concurrency: number;
   /** Streams that answered 2xx and ended with `data: [DONE]`. */
@@ -10,8 +13,13 @@ export interface StreamRunResult {
   /** Non-2xx answers, connection errors, and streams that ended without `[DONE]`. */
   errors: number;
   durationSeconds: number;
-  /** Request start to the first body chunk. */
-  timeToFirstByte: LatencySummary;
+  /**
+   * Request start to the first chunk that carries content (a non-empty `delta.content`). Not the
+   * first byte: a proxy may forward the upstream's empty role chunk at once, while a gateway that
+   * holds the commit point (so retries and fallbacks still work) sends it with the first content.
+   * What a user waits for is the first content, so that is what is compared.
+   */
+  timeToFirstContent: LatencySummary;
   /** Request start to the end of the stream. */
   streamDuration: LatencySummary;
   /** Mean body bytes per complete stream (a cheap fidelity check across targets). */
@@ -36,7 +44,7 @@ export async function runStreams(options: StreamRunOptions): Promise<StreamRunRe
   const dispatcher = concurrency === 1
     ? new Client(request.origin, { pipelining: 1, keepAliveTimeout: 60_000 })
     : new Pool(request.origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
-  const firstByteSamples: number[] = [];
+  const firstContentSamples: number[] = [];
   const durationSamples: number[] = [];
   let errors = 0;
   let consecutiveErrors = 0;
@@ -49,18 +57,23 @@ export async function runStreams(options: StreamRunOptions): Promise<StreamRunRe
       const sentAt = process.hrtime.bigint();
       try {
         const response = await dispatcher.request({ method: 'POST', path: request.path, headers: request.headers, body: request.body });
-        let firstChunkAt: bigint | undefined;
+        let firstContentAt: bigint | undefined;
         let bytes = 0;
         let tail = '';
+        let seen = '';
         for await (const chunk of response.body as AsyncIterable<Buffer>) {
-          firstChunkAt ??= process.hrtime.bigint();
           bytes += chunk.length;
-          tail = (tail + chunk.toString('latin1')).slice(-64);
+          const text = chunk.toString('latin1');
+          if (firstContentAt === undefined) {
+            seen += text;
+            if (FIRST_CONTENT.test(seen)) firstContentAt = process.hrtime.bigint();
+          }
+          tail = (tail + text).slice(-64);
         }
         const endedAt = process.hrtime.bigint();
-        const ok = response.statusCode >= 200 && response.statusCode < 300 && tail.includes('[DONE]') && firstChunkAt !== undefined;
-        if (ok && firstChunkAt !== undefined) {
-          firstByteSamples.push(elapsedMilliseconds(sentAt, firstChunkAt));
+        const ok = response.statusCode >= 200 && response.statusCode < 300 && tail.includes('[DONE]') && firstContentAt !== undefined;
+        if (ok && firstContentAt !== undefined) {
+          firstContentSamples.push(elapsedMilliseconds(sentAt, firstContentAt));
           durationSamples.push(elapsedMilliseconds(sentAt, endedAt));
           completeBytes += bytes;
           consecutiveErrors = 0;
@@ -82,11 +95,11 @@ export async function runStreams(options: StreamRunOptions): Promise<StreamRunRe
   }
   return {
     concurrency,
-    streams: firstByteSamples.length,
+    streams: firstContentSamples.length,
     errors,
     durationSeconds: Number(process.hrtime.bigint() - startedAt) / 1e9,
-    timeToFirstByte: summarizeLatencies(firstByteSamples),
+    timeToFirstContent: summarizeLatencies(firstContentSamples),
     streamDuration: summarizeLatencies(durationSamples),
-    meanBytesPerStream: firstByteSamples.length === 0 ? 0 : completeBytes / firstByteSamples.length,
+    meanBytesPerStream: firstContentSamples.length === 0 ? 0 : completeBytes / firstContentSamples.length,
   };
 }
