@@ -30,7 +30,7 @@ function startGatewayProcess(configFile: string): Promise<{ child: ChildProcess;
       const match = /running at (http:\/\/[\d.:]+)/.exec(text);
       if (match?.[1] !== undefined) resolve({ child, url: match[1], exited });
     });
-    setTimeout(() => reject(new Error(`gateway did not start: ${errors}`)), 30_000).unref();
+    setTimeout(() => reject(new Error(`gateway did not start: ${errors}`)), 60_000).unref();
   });
 }
 
@@ -110,5 +110,5 @@ describe('a gateway killed mid-job', () => {
       second.child.kill('SIGTERM');
       await second.exited;
     }
-  }, 90_000);
+  }, 150_000);
 });
