@@ -40,6 +40,8 @@ export function toRequestLogRow(summary: RequestSummary): RequestLogRow {
     costUsd: summary.costUsd,
     serviceName: summary.serviceName ?? null,
     promptVersion: summary.promptVersion ?? null,
+    promptName: summary.promptName ?? null,
+    promptLabel: summary.promptLabel ?? null,
     experimentVariant: summary.experimentVariant ?? null,
     metadata: summary.metadata,
     requestBody: summary.requestBody === undefined || summary.requestBody === null ? null : prepareBody(summary.requestBody),

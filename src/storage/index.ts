@@ -11,6 +11,10 @@ export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-lim
 export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { openDatabase } from './open-database.js';
+export type {
+  NewPromptVersion, PromptLabelEvent, PromptLabelRecord, PromptListQuery, PromptMessageTemplate, PromptRecord, PromptStatsQuery,
+  PromptStore, PromptTemplate, PromptType, PromptUsageStats, PromptVersionRecord,
+} from './prompt-store.js';
 export type { OpenDatabaseOptions } from './open-database.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from './request-log-store.js';
 export type {

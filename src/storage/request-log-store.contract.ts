@@ -12,7 +12,7 @@ export function describeRequestLogStoreContract(name: string, open: () => Promis
 
     beforeAll(async () => {
       ({ database, cleanup } = await open());
-      expect(await database.migrate()).toEqual(['0001_request_log', '0002_virtual_keys']);
+      expect(await database.migrate()).toEqual(['0001_request_log', '0002_virtual_keys', '0003_prompts', '0004_jobs', '0005_webhook_outbox']);
       expect(await database.migrate()).toEqual([]);
       await database.requestLog.insert(DATASET.map((row, index) => makeRow(base, index, row)));
     });

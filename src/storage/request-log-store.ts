@@ -1,6 +1,7 @@
 import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
+import type { PromptStore } from './prompt-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -47,6 +48,9 @@ export interface RequestLogRow {
   costUsd: number;
   serviceName: string | null;
   promptVersion: string | null;
+  /** The registry prompt applied, and the label the caller asked for (null when it named a version or nothing). */
+  promptName?: string | null | undefined;
+  promptLabel?: string | null | undefined;
   experimentVariant: string | null;
   metadata: Record<string, string> | null;
   /** Only with `logging.log_bodies`, secrets redacted. */
@@ -171,6 +175,8 @@ export interface Database {
   readonly webhookOutbox: WebhookOutboxStore;
   /** Long-running generation jobs. */
   readonly jobs: JobStore;
+  /** The prompt registry. */
+  readonly prompts: PromptStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

@@ -5,6 +5,7 @@ import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlJobStore } from './sql-job-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
+import { SqlPromptStore } from './sql-prompt-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 
@@ -21,6 +22,7 @@ export function openSqlDatabase(
     keys: new SqlKeyStore(database),
     webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
     jobs: new SqlJobStore(database, dialectName),
+    prompts: new SqlPromptStore(database, dialectName),
     async migrate() {
       const migrator = new Migrator({
         db: database,

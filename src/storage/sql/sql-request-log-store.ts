@@ -53,6 +53,8 @@ const logRecordSchema = z.object({
   cost_usd: count,
   service_name: nullableString,
   prompt_version: nullableString,
+  prompt_name: nullableString,
+  prompt_label: nullableString,
   experiment_variant: nullableString,
   metadata: nullableString,
   request_body: nullableString.optional(),
@@ -93,7 +95,7 @@ const LIST_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'experiment_variant', 'metadata',
+  'prompt_name', 'prompt_label', 'experiment_variant', 'metadata',
 ] as const;
 
 /**
@@ -406,6 +408,8 @@ export function toRecord(row: RequestLogRow): Omit<RequestLogTable, 'id'> {
     cost_usd: row.costUsd,
     service_name: row.serviceName,
     prompt_version: row.promptVersion,
+    prompt_name: row.promptName ?? null,
+    prompt_label: row.promptLabel ?? null,
     experiment_variant: row.experimentVariant,
     metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
     request_body: row.requestBody,
@@ -447,6 +451,8 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     costUsd: record.cost_usd,
     serviceName: record.service_name,
     promptVersion: record.prompt_version,
+    promptName: record.prompt_name,
+    promptLabel: record.prompt_label,
     experimentVariant: record.experiment_variant,
     metadata: parseMetadata(record.metadata),
     requestBody: record.request_body ?? null,
