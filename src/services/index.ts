@@ -9,3 +9,6 @@ export { PromptRegistry } from './prompts/prompt-registry.js';
 export type { PromptReference, PromptRegistryHealth, PromptSummary, ResolvedPrompt } from './prompts/prompt-registry.js';
 export { checkTemplate, renderTemplate, requireVariables } from './prompts/render-template.js';
 export type { RenderResult, RenderedMessage } from './prompts/render-template.js';
+export { diffVersions } from './prompts/diff-versions.js';
+export type { VersionDiff } from './prompts/diff-versions.js';
+export type { PromptLabelEvent, PromptTemplate, PromptUsageStats, PromptVersionRecord } from '../storage/index.js';

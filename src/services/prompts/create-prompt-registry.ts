@@ -22,13 +22,15 @@ export interface PromptRegistrySettings {
 
 /** How long start waits for the feed's subscription before going on (it keeps trying). */
 const SUBSCRIBE_WAIT_MS = 2000;
+/** How long start waits for the sync; a database that is down lets the gateway start without it. */
+const SYNC_WAIT_MS = 5000;
 
 /**
  * The registry and its start: the prompts as code are read and checked now (a mistake stops
  * the gateway from starting, naming the file and field); `start` subscribes to changes and
  * syncs them into the database once it is migrated.
  */
-export function createPromptRegistry(settings: PromptRegistrySettings): { registry: PromptRegistry; start: () => Promise<void> } {
+export function createPromptRegistry(settings: PromptRegistrySettings): { registry: PromptRegistry; start: (migrated?: Promise<void>) => Promise<void> } {
   const definitions = loadPromptDefinitions(settings.definitions, settings.directory);
   const registry = new PromptRegistry({
     store: settings.store,
@@ -37,14 +39,7 @@ export function createPromptRegistry(settings: PromptRegistrySettings): { regist
     clock: settings.clock,
     onError: (error, context) => settings.logger.warn({ err: error }, `prompt registry: ${context} failed`),
   });
-  const start = async (): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const subscribed = registry.start().catch((error: unknown) => settings.logger.warn({ err: error }, 'prompt change feed: subscribing failed'));
-    await Promise.race([subscribed, new Promise((resolve) => {
-      timer = setTimeout(resolve, SUBSCRIBE_WAIT_MS);
-      timer.unref();
-    })]);
-    clearTimeout(timer);
+  const sync = async (): Promise<void> => {
     for (const definition of definitions) {
       try {
         const result = await registry.sync('config', definition, 'config');
@@ -59,5 +54,20 @@ export function createPromptRegistry(settings: PromptRegistrySettings): { regist
       }
     }
   };
+  /** Subscribes, then syncs once the database is migrated; waits a bounded time for either. */
+  const start = async (migrated: Promise<void> = Promise.resolve()): Promise<void> => {
+    const subscribed = registry.start().catch((error: unknown) => settings.logger.warn({ err: error }, 'prompt change feed: subscribing failed'));
+    await within(subscribed, SUBSCRIBE_WAIT_MS);
+    await within(migrated.then(sync), SYNC_WAIT_MS);
+  };
   return { registry, start };
+}
+
+async function within(work: Promise<unknown>, milliseconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => {
+    timer = setTimeout(resolve, milliseconds);
+    timer.unref();
+  })]);
+  clearTimeout(timer);
 }

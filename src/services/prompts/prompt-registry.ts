@@ -3,6 +3,8 @@ import { GatewayError } from '../../core/index.js';
 import type {
   PromptChangeFeed, PromptLabelEvent, PromptRecord, PromptStore, PromptType, PromptUsageStats, PromptVersionRecord,
 } from '../../storage/index.js';
+import { diffVersions } from './diff-versions.js';
+import type { VersionDiff } from './diff-versions.js';
 import { contentHash, templateType } from './prompt-definition.js';
 import type { PromptDefinition, PromptVersionInput } from './prompt-definition.js';
 import { checkTemplate, renderTemplate } from './render-template.js';
@@ -226,10 +228,10 @@ export class PromptRegistry {
     return { version: record.version, ...renderTemplate(record.template, variables, record.variables) };
   }
 
-  async diff(tenantId: string | null, name: string, from: number, to: number): Promise<{ from: PromptVersionRecord; to: PromptVersionRecord }> {
+  async diff(tenantId: string | null, name: string, from: number, to: number): Promise<VersionDiff> {
     const prompt = await this.requirePrompt(tenantId, name);
     const [older, newer] = await Promise.all([this.selectVersion(prompt, { version: from }), this.selectVersion(prompt, { version: to })]);
-    return { from: older.record, to: newer.record };
+    return diffVersions(older.record, newer.record);
   }
 
   async stats(tenantId: string | null, name: string, window: { since: number; until: number }, by: 'version' | 'label'): Promise<PromptUsageStats[]> {
