@@ -47,7 +47,8 @@ export async function adminPromptRoutes(app: FastifyInstance, options: AdminProm
   app.get('/admin/api/prompts', async (request) => {
     const query = parseQuery(listSchema, request.query);
     const scope = adminScope(principalOf(request));
-    const tenantId = scope.tenantId ?? query.tenant;
+    // The master key lists every tenant's prompts unless it names one.
+    const tenantId = scope.tenantId === undefined ? query.tenant : tenantOf(request, query.tenant);
     const page = await prompts.list({ tenantId, query: query.q, tag: query.tag, limit: query.limit, cursor: query.cursor });
     return { data: page.data.map(toWirePrompt), next_cursor: page.nextCursor };
   });
