@@ -1,15 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSluice } from './support/run-sluice.js';
+import type { CliResult } from './support/run-sluice.js';
 import { TEST_MASTER_KEY, startTestGateway } from './support/start-gateway.js';
 import type { TestGateway } from './support/start-gateway.js';
-
-const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
-const TSX = pathToFileURL(resolve(import.meta.dirname, '../node_modules/tsx/dist/loader.mjs')).href;
 
 let gateway: TestGateway;
 beforeAll(async () => {
@@ -19,19 +16,9 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-function sluice(args: string[], direct: { cwd: string } | null = null): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    const connection = direct === null ? ['--url', gateway.url, '--admin-key', TEST_MASTER_KEY] : [];
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, ...connection], {
-      cwd: direct?.cwd ?? mkdtempSync(join(tmpdir(), 'sluice-cli-')),
-      env: { PATH: process.env['PATH'] ?? '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
-    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+function sluice(args: string[], direct: { cwd: string } | null = null): Promise<CliResult> {
+  const connection = direct === null ? ['--url', gateway.url, '--admin-key', TEST_MASTER_KEY] : [];
+  return runSluice([...args, ...connection], direct?.cwd ?? mkdtempSync(join(tmpdir(), 'sluice-cli-')));
 }
 
 describe('sluice keys', () => {

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runSluice } from './support/run-sluice.js';
+import type { CliResult } from './support/run-sluice.js';
 import { TEST_MASTER_KEY, startTestGateway } from './support/start-gateway.js';
 import type { TestGateway } from './support/start-gateway.js';
-
-const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
-const TSX = pathToFileURL(resolve(import.meta.dirname, '../node_modules/tsx/dist/loader.mjs')).href;
 
 let gateway: TestGateway;
 const directory = mkdtempSync(join(tmpdir(), 'sluice-cli-prompts-'));
@@ -20,18 +17,8 @@ afterAll(async () => {
 });
 
 /** Each run starts Node with tsx: seconds apiece on a busy machine, so the cases share as few as they can. */
-function sluice(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args, '--url', gateway.url, '--admin-key', TEST_MASTER_KEY], {
-      cwd: directory,
-      env: { PATH: process.env['PATH'] ?? '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
-    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
+function sluice(args: string[]): Promise<CliResult> {
+  return runSluice([...args, '--url', gateway.url, '--admin-key', TEST_MASTER_KEY], directory);
 }
 
 const file = join(directory, 'summarise.yaml');
