@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
@@ -15,8 +16,10 @@ import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
+import { createPromptRegistry } from './services/index.js';
 import {
-  SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
+  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore,
+  developmentAdminKey, openStorage,
 } from './storage/index.js';
 import type { Database } from './storage/index.js';
 
@@ -178,6 +181,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
     otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
   });
+  const prompts = createPromptRegistry({
+    store: database.prompts,
+    feed: config.storage.redis_url === '' ? new DisabledPromptChangeFeed() : new RedisPromptChangeFeed({ url: config.storage.redis_url }),
+    cacheTtlMs: config.prompts_cache_ttl_s * 1000,
+    definitions: config.prompts,
+    directory: config.prompts_dir === undefined ? null : resolve(cwd, config.prompts_dir),
+    logger,
+  });
+  await prompts.start(storage.migrated);
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
     const databaseStatus = await checkDatabase(database);
     const redisUp = limits.ping === null ? true : await limits.ping();
@@ -187,6 +199,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       checks: {
         database: { status: databaseStatus },
         redis: { status: limits.ping === null ? 'not_configured' : redisUp ? 'ok' : 'unreachable' },
+        prompts: { status: prompts.registry.health().status, feed: prompts.registry.health().feed },
       },
     };
   }
@@ -217,6 +230,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
     responses,
+    prompts: prompts.registry,
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
@@ -250,6 +264,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();
       await breakers.close();
+      await prompts.registry.close();
       logger.flush();
     },
   };

@@ -325,6 +325,12 @@ export const configSchema = z.strictObject({
     /** Delete stored responses after this many days; 0 keeps them until deleted. */
     retention_days: z.int().min(0).default(30),
   }).prefault({}),
+  /** Prompts as code, synced into the registry at start (each checked there, with its path). */
+  prompts: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** A folder of one YAML or JSON file per prompt, synced at start; relative to the working directory. */
+  prompts_dir: z.string().min(1).optional(),
+  /** How long an instance trusts what a label points at without hearing of a change (the safety net behind Redis invalidation). */
+  prompts_cache_ttl_s: z.number().positive().default(10),
 });
 
 /** The config as written in the file (every field optional where a default exists). */

@@ -33,6 +33,9 @@ export interface RequestSummary {
   cacheStatus?: 'hit' | 'miss' | null;
   serviceName?: string | null;
   promptVersion?: string | null;
+  /** The registry prompt applied to the request, and the label the caller asked for. */
+  promptName?: string | null;
+  promptLabel?: string | null;
   experimentVariant?: string | null;
   /** Only with `logging.log_bodies`: the parsed request body and the response text. */
   requestBody?: unknown;

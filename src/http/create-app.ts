@@ -7,7 +7,9 @@ import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
+import type { PromptRegistry } from '../services/index.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
+import { adminPromptRoutes } from './admin/admin-prompt-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
@@ -50,11 +52,13 @@ export interface AppDependencies {
   alerts?: AlertsAdmin | undefined;
   /** Stored responses for /v1/responses. */
   responses: ResponseState;
+  /** The prompt registry: /admin/api/prompts, and prompts applied on chat endpoints. */
+  prompts?: PromptRegistry | undefined;
 }
 
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
-  'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
+  'x-sluice-attempt-trail', 'x-sluice-fallback', 'x-sluice-prompt-version', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
 ].join(', ');
 
@@ -142,6 +146,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await app.register(async (scope) => {
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
       await scope.register(adminRoutes, { requestLog });
+      if (dependencies.prompts !== undefined) await scope.register(adminPromptRoutes, { prompts: dependencies.prompts });
     });
   }
   const shell: ShellDependencies = {
@@ -150,6 +155,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     maxBodyBytes: dependencies.server.maxBodyBytes,
     closing: () => closing,
     onError,
+    prompts: dependencies.prompts,
   };
   await app.register(async (scope) => {
     // The shell reads inference bodies itself, after the key check.
@@ -185,7 +191,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
-  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, anthropic-version, anthropic-beta');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-prompt, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }

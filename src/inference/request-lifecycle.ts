@@ -55,6 +55,8 @@ export class RequestLifecycle {
   /** The provider and upstream model of the answer, once known. */
   provider: string | null = null;
   providerModel: string | null = null;
+  /** The registry prompt applied to the request: its name, the version served and the label that chose it. */
+  prompt: { name: string; version: number; label: string | null } | null = null;
   private readonly settings: LifecycleSettings;
   private readonly controller = new AbortController();
   private request: LoggedRequest | null = null;
@@ -167,6 +169,11 @@ export class RequestLifecycle {
       usageEstimated,
       fallback,
     };
+    if (this.prompt !== null) {
+      summary.promptName = this.prompt.name;
+      summary.promptVersion = String(this.prompt.version);
+      summary.promptLabel = this.prompt.label;
+    }
     if (this.settings.logBodies === true) {
       summary.requestBody = this.request?.body ?? null;
       summary.responseBody = (result?.responseBody ?? result?.output)?.() ?? null;

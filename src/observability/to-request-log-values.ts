@@ -49,6 +49,8 @@ export function toRequestLogValues(summary: RequestSummary): RequestLogValues {
     summary.metadata === null ? null : JSON.stringify(summary.metadata),
     summary.requestBody === undefined || summary.requestBody === null ? null : prepareBody(summary.requestBody),
     summary.responseBody === undefined || summary.responseBody === null ? null : prepareBody(summary.responseBody),
+    summary.promptName ?? null,
+    summary.promptLabel ?? null,
     needsAttemptRows(summary.attempts, summary.errorCode)
       ? summary.attempts.map((attempt) => [
         attempt.provider, attempt.model, attempt.startedAt, attempt.durationMs, attempt.status, attempt.errorCode,

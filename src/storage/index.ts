@@ -11,6 +11,13 @@ export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-lim
 export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { openDatabase } from './open-database.js';
+export type { PromptChange, PromptChangeFeed } from './prompt-change-feed.js';
+export { DisabledPromptChangeFeed } from './memory/disabled-prompt-change-feed.js';
+export { RedisPromptChangeFeed } from './redis/redis-prompt-change-feed.js';
+export type {
+  NewPromptVersion, PromptLabelEvent, PromptLabelRecord, PromptListQuery, PromptMessageTemplate, PromptRecord, PromptStatsQuery,
+  PromptStore, PromptTemplate, PromptType, PromptUsageStats, PromptVersionRecord,
+} from './prompt-store.js';
 export type { OpenDatabaseOptions } from './open-database.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from './request-log-store.js';
 export type {

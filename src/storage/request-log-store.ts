@@ -4,6 +4,7 @@ import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 import type { RequestLogValues } from './request-log-values.js';
 import type { LeaseStore } from './lease-store.js';
 import type { ResponseStore } from './response-store.js';
+import type { PromptStore } from './prompt-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -50,6 +51,9 @@ export interface RequestLogRow {
   costUsd: number;
   serviceName: string | null;
   promptVersion: string | null;
+  /** The registry prompt applied, and the label the caller asked for (null when it named a version or nothing). */
+  promptName?: string | null | undefined;
+  promptLabel?: string | null | undefined;
   experimentVariant: string | null;
   metadata: Record<string, string> | null;
   /** Only with `logging.log_bodies`, secrets redacted. */
@@ -178,6 +182,8 @@ export interface Database {
   readonly leases: LeaseStore;
   /** Stored Responses API objects. */
   readonly responses: ResponseStore;
+  /** The prompt registry. */
+  readonly prompts: PromptStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

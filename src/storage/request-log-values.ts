@@ -20,13 +20,13 @@ export type RequestLogValues = [
   errorMessage: string | null, promptTokens: number, completionTokens: number, totalTokens: number, cachedTokens: number,
   cacheWriteTokens: number, reasoningTokens: number, usageEstimated: 0 | 1, costUsd: number, serviceName: string | null,
   promptVersion: string | null, experimentVariant: string | null, metadata: string | null, requestBody: string | null,
-  responseBody: string | null, attempts: AttemptValues[] | null,
+  responseBody: string | null, promptName: string | null, promptLabel: string | null, attempts: AttemptValues[] | null,
 ];
 
 /** How many of a row's values are columns of request_logs (the attempts come after them). */
-export const REQUEST_LOG_COLUMN_COUNT = 34;
+export const REQUEST_LOG_COLUMN_COUNT = 36;
 /** Where a row's attempts sit. */
-export const ATTEMPTS_INDEX = 34;
+export const ATTEMPTS_INDEX = 36;
 
 /**
  * Attempt rows are written only when they add something: several attempts, or a failure. A
@@ -47,6 +47,7 @@ export function logRowToValues(row: RequestLogRow): RequestLogValues {
     row.completionTokens, row.totalTokens, row.cachedTokens, row.cacheWriteTokens, row.reasoningTokens,
     row.usageEstimated ? 1 : 0, row.costUsd, row.serviceName, row.promptVersion, row.experimentVariant,
     row.metadata === null ? null : JSON.stringify(row.metadata), row.requestBody, row.responseBody,
+    row.promptName ?? null, row.promptLabel ?? null,
     needsAttemptRows(row.attempts, row.errorCode) ? row.attempts.map(toAttemptValues) : null,
   ];
 }

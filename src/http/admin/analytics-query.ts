@@ -117,6 +117,8 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
     cost_usd: row.costUsd,
     service: row.serviceName,
     prompt_version: row.promptVersion,
+    prompt_name: row.promptName ?? null,
+    prompt_label: row.promptLabel ?? null,
     experiment_variant: row.experimentVariant,
     metadata: row.metadata,
   };

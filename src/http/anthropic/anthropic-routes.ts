@@ -48,6 +48,7 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
     url: '/v1/messages',
     endpoint: 'messages',
     wire: ANTHROPIC_WIRE,
+    prompts: 'anthropic',
     parse: (body) => parseBody(messagesRequestSchema, body),
     endUserOf: (body) => (body.metadata?.user_id === '' ? null : body.metadata?.user_id),
     async run(lifecycle, body, request) {

@@ -27,6 +27,7 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     url: '/v1/chat/completions',
     endpoint: 'chat.completions',
     wire: OPENAI_WIRE,
+    prompts: 'openai',
     parse: (body) => parseBody(chatRequestSchema, body),
     endUserOf: (body) => body.user,
     async run(lifecycle, body) {

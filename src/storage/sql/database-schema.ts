@@ -33,6 +33,9 @@ export interface RequestLogTable {
   cost_usd: number;
   service_name: string | null;
   prompt_version: string | null;
+  /** Migration 0003: the prompt applied and the label the caller asked for. */
+  prompt_name: string | null;
+  prompt_label: string | null;
   experiment_variant: string | null;
   metadata: string | null;
   request_body: string | null;
@@ -144,7 +147,57 @@ export interface ResponseTable {
   input_items: string;
 }
 
+/** A prompt; tenant_id is '' for a global one. */
+export interface PromptTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: string;
+  description: string;
+  tags: string;
+  source: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Immutable: a trigger refuses updates. Template, variables and settings as JSON text. */
+export interface PromptVersionTable {
+  prompt_id: string;
+  version: number;
+  template: string;
+  variables: string | null;
+  model_config: string;
+  output_schema: string | null;
+  commit_message: string;
+  content_hash: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface PromptLabelTable {
+  prompt_id: string;
+  label: string;
+  version: number;
+  updated_by: string;
+  updated_at: number;
+}
+
+export interface PromptLabelEventTable {
+  id: Generated<number>;
+  prompt_id: string;
+  label: string;
+  from_version: number | null;
+  to_version: number;
+  actor: string;
+  reason: string | null;
+  at: number;
+}
+
 export interface DatabaseSchema {
+  prompts: PromptTable;
+  prompt_versions: PromptVersionTable;
+  prompt_labels: PromptLabelTable;
+  prompt_label_events: PromptLabelEventTable;
   jobs: JobTable;
   virtual_keys: VirtualKeyTable;
   webhook_outbox: WebhookOutboxTable;

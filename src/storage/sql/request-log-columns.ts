@@ -8,7 +8,7 @@ export const REQUEST_LOG_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'experiment_variant', 'metadata', 'request_body', 'response_body',
+  'experiment_variant', 'metadata', 'request_body', 'response_body', 'prompt_name', 'prompt_label',
 ] as const satisfies ReadonlyArray<keyof RequestLogTable>;
 
 /** The columns of request_attempts: the row's key and request id, the attempt's index, then its values. */

@@ -54,6 +54,8 @@ const logRecordSchema = z.object({
   cost_usd: count,
   service_name: nullableString,
   prompt_version: nullableString,
+  prompt_name: nullableString,
+  prompt_label: nullableString,
   experiment_variant: nullableString,
   metadata: nullableString,
   request_body: nullableString.optional(),
@@ -94,7 +96,7 @@ const LIST_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'experiment_variant', 'metadata',
+  'prompt_name', 'prompt_label', 'experiment_variant', 'metadata',
 ] as const;
 
 /**
@@ -389,6 +391,8 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     costUsd: record.cost_usd,
     serviceName: record.service_name,
     promptVersion: record.prompt_version,
+    promptName: record.prompt_name,
+    promptLabel: record.prompt_label,
     experimentVariant: record.experiment_variant,
     metadata: parseMetadata(record.metadata),
     requestBody: record.request_body ?? null,

@@ -1,0 +1,14 @@
+export { PROMPT_FIELDS, applyPrompt, parsePromptHeader, readPromptRequest } from './prompts/apply-prompt.js';
+export type { PromptRequest, WireFormat } from './prompts/apply-prompt.js';
+export { createPromptRegistry } from './prompts/create-prompt-registry.js';
+export type { PromptRegistryLogger, PromptRegistrySettings } from './prompts/create-prompt-registry.js';
+export { PromptDefinitionError, loadPromptDefinitions, parsePromptFile } from './prompts/load-prompt-definitions.js';
+export { LABEL_NAME, PROMPT_NAME, promptDefinitionSchema, promptVersionInputSchema } from './prompts/prompt-definition.js';
+export type { PromptDefinition, PromptVersionInput } from './prompts/prompt-definition.js';
+export { PromptRegistry } from './prompts/prompt-registry.js';
+export type { PromptReference, PromptRegistryHealth, PromptSummary, ResolvedPrompt } from './prompts/prompt-registry.js';
+export { checkTemplate, renderTemplate, requireVariables } from './prompts/render-template.js';
+export type { RenderResult, RenderedMessage } from './prompts/render-template.js';
+export { diffVersions } from './prompts/diff-versions.js';
+export type { VersionDiff } from './prompts/diff-versions.js';
+export type { PromptLabelEvent, PromptTemplate, PromptUsageStats, PromptVersionRecord } from '../storage/index.js';
