@@ -25,3 +25,5 @@ export type {
 } from './webhook-outbox-store.js';
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
+export type { ServiceStore, StoredService } from './service-store.js';
+export { MemoryServiceStore } from './memory/memory-service-store.js';

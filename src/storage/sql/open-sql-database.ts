@@ -7,6 +7,7 @@ import { SqlJobStore } from './sql-job-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
+import { SqlServiceStore } from './sql-service-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -21,6 +22,7 @@ export function openSqlDatabase(
     keys: new SqlKeyStore(database),
     webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
     jobs: new SqlJobStore(database, dialectName),
+    services: new SqlServiceStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,

@@ -57,6 +57,9 @@ const logRecordSchema = z.object({
   metadata: nullableString,
   request_body: nullableString.optional(),
   response_body: nullableString.optional(),
+  json_fixes: nullableString.optional(),
+  reask_count: nullableNumber.optional(),
+  output_valid: nullableNumber.optional(),
 });
 
 const attemptRecordSchema = z.object({
@@ -68,6 +71,7 @@ const attemptRecordSchema = z.object({
   status_code: nullableNumber,
   error_code: nullableString,
   error_message: nullableString,
+  kind: nullableString.optional(),
 });
 
 const figuresSchema = z.object({
@@ -93,7 +97,7 @@ const LIST_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'experiment_variant', 'metadata',
+  'experiment_variant', 'metadata', 'json_fixes', 'reask_count', 'output_valid',
 ] as const;
 
 /**
@@ -172,13 +176,13 @@ export class SqlRequestLogStore implements RequestLogStore {
     if (found === undefined) return null;
     const record = logRecordSchema.parse(found);
     const attempts = await this.database.selectFrom('request_attempts')
-      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message'])
+      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message', 'kind'])
       .where('row_key', '=', record.row_key).orderBy('attempt_index').execute();
     return fromRecord(record, attempts.map((attempt) => {
       const parsed = attemptRecordSchema.parse(attempt);
       return {
         provider: parsed.provider, model: parsed.model, startedAt: parsed.started_at, durationMs: parsed.duration_ms,
-        statusCode: parsed.status_code, errorCode: parsed.error_code, errorMessage: parsed.error_message,
+        statusCode: parsed.status_code, errorCode: parsed.error_code, errorMessage: parsed.error_message, kind: parsed.kind ?? null,
       };
     }));
   }
@@ -370,6 +374,7 @@ export function toAttemptRecords(row: RequestLogRow): RequestAttemptTable[] {
     status_code: attempt.statusCode,
     error_code: attempt.errorCode,
     error_message: attempt.errorMessage,
+    kind: attempt.kind ?? null,
   }));
 }
 
@@ -410,6 +415,9 @@ export function toRecord(row: RequestLogRow): Omit<RequestLogTable, 'id'> {
     metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
     request_body: row.requestBody,
     response_body: row.responseBody,
+    json_fixes: row.jsonFixes === null || row.jsonFixes === undefined ? null : JSON.stringify(row.jsonFixes),
+    reask_count: row.reaskCount ?? null,
+    output_valid: row.outputValid === null || row.outputValid === undefined ? null : row.outputValid ? 1 : 0,
   };
 }
 
@@ -452,7 +460,22 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     requestBody: record.request_body ?? null,
     responseBody: record.response_body ?? null,
     attempts,
+    jsonFixes: parseFixes(record.json_fixes ?? null),
+    reaskCount: record.reask_count ?? null,
+    outputValid: record.output_valid === null || record.output_valid === undefined ? null : record.output_valid === 1,
   };
+}
+
+const fixesSchema = z.array(z.string());
+
+function parseFixes(value: string | null): string[] | null {
+  if (value === null) return null;
+  try {
+    const parsed = fixesSchema.safeParse(JSON.parse(value));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 function parseMetadata(value: string | null): Record<string, string> | null {

@@ -31,7 +31,7 @@ function createDirectInsert(connection: BetterSqlite3.Database): (rows: readonly
       const first = rows[0];
       if (first === undefined) return;
       const logColumns = Object.keys(toRecord(first));
-      const attemptColumns = ['row_key', 'attempt_index', 'request_id', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message'];
+      const attemptColumns = ['row_key', 'attempt_index', 'request_id', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message', 'kind'];
       const insertLog = connection.prepare(`INSERT INTO request_logs (${logColumns.join(', ')}) VALUES (${logColumns.map((column) => `@${column}`).join(', ')}) ON CONFLICT (row_key) DO NOTHING`);
       const insertAttempt = connection.prepare(`INSERT INTO request_attempts (${attemptColumns.join(', ')}) VALUES (${attemptColumns.map((column) => `@${column}`).join(', ')}) ON CONFLICT (row_key, attempt_index) DO NOTHING`);
       const insertText = connection.prepare('INSERT INTO request_logs_fts (rowid, document) VALUES (?, ?)');
