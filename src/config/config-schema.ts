@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceDefinitionSchema } from '../services/index.js';
 
 const positiveInt = z.int().positive();
 const name = z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
@@ -293,6 +294,8 @@ export const configSchema = z.strictObject({
   tracing: tracingSchema.prefault({}),
   health: healthSchema.prefault({}),
   alerts: alertsSchema.prefault({}),
+  /** Named AI services (POST /v1/services/{name}/run); read-only in the admin API. */
+  services: z.array(serviceDefinitionSchema).default([]),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -311,3 +314,4 @@ export type MetricsConfig = z.output<typeof metricsSchema>;
 export type TracingConfig = z.output<typeof tracingSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
+export type ServiceConfig = z.output<typeof serviceDefinitionSchema>;

@@ -52,7 +52,11 @@ export function toRequestLogRow(summary: RequestSummary): RequestLogRow {
       statusCode: attempt.status,
       errorCode: attempt.errorCode,
       errorMessage: attempt.errorMessage === null ? null : redactSecrets(attempt.errorMessage),
+      kind: attempt.kind ?? null,
     })),
+    jsonFixes: summary.jsonFixes ?? null,
+    reaskCount: summary.reaskCount ?? null,
+    outputValid: summary.outputValid ?? null,
   };
 }
 

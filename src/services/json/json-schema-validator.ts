@@ -1,6 +1,5 @@
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import * as addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 
 /** One way a value failed its schema: a JSON Pointer (`/items/0/total`, `` for the root) and why. */
 export interface SchemaIssue {
@@ -17,8 +16,6 @@ export interface JsonSchemaValidator {
   check(value: unknown): SchemaCheck;
 }
 
-// ajv-formats is CommonJS with `exports.default`; under NodeNext that is `module.default.default`.
-const addFormats = addFormatsModule.default.default;
 
 /**
  * One ajv instance for every service schema: draft 2020-12 (what OpenAI, Gemini and Anthropic
@@ -28,7 +25,11 @@ const addFormats = addFormatsModule.default.default;
 let shared: Ajv2020 | null = null;
 function ajv(): Ajv2020 {
   if (shared === null) {
-    shared = new Ajv2020({ allErrors: true, strict: false, logger: false });
+    // Loaded on first use: a gateway without services or JSON healing never pays for ajv.
+    const require = createRequire(import.meta.url);
+    const { Ajv2020: AjvClass } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    const addFormats = (require('ajv-formats') as typeof import('ajv-formats')).default;
+    shared = new AjvClass({ allErrors: true, strict: false, logger: false });
     addFormats(shared);
   }
   return shared;
