@@ -4,6 +4,7 @@ import type { GatewayEvent } from './core/index.js';
 import { createApp } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
+import { ServiceCatalog } from './services/index.js';
 import { RequestLogQueries } from './inference/index.js';
 import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
@@ -169,6 +170,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     };
   }
 
+  const serviceCatalog = new ServiceCatalog({
+    fileServices: config.services, store: database.services, modelExists: (model) => models.resolve(model) !== null,
+  });
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
@@ -192,6 +196,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metricsRequireAuth: config.metrics.require_auth,
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
+    services: {
+      models, events, policies, pricer, logBodies: config.logging.log_bodies, catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null,
+    },
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});

@@ -9,6 +9,9 @@ import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { adminServiceRoutes } from './admin/admin-service-routes.js';
+import { servicesRoutes } from './services/services-routes.js';
+import type { ServiceDependencies } from '../inference/index.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { healthRoutes } from './health-routes.js';
@@ -46,6 +49,8 @@ export interface AppDependencies {
   metricsRequireAuth?: boolean | undefined;
   /** Alert rules and channels for /admin/api/alerts; absent when none are configured. */
   alerts?: AlertsAdmin | undefined;
+  /** Named AI services (/v1/services, /admin/api/services). */
+  services?: ServiceDependencies | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -156,6 +161,18 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await app.register(async (scope) => {
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
       await scope.register(jobRoutes, { ...jobs, onError });
+    });
+  }
+  const services = dependencies.services;
+  if (services !== undefined) {
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      scope.addHook('onResponse', createRefusedRequestRecorder(dependencies.inference.events));
+      await scope.register(servicesRoutes, { services, onError });
+    });
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      await scope.register(adminServiceRoutes, { catalog: services.catalog });
     });
   }
   await app.register(async (scope) => {

@@ -10,3 +10,5 @@ export type {
   AnalyticsFilter, ErrorCodeCount, GroupByField, LogFilter, LogPage, RequestLogRow, SummaryGroup, TimeBucket, TimeseriesPoint,
   UserMonthCost,
 } from '../storage/index.js';
+export { runService } from './run-service.js';
+export type { ServiceDependencies, ServiceErrorDetails, ServiceMeta, ServiceOutcome, ServiceRunRequest } from './run-service.js';

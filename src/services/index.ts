@@ -3,3 +3,8 @@ export { SERVICE_NAME, serviceDefinitionSchema } from './service-definition.js';
 export type { ServiceDefinition, ServiceDefinitionInput } from './service-definition.js';
 export { checkServiceDefinition, checkServiceDefinitions } from './check-service-definitions.js';
 export type { ServiceProblem } from './check-service-definitions.js';
+export { ServiceCatalog, unknownService } from './service-catalog.js';
+export type { ResolvedService, ServiceActor, ServiceCatalogOptions } from './service-catalog.js';
+export { FIX_JSON } from './fix-json-service.js';
+export { renderTemplate } from './render-template.js';
+export type { TemplateMessage } from './render-template.js';

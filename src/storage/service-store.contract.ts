@@ -40,6 +40,8 @@ export function describeServiceStoreContract(name: string, open: () => Promise<{
       const visible = await store.list([null, 'acme']);
       expect(visible.map((item) => `${item.tenantId ?? '*'}/${item.name}`)).toEqual(['*/extract_invoice', 'acme/classify', 'acme/extract_invoice']);
       expect(await store.list([])).toEqual([]);
+      expect((await store.list('all')).map((item) => `${item.tenantId ?? '*'}/${item.name}`))
+        .toEqual(['*/extract_invoice', 'acme/classify', 'acme/extract_invoice', 'globex/extract_invoice']);
     });
 
     it('replaces a definition and deletes, in one tenant only', async () => {

@@ -11,8 +11,8 @@ export interface StoredService {
 
 /** Admin-defined AI services, one namespace per tenant plus the global one. */
 export interface ServiceStore {
-  /** The services of these tenants (null = the global ones), by tenant then name. */
-  list(tenantIds: ReadonlyArray<string | null>): Promise<StoredService[]>;
+  /** The services of these tenants (null = the global ones), or of every tenant; by tenant then name. */
+  list(tenantIds: ReadonlyArray<string | null> | 'all'): Promise<StoredService[]>;
   get(tenantId: string | null, name: string): Promise<StoredService | null>;
   /** Rejects when the tenant already has a service of that name. */
   insert(service: StoredService): Promise<void>;

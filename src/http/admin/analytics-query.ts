@@ -119,6 +119,9 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
     prompt_version: row.promptVersion,
     experiment_variant: row.experimentVariant,
     metadata: row.metadata,
+    json_fixes: row.jsonFixes ?? null,
+    reask_count: row.reaskCount ?? null,
+    output_valid: row.outputValid ?? null,
   };
   if (detail) {
     wire['request_body'] = row.requestBody;
@@ -131,6 +134,7 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
       status: attempt.statusCode,
       error_code: attempt.errorCode,
       error_message: attempt.errorMessage,
+      kind: attempt.kind ?? null,
     }));
   }
   return wire;

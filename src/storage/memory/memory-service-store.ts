@@ -4,9 +4,9 @@ import type { ServiceStore, StoredService } from '../service-store.js';
 export class MemoryServiceStore implements ServiceStore {
   private readonly services = new Map<string, StoredService>();
 
-  async list(tenantIds: ReadonlyArray<string | null>): Promise<StoredService[]> {
+  async list(tenantIds: ReadonlyArray<string | null> | 'all'): Promise<StoredService[]> {
     return [...this.services.values()]
-      .filter((service) => tenantIds.includes(service.tenantId))
+      .filter((service) => tenantIds === 'all' || tenantIds.includes(service.tenantId))
       .sort((left, right) => (left.tenantId ?? '').localeCompare(right.tenantId ?? '') || left.name.localeCompare(right.name))
       .map(copy);
   }

@@ -16,11 +16,11 @@ export class SqlServiceStore implements ServiceStore {
     this.database = database;
   }
 
-  async list(tenantIds: ReadonlyArray<string | null>): Promise<StoredService[]> {
+  async list(tenantIds: ReadonlyArray<string | null> | 'all'): Promise<StoredService[]> {
     if (tenantIds.length === 0) return [];
-    const rows = await this.database.selectFrom('services').selectAll()
-      .where('tenant_id', 'in', tenantIds.map(toTenantColumn))
-      .orderBy('tenant_id').orderBy('name').execute();
+    let query = this.database.selectFrom('services').selectAll();
+    if (tenantIds !== 'all') query = query.where('tenant_id', 'in', tenantIds.map(toTenantColumn));
+    const rows = await query.orderBy('tenant_id').orderBy('name').execute();
     return rows.map(fromRow);
   }
 
