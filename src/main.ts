@@ -171,7 +171,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
 
   const serviceCatalog = new ServiceCatalog({
-    fileServices: config.services, store: database.services, modelExists: (model) => models.resolve(model) !== null,
+    fileServices: config.services, store: database.services, modelExists: (model) => routing.models.resolve(model) !== null,
   });
   const app = await createApp({
     server: {
@@ -197,7 +197,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
     services: {
-      models, events, policies, pricer, logBodies: config.logging.log_bodies, catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null,
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null,
     },
   });
   // The poller reads the jobs table: it starts once the migrations are in.

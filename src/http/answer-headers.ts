@@ -22,6 +22,7 @@ export function answerHeaders(
   addAttemptHeaders(headers, lifecycle.attempts);
   Object.assign(headers, lifecycle.rateLimitHeaders);
   if (staticFallback) headers['x-sluice-fallback'] = 'static';
+  if (lifecycle.jsonFixes !== null && lifecycle.jsonFixes.length > 0) headers['x-sluice-json-fixes'] = lifecycle.jsonFixes.join(',');
   if (error !== null) {
     if (error instanceof LimitExceededError) Object.assign(headers, error.headers);
     addRetryHeaders(headers, error);

@@ -10,7 +10,7 @@ import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { adminServiceRoutes } from './admin/admin-service-routes.js';
-import { servicesRoutes } from './services/services-routes.js';
+import { serviceListRoutes, servicesRoutes } from './services/services-routes.js';
 import type { ServiceDependencies } from '../inference/index.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { createAuthenticateHook } from './authenticate.js';
@@ -55,7 +55,7 @@ export interface AppDependencies {
 
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
-  'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
+  'x-sluice-attempt-trail', 'x-sluice-fallback', 'x-sluice-json-fixes', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id',
 ].join(', ');
 
@@ -166,10 +166,11 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
   const services = dependencies.services;
   if (services !== undefined) {
     await app.register(async (scope) => {
-      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
-      scope.addHook('onResponse', createRefusedRequestRecorder(dependencies.inference.events));
-      await scope.register(servicesRoutes, { services, onError });
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      await scope.register(servicesRoutes, { services, shell });
     });
+    await app.register(serviceListRoutes, { services, authenticator: dependencies.authenticator });
     await app.register(async (scope) => {
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
       await scope.register(adminServiceRoutes, { catalog: services.catalog });

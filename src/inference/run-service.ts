@@ -1,5 +1,5 @@
 import { GatewayError, convertWireUsage } from '../core/index.js';
-import type { AttemptRecord, CallContext, ChatMessage, ChatRequest, EventSink, GatewayEvent, Usage } from '../core/index.js';
+import type { CallContext, ChatMessage, ChatRequest, Usage } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission } from '../policies/index.js';
 import { extractJson, formatIssues, unknownService } from '../services/index.js';
@@ -8,8 +8,7 @@ import { admitRequest } from './admit-request.js';
 import { buildServiceRequest, readServiceOutput } from './build-service-request.js';
 import type { InferenceDependencies } from './handle-chat-completion.js';
 import { modelNotFound } from './handle-chat-completion.js';
-import type { RequestContext } from './request-context.js';
-import { RequestRecorder } from './request-recorder.js';
+import type { RequestLifecycle } from './request-lifecycle.js';
 
 export interface ServiceDependencies extends InferenceDependencies {
   catalog: ServiceCatalog;
@@ -46,11 +45,8 @@ export interface ServiceErrorDetails {
 }
 
 export type ServiceOutcome =
-  | { success: true; service: string; data: unknown; meta: ServiceMeta; attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>> }
-  | {
-    success: false; service: string; error: GatewayError; details: ServiceErrorDetails | null; meta: ServiceMeta;
-    attempts: AttemptRecord[]; rateLimitHeaders: Readonly<Record<string, string>>;
-  };
+  | { success: true; service: string; data: unknown; meta: ServiceMeta }
+  | { success: false; service: string; error: GatewayError; details: ServiceErrorDetails | null; meta: ServiceMeta };
 
 /** A failure of the run that carries its envelope details. */
 class ServiceRunError extends GatewayError {
@@ -69,19 +65,18 @@ class ServiceRunError extends GatewayError {
  * attempt in the trail and the log; usage and cost are summed over them. Never throws: every
  * failure comes back as an outcome the HTTP layer turns into the envelope.
  */
-export async function runService(dependencies: ServiceDependencies, run: ServiceRunRequest, context: RequestContext): Promise<ServiceOutcome> {
+export async function runService(dependencies: ServiceDependencies, lifecycle: RequestLifecycle, run: ServiceRunRequest): Promise<ServiceOutcome> {
   const state = new RunState();
   let resolved: ResolvedService | null = null;
   let model: string | null = null;
-  const events: EventSink = { emit: (event) => dependencies.events.emit(state.decorate(event, run.service)) };
-  let recorder: RequestRecorder | null = null;
   let admission: Admission = OPEN_ADMISSION;
-  const attempts = context.attempts ?? [];
-  const outcomeBase = () => ({ service: run.service, attempts, rateLimitHeaders: admission.headers });
+  lifecycle.serviceName = run.service;
   try {
-    resolved = await dependencies.catalog.resolve(run.service, context.principal.tenantId);
+    const principal = lifecycle.principal;
+    if (principal === null) throw new GatewayError('missing_api_key', 'You did not provide an API key.');
+    resolved = await dependencies.catalog.resolve(run.service, principal.tenantId);
     if (resolved === null) throw unknownService(run.service);
-    const allowedServices = context.principal.allowedServices;
+    const allowedServices = principal.allowedServices;
     if (allowedServices !== null && allowedServices !== undefined && !allowedServices.includes(run.service)) {
       throw new GatewayError('model_not_allowed', `This key may not use the service \`${run.service}\`.`, { param: 'service' });
     }
@@ -93,11 +88,10 @@ export async function runService(dependencies: ServiceDependencies, run: Service
       const local = repairLocally(resolved, input);
       if (local !== null) {
         state.fixes = local.fixes;
-        state.outputValid = true;
-        recorder = new RequestRecorder(context, events, null, false, { logBodies: dependencies.logBodies });
         state.local = true;
-        recorder.succeed({ provider: 'sluice', model: 'local', usage: null });
-        return { ...outcomeBase(), success: true, data: local.value, meta: state.meta(null, context) };
+        record(lifecycle, state, true);
+        lifecycle.succeed({ provider: 'sluice', model: 'local', usage: null, costUsd: 0 });
+        return { success: true, service: run.service, data: local.value, meta: state.meta(null, lifecycle, dependencies) };
       }
     }
 
@@ -109,36 +103,37 @@ export async function runService(dependencies: ServiceDependencies, run: Service
       throw new GatewayError('service_unavailable', `The service ${run.service} uses the prompt registry, which this gateway does not have yet.`);
     }
     let request = buildServiceRequest(resolved, input, model);
-    recorder = new RequestRecorder({ ...context, attempts }, events, model, false, {
-      pricer: dependencies.pricer, logBodies: dependencies.logBodies, request: { kind: 'chat', body: request },
-    });
+    lifecycle.describe({ kind: 'chat', body: request }, model, false);
     const route = dependencies.models.resolve(model);
     if (route === null) throw modelNotFound(model);
     const firstRequest = request;
-    admission = await admitRequest(dependencies.policies, context, model, () => estimateChatInput(firstRequest),
-      request.max_tokens ?? null);
+    admission = await admitRequest(dependencies.policies, lifecycle, model, () => estimateChatInput(firstRequest), request.max_tokens ?? null);
+    lifecycle.rateLimitHeaders = admission.headers;
 
     const maxReasks = run.options.max_reasks ?? definition.max_reasks;
-    const deadline = startDeadline(context.signal, definition.timeout_ms, run.service);
+    const deadline = startDeadline(lifecycle.signal, definition.timeout_ms, run.service);
     try {
       for (let attempt = 0; ; attempt++) {
-        const callContext: CallContext = {
-          requestId: context.requestId, signal: deadline.signal, attempts, attemptKind: attempt === 0 ? undefined : 'reask',
-        };
+        const callContext: CallContext = { ...lifecycle.callContext(), signal: deadline.signal, attemptKind: attempt === 0 ? undefined : 'reask' };
         const result = await route.chat(request, callContext);
-        state.add(result.provider, result.model, result.usage ?? (result.completion.usage ? convertWireUsage(result.completion.usage) : null),
-          dependencies.pricer?.price.bind(dependencies.pricer), model);
-        const output = readServiceOutput(result.completion);
+        const completion = result.readCompletion();
+        const usage = result.usage ?? (completion.usage ? convertWireUsage(completion.usage) : null);
+        const cost = usage === null || dependencies.priceBook === undefined
+          ? 0
+          : dependencies.priceBook.costUsd({ requestedModel: model, provider: result.provider, providerModel: result.model }, usage);
+        state.add(result.provider, result.model, usage, cost);
+        lifecycle.provider = result.provider;
+        lifecycle.providerModel = result.model;
+        const output = readServiceOutput(completion);
         state.lastOutput = output.text;
         const verdict = judge(resolved, output);
-        if (verdict.ok) {
-          state.fixes = verdict.fixes;
-          state.outputValid = true;
-          void admission.settle({ usage: state.usage, provider: state.provider, providerModel: state.providerModel, streamedOutputTokens: 0 });
-          recorder.succeed({ provider: result.provider, model: result.model, usage: state.usage, output: () => output.text });
-          return { ...outcomeBase(), success: true, data: verdict.value, meta: state.meta(model, context) };
-        }
         state.fixes = verdict.fixes;
+        if (verdict.ok) {
+          void admission.settle({ usage: state.usage, provider: state.provider, providerModel: state.providerModel, streamedOutputTokens: 0 });
+          record(lifecycle, state, true);
+          lifecycle.succeed({ provider: result.provider, model: result.model, usage: state.usage, costUsd: state.costUsd, output: () => output.text });
+          return { success: true, service: run.service, data: verdict.value, meta: state.meta(model, lifecycle, dependencies) };
+        }
         if (attempt >= maxReasks) throw verdict.error(attempt + 1);
         state.reasks++;
         request = reask(request, output.text, verdict.feedback, verdict.truncated ? state.lastCompletionTokens : null);
@@ -147,16 +142,24 @@ export async function runService(dependencies: ServiceDependencies, run: Service
       deadline.clear();
     }
   } catch (caught) {
-    const error = caught instanceof GatewayError ? caught : new GatewayError('internal_error', `Internal error; quote request id ${context.requestId} when reporting it.`, { cause: caught });
-    state.outputValid = resolved?.definition.type === 'json' && state.calls > 0 ? false : null;
+    const error = caught instanceof GatewayError
+      ? caught
+      : new GatewayError('internal_error', `Internal error; quote request id ${lifecycle.requestId} when reporting it.`, { cause: caught });
     void admission.settle({ usage: state.usage, provider: state.provider, providerModel: state.providerModel, streamedOutputTokens: 0 });
-    recorder ??= new RequestRecorder({ ...context, attempts }, events, model, false, { logBodies: dependencies.logBodies });
-    recorder.fail(error, state.provider === null ? null : { provider: state.provider, model: state.providerModel ?? '', usage: state.usage });
+    record(lifecycle, state, resolved?.definition.type === 'json' && state.calls > 0 ? false : null);
+    lifecycle.fail(error, state.provider === null ? null : { provider: state.provider, model: state.providerModel ?? '', usage: state.usage, costUsd: state.costUsd });
     const details: ServiceErrorDetails | null = error instanceof ServiceRunError
-      ? { ...error.details, ...(mayShowRawOutput(context, dependencies) && state.lastOutput !== null ? { rawOutput: state.lastOutput } : {}) }
+      ? { ...error.details, ...(mayShowRawOutput(lifecycle, dependencies) && state.lastOutput !== null ? { rawOutput: state.lastOutput } : {}) }
       : state.calls > 0 ? { attempts: state.calls } : null;
-    return { ...outcomeBase(), success: false, error, details, meta: state.meta(model, context) };
+    return { success: false, service: run.service, error, details, meta: state.meta(model, lifecycle, dependencies) };
   }
+}
+
+/** What the request log keeps of a run besides the usual: fixes, re-asks, whether the output was valid. */
+function record(lifecycle: RequestLifecycle, state: RunState, outputValid: boolean | null): void {
+  lifecycle.jsonFixes = state.fixes;
+  lifecycle.reaskCount = state.reasks;
+  lifecycle.outputValid = outputValid;
 }
 
 /** Validates the input against the service's input schema; the first problem names its field. */
@@ -245,8 +248,8 @@ function reask(request: ChatRequest, answer: string, feedback: string, usedCompl
   return next;
 }
 
-function mayShowRawOutput(context: RequestContext, dependencies: ServiceDependencies): boolean {
-  return dependencies.logBodies === true && context.principal.role !== 'client';
+function mayShowRawOutput(lifecycle: RequestLifecycle, dependencies: ServiceDependencies): boolean {
+  return dependencies.logBodies === true && lifecycle.principal !== null && lifecycle.principal.role !== 'client';
 }
 
 /** The service's own deadline, on top of the client's disconnect. */
@@ -279,16 +282,15 @@ class RunState {
   providerModel: string | null = null;
   lastOutput: string | null = null;
   lastCompletionTokens: number | null = null;
-  outputValid: boolean | null = null;
   local = false;
 
-  add(provider: string, providerModel: string, usage: Usage | null, price: ((call: { requestedModel: string | null; provider: string | null; providerModel: string | null; usage: Usage }) => number) | undefined, requestedModel: string): void {
+  add(provider: string, providerModel: string, usage: Usage | null, costUsd: number): void {
     this.calls++;
     this.provider = provider;
     this.providerModel = providerModel;
     this.lastCompletionTokens = usage?.completionTokens ?? null;
+    this.costUsd += costUsd;
     if (usage === null) return;
-    this.costUsd += price === undefined ? 0 : price({ requestedModel, provider, providerModel, usage });
     const sum = this.usage;
     this.usage = sum === null ? { ...usage } : {
       promptTokens: sum.promptTokens + usage.promptTokens,
@@ -300,7 +302,7 @@ class RunState {
     };
   }
 
-  meta(model: string | null, context: RequestContext): ServiceMeta {
+  meta(model: string | null, lifecycle: RequestLifecycle, dependencies: ServiceDependencies): ServiceMeta {
     return {
       model: this.local ? null : model,
       provider: this.provider,
@@ -311,27 +313,8 @@ class RunState {
       fixes: this.fixes,
       usage: this.usage,
       costUsd: roundCost(this.costUsd),
-      durationMs: Date.now() - context.startedAt,
+      durationMs: dependencies.clock.now() - lifecycle.startedAt,
     };
-  }
-
-  /** The request-end summary with the run's service fields and its cost summed over every call. */
-  decorate(event: GatewayEvent, service: string): GatewayEvent {
-    if (event.type !== 'request-end') return event;
-    const summary = {
-      ...event.summary,
-      serviceName: service,
-      jsonFixes: this.fixes,
-      reaskCount: this.reasks,
-      outputValid: this.outputValid,
-      costUsd: roundCost(this.costUsd),
-      usage: this.usage,
-    };
-    if (this.local) {
-      summary.provider = null;
-      summary.providerModel = null;
-    }
-    return { type: 'request-end', summary };
   }
 }
 

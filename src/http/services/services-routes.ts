@@ -1,14 +1,14 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { AttemptRecord, GatewayError } from '../../core/index.js';
+import { GatewayError } from '../../core/index.js';
 import { runService } from '../../inference/index.js';
-import type { ServiceDependencies, ServiceErrorDetails, ServiceMeta, ServiceOutcome } from '../../inference/index.js';
-import { LimitExceededError } from '../../policies/index.js';
-import { SERVICE_NAME } from '../../services/index.js';
-import { attemptHeaders } from '../attempt-headers.js';
+import type { RequestLifecycle, ServiceDependencies, ServiceErrorDetails, ServiceMeta, ServiceOutcome } from '../../inference/index.js';
+import type { Authenticator } from '../../policies/index.js';
+import { createAuthenticateHook } from '../authenticate.js';
+import { registerInferenceRoute } from '../inference-shell.js';
+import type { ShellDependencies } from '../inference-shell.js';
 import { parseBody } from '../parse-body.js';
-import { createRequestContext } from '../request-context.js';
-import { retryHeaders, toGatewayError } from '../to-gateway-error.js';
+import type { WireFormat } from '../wire-format.js';
 
 const optionsSchema = z.strictObject({
   model: z.string().min(1).optional(),
@@ -23,36 +23,66 @@ const runBodySchema = z.strictObject({
 
 const singleEndpointSchema = runBodySchema.extend({ service: z.string().min(1) });
 
+type RunBody = z.output<typeof runBodySchema> & { service: string };
+
+/** What an error's envelope says besides the error: filled by the route, read by the wire format. */
+const failures = new WeakMap<GatewayError, { service: string; details: ServiceErrorDetails | null; meta: ServiceMeta | null }>();
+
+/** Services answer the envelope of CONTRACT §3.3, failures included (a bad key or body too). */
+const SERVICES_WIRE: WireFormat = {
+  name: 'services',
+  errorBody: (error, requestId) => {
+    const failure = failures.get(error);
+    return envelopeOf(failure?.service ?? null, requestId, null, error, failure?.details ?? null, failure?.meta ?? null);
+  },
+  ownHeaders: () => ({}),
+};
+
 export interface ServicesRoutesOptions {
   services: ServiceDependencies;
-  onError: (error: GatewayError, requestId: string) => void;
+  shell: ShellDependencies;
 }
 
 /**
- * Named AI services: `POST /v1/services/{name}/run`, `POST /v1/services/run` with `{"service"}`,
- * and `GET /v1/services`. Every answer, success or failure (a bad key or body included), is the
- * envelope of CONTRACT §3.3 with the error code's status.
+ * Named AI services: `POST /v1/services/{name}/run` and `POST /v1/services/run` with `{"service"}`,
+ * through the inference shell (one lifecycle, one log row, the usual headers), answering the
+ * envelope with the error code's status.
  */
 export async function servicesRoutes(app: FastifyInstance, options: ServicesRoutesOptions): Promise<void> {
-  app.setErrorHandler((error, request, reply) => {
-    const gatewayError = toGatewayError(error, request.id);
-    request.gatewayError = gatewayError;
-    options.onError(gatewayError, request.id);
-    if (gatewayError instanceof LimitExceededError) reply.headers(gatewayError.headers);
-    reply.code(gatewayError.status).headers(retryHeaders(gatewayError))
-      .send(envelopeOf(serviceNameOf(request), request.id, null, gatewayError, null, null));
+  const { services, shell } = options;
+  const run = async (lifecycle: RequestLifecycle, body: RunBody): Promise<{ kind: 'json'; body: string; staticFallback: false }> => {
+    if (body.metadata !== undefined) lifecycle.metadata = { ...lifecycle.metadata, ...body.metadata };
+    const outcome: ServiceOutcome = await runService(services, lifecycle, { service: body.service, input: body.input, options: body.options });
+    if (!outcome.success) {
+      failures.set(outcome.error, { service: outcome.service, details: outcome.details, meta: outcome.meta });
+      throw outcome.error;
+    }
+    return { kind: 'json', body: JSON.stringify(envelopeOf(outcome.service, lifecycle.requestId, outcome, null, null, outcome.meta)), staticFallback: false };
+  };
+
+  registerInferenceRoute<RunBody>(app, shell, {
+    url: '/v1/services/:name/run',
+    endpoint: 'services.run',
+    wire: SERVICES_WIRE,
+    parse: (body, request) => {
+      const name = nameParam(request);
+      return withService(name, () => ({ ...parseBody(runBodySchema, body ?? {}), service: name }));
+    },
+    run: (lifecycle, body) => run(lifecycle, body),
   });
 
-  app.post<{ Params: { name: string } }>('/v1/services/:name/run', async (request, reply) => {
-    const body = parseBody(runBodySchema, request.body ?? {});
-    return run(request, reply, request.params.name, body);
+  registerInferenceRoute<RunBody>(app, shell, {
+    url: '/v1/services/run',
+    endpoint: 'services.run',
+    wire: SERVICES_WIRE,
+    parse: (body) => parseBody(singleEndpointSchema, body),
+    run: (lifecycle, body) => run(lifecycle, body),
   });
+}
 
-  app.post('/v1/services/run', async (request, reply) => {
-    const body = parseBody(singleEndpointSchema, request.body);
-    return run(request, reply, body.service, body);
-  });
-
+/** `GET /v1/services`: the services the caller's key may run, with their schemas. */
+export async function serviceListRoutes(app: FastifyInstance, options: { services: ServiceDependencies; authenticator: Authenticator }): Promise<void> {
+  app.addHook('onRequest', createAuthenticateHook(options.authenticator));
   app.get('/v1/services', async (request) => {
     const principal = request.principal;
     const allowed = principal?.allowedServices ?? null;
@@ -71,35 +101,21 @@ export async function servicesRoutes(app: FastifyInstance, options: ServicesRout
         })),
     };
   });
-
-  async function run(
-    request: FastifyRequest, reply: FastifyReply, name: string, body: z.output<typeof runBodySchema>,
-  ): Promise<FastifyReply> {
-    const attempts: AttemptRecord[] = [];
-    const base = createRequestContext(request, reply, 'services.run', null);
-    const metadata = body.metadata === undefined ? base.metadata : { ...base.metadata, ...body.metadata };
-    const outcome = await runService(options.services, { service: name, input: body.input, options: body.options }, { ...base, metadata, attempts });
-    reply.headers(outcome.rateLimitHeaders).headers(attemptHeaders(outcome.attempts));
-    if (outcome.meta.provider !== null) reply.header('x-sluice-provider', outcome.meta.provider);
-    if (outcome.meta.providerModel !== null) reply.header('x-sluice-model', outcome.meta.providerModel);
-    if (outcome.meta.fixes.length > 0) reply.header('x-sluice-json-fixes', outcome.meta.fixes.join(','));
-    if (outcome.success) return reply.code(200).send(envelopeOf(name, request.id, outcome, null, null, outcome.meta));
-    request.gatewayError = outcome.error;
-    options.onError(outcome.error, request.id);
-    if (outcome.error instanceof LimitExceededError) reply.headers(outcome.error.headers);
-    return reply.code(outcome.error.status).headers(retryHeaders(outcome.error))
-      .send(envelopeOf(name, request.id, null, outcome.error, outcome.details, outcome.meta));
-  }
 }
 
-function serviceNameOf(request: FastifyRequest): string | null {
+function nameParam(request: FastifyRequest): string {
   const params = request.params;
-  if (params !== null && typeof params === 'object' && 'name' in params && typeof params.name === 'string') return params.name;
-  const body: unknown = request.body;
-  if (body !== null && typeof body === 'object' && 'service' in body && typeof body.service === 'string' && SERVICE_NAME.test(body.service)) {
-    return body.service;
+  return params !== null && typeof params === 'object' && 'name' in params && typeof params.name === 'string' ? params.name : '';
+}
+
+/** Body errors of a named run still say which service they were for. */
+function withService<T>(service: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof GatewayError) failures.set(error, { service, details: null, meta: null });
+    throw error;
   }
-  return null;
 }
 
 /** The envelope: `{success, service, data, error, request_id, meta}`; nothing internal in `error`. */
