@@ -194,7 +194,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
-  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, anthropic-version, anthropic-beta');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-json-repair, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }

@@ -11,4 +11,5 @@ export type {
   UserMonthCost,
 } from '../storage/index.js';
 export { runService } from './run-service.js';
+export { hasHealingPlugin, healJsonAnswer, wantsJsonHealing } from './heal-json-answer.js';
 export type { ServiceDependencies, ServiceErrorDetails, ServiceMeta, ServiceOutcome, ServiceRunRequest } from './run-service.js';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/index.js';
-import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
+import { handleChatCompletion, handleEmbeddings, hasHealingPlugin, wantsJsonHealing } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
 import type { ModelRegistry } from '../../routing/index.js';
 import { registerInferenceRoute } from '../inference-shell.js';
@@ -28,8 +28,12 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     wire: OPENAI_WIRE,
     parse: (body) => parseBody(chatRequestSchema, body),
     endUserOf: (body) => body.user,
-    async run(lifecycle, body) {
-      const outcome = await handleChatCompletion(inference, lifecycle, body);
+    async run(lifecycle, parsed, request) {
+      // OpenRouter's plugin is Sluice's to honour, not the upstream's: it never goes upstream.
+      const plugins = parsed['plugins'];
+      const healJson = wantsJsonHealing(request.headers['x-sluice-json-repair'], plugins) && parsed.stream !== true;
+      const body = plugins !== undefined && hasHealingPlugin(plugins) ? withoutPlugins(parsed) : parsed;
+      const outcome = await handleChatCompletion(inference, lifecycle, body, { healJson });
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         return { kind: 'json', body: result.body ?? JSON.stringify(result.readCompletion()), staticFallback: result.staticFallback !== undefined };
@@ -77,4 +81,11 @@ export async function modelListRoutes(app: FastifyInstance, options: Pick<OpenAI
 function visibleModels(models: ModelRegistry, allowed: readonly string[] | null): ReturnType<ModelRegistry['list']> {
   const all = models.list();
   return allowed === null ? all : all.filter((model) => allowed.includes(model.id));
+}
+
+/** The body without `plugins` (copied only for the rare request that has them). */
+function withoutPlugins<Body extends Record<string, unknown>>(body: Body): Body {
+  const copy = { ...body };
+  delete copy['plugins'];
+  return copy;
 }
