@@ -456,11 +456,11 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     serviceName: record.service_name,
     promptVersion: record.prompt_version,
     experimentVariant: record.experiment_variant,
-    metadata: parseMetadata(record.metadata),
+    metadata: parseJsonColumn(record.metadata, metadataSchema),
     requestBody: record.request_body ?? null,
     responseBody: record.response_body ?? null,
     attempts,
-    jsonFixes: parseFixes(record.json_fixes ?? null),
+    jsonFixes: parseJsonColumn(record.json_fixes ?? null, fixesSchema),
     reaskCount: record.reask_count ?? null,
     outputValid: record.output_valid === null || record.output_valid === undefined ? null : record.output_valid === 1,
   };
@@ -468,20 +468,11 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
 
 const fixesSchema = z.array(z.string());
 
-function parseFixes(value: string | null): string[] | null {
+/** A JSON text column read back; null when empty or no longer of its shape. */
+function parseJsonColumn<Shape>(value: string | null, schema: z.ZodType<Shape>): Shape | null {
   if (value === null) return null;
   try {
-    const parsed = fixesSchema.safeParse(JSON.parse(value));
-    return parsed.success ? parsed.data : null;
-  } catch {
-    return null;
-  }
-}
-
-function parseMetadata(value: string | null): Record<string, string> | null {
-  if (value === null) return null;
-  try {
-    const parsed = metadataSchema.safeParse(JSON.parse(value));
+    const parsed = schema.safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
