@@ -36,7 +36,7 @@ describe('sluice migrate, stats and logs', () => {
   it('migrates, then reports hand-computable figures', async () => {
     const migrated = await runCli(['migrate', '--json'], directory);
     expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: ['0001_request_log', '0002_virtual_keys', '0008_services'] });
+    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: ['0001_request_log', '0002_virtual_keys', '0004_jobs', '0005_webhook_outbox', '0008_services'] });
     expect((await runCli(['migrate'], directory)).stdout).toBe('sqlite: up to date\n');
 
     const database = openDatabase('sqlite://./data/sluice.db', { cwd: directory });
