@@ -47,6 +47,7 @@ export default tseslint.config(
   zone('src/pricing/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'pricing'), 'Pricing is one pure price book over core types: it imports no other part of the app.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/routing/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'routing'), 'Routing composes the Provider values it is given; it imports no adapter.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/policies/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'config'], 'Policies decide from core types and store interfaces only.', ['fastify', 'undici', ...DRIVERS]),
+  zone('src/services/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'config', 'observability'], 'Services (definitions, JSON extraction and checks) know core, lib and store interfaces; the pipeline that calls models is in inference/.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/inference/**/*.ts', ['http', 'cli', 'config'], 'Use cases know nothing of HTTP or the config file.', ['fastify', ...DRIVERS]),
   zone('src/observability/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli'], 'Observability subscribes to events and store interfaces.', ['fastify', ...DRIVERS]),
   zone('src/config/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'storage', 'policies', 'observability'], 'Config is resolved once and passed down in slices.', ['fastify', 'undici', ...DRIVERS]),

@@ -16,7 +16,7 @@ import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
-import { createPromptRegistry } from './services/index.js';
+import { ServiceCatalog, createPromptRegistry } from './services/index.js';
 import {
   DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore,
   developmentAdminKey, openStorage,
@@ -206,6 +206,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const responses = createResponseState(config.responses, database, clock);
   const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
 
+  const serviceCatalog = new ServiceCatalog({
+    fileServices: config.services, store: database.services, modelExists: (model) => routing.models.resolve(model) !== null,
+  });
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
@@ -231,6 +234,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     jobs: jobs.routes,
     responses,
     prompts: prompts.registry,
+    services: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null,
+    },
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceDefinitionSchema } from '../services/index.js';
 
 const positiveInt = z.int().positive();
 const name = z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
@@ -331,6 +332,8 @@ export const configSchema = z.strictObject({
   prompts_dir: z.string().min(1).optional(),
   /** How long an instance trusts what a label points at without hearing of a change (the safety net behind Redis invalidation). */
   prompts_cache_ttl_s: z.number().positive().default(10),
+  /** Named AI services (POST /v1/services/{name}/run); read-only in the admin API. */
+  services: z.array(serviceDefinitionSchema).default([]),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -349,3 +352,4 @@ export type MetricsConfig = z.output<typeof metricsSchema>;
 export type TracingConfig = z.output<typeof tracingSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
+export type ServiceConfig = z.output<typeof serviceDefinitionSchema>;

@@ -2,6 +2,7 @@ import type { ConfigProblem } from './config-error.js';
 import type { ConfigInput, GatewayConfig } from './config-schema.js';
 import { configSchema } from './config-schema.js';
 import { formatPath } from './config-error.js';
+import { checkServiceDefinitions } from '../services/index.js';
 
 export type ResolveResult = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] };
 
@@ -80,6 +81,8 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
     if (!providerNames.has(model.provider)) problems.push({ path: `jobs.models[${index}].provider`, message: `unknown provider "${model.provider}"` });
   });
   problems.push(...checkObservability(config));
+  problems.push(...checkServiceDefinitions(config.services, (model) => modelNames.has(model) ||
+    (config.allow_direct_models && providerNames.has(model.split('/')[0] ?? ''))));
   // Only development may run on a generated admin key; start and `config check` refuse the same configs.
   if (config.environment !== 'development' && config.auth.master_key === undefined) {
     problems.push({ path: 'auth.master_key', message: `required when environment is ${config.environment}` });

@@ -37,6 +37,12 @@ export interface RequestSummary {
   promptName?: string | null;
   promptLabel?: string | null;
   experimentVariant?: string | null;
+  /** Services and JSON healing: the fixes applied to the model's output, in order. */
+  jsonFixes?: string[] | null;
+  /** Services: how many times the model was asked again. */
+  reaskCount?: number | null;
+  /** Services and JSON healing: whether the final output was valid JSON matching its schema. */
+  outputValid?: boolean | null;
   /** Only with `logging.log_bodies`: the parsed request body and the response text. */
   requestBody?: unknown;
   responseBody?: string | null;

@@ -23,6 +23,7 @@ export function answerHeaders(
   Object.assign(headers, lifecycle.rateLimitHeaders);
   if (staticFallback) headers['x-sluice-fallback'] = 'static';
   if (lifecycle.prompt !== null) headers['x-sluice-prompt-version'] = String(lifecycle.prompt.version);
+  if (lifecycle.jsonFixes !== null && lifecycle.jsonFixes.length > 0) headers['x-sluice-json-fixes'] = lifecycle.jsonFixes.join(',');
   if (error !== null) {
     if (error instanceof LimitExceededError) Object.assign(headers, error.headers);
     addRetryHeaders(headers, error);

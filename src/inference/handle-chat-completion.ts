@@ -4,6 +4,7 @@ import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
+import { healJsonAnswer } from './heal-json-answer.js';
 import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
@@ -17,6 +18,8 @@ export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: '
 export interface ChatCompletionOptions {
   /** The body as sent to a non-OpenAI entrance, for adapters that speak its format natively. */
   ingress?: IngressRequest | undefined;
+  /** Repair JSON in a non-streaming answer (response healing); the fixes go on the lifecycle. */
+  healJson?: boolean | undefined;
 }
 
 /**
@@ -41,7 +44,13 @@ export async function handleChatCompletion(
     lifecycle.rateLimitHeaders = admission.headers;
     // Settlements below run off the response path: until one lands, its reservation still counts.
     if (!streaming) {
-      const result = await route.chat(request, callContext);
+      let result = await route.chat(request, callContext);
+      if (options.healJson === true) {
+        const healed = healJsonAnswer(request, result);
+        result = healed.result;
+        lifecycle.jsonFixes = healed.fixes;
+        lifecycle.outputValid = healed.valid;
+      }
       void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       lifecycle.provider = result.provider;
       lifecycle.providerModel = result.model;

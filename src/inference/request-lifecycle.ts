@@ -25,6 +25,8 @@ export interface RecordedResult {
   output?: (() => string) | undefined;
   /** What to log as the response body (`log_bodies`); defaults to the text. */
   responseBody?: (() => string) | undefined;
+  /** The cost when the answer took several calls, each priced on its own (a service's re-asks). */
+  costUsd?: number | undefined;
 }
 
 /** The parsed request, for usage estimates and body logging. */
@@ -57,6 +59,11 @@ export class RequestLifecycle {
   providerModel: string | null = null;
   /** The registry prompt applied to the request: its name, the version served and the label that chose it. */
   prompt: { name: string; version: number; label: string | null } | null = null;
+  /** Services: the service run; services and JSON healing: the fixes applied, and whether the output was valid. */
+  serviceName: string | null = null;
+  jsonFixes: readonly string[] | null = null;
+  reaskCount: number | null = null;
+  outputValid: boolean | null = null;
   private readonly settings: LifecycleSettings;
   private readonly controller = new AbortController();
   private request: LoggedRequest | null = null;
@@ -140,9 +147,9 @@ export class RequestLifecycle {
       usageEstimated = usage !== null;
     }
     const priceBook = this.settings.priceBook;
-    const costUsd = usage === null || priceBook === undefined
+    const costUsd = result?.costUsd ?? (usage === null || priceBook === undefined
       ? 0
-      : priceBook.costUsd({ requestedModel: this.requestedModel, provider, providerModel }, usage);
+      : priceBook.costUsd({ requestedModel: this.requestedModel, provider, providerModel }, usage));
     const principal = this.principal;
     const summary: RequestSummary = {
       requestId: this.requestId,
@@ -174,6 +181,10 @@ export class RequestLifecycle {
       summary.promptVersion = String(this.prompt.version);
       summary.promptLabel = this.prompt.label;
     }
+    if (this.serviceName !== null) summary.serviceName = this.serviceName;
+    if (this.jsonFixes !== null) summary.jsonFixes = [...this.jsonFixes];
+    if (this.reaskCount !== null) summary.reaskCount = this.reaskCount;
+    if (this.outputValid !== null) summary.outputValid = this.outputValid;
     if (this.settings.logBodies === true) {
       summary.requestBody = this.request?.body ?? null;
       summary.responseBody = (result?.responseBody ?? result?.output)?.() ?? null;

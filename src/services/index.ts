@@ -12,3 +12,13 @@ export type { RenderResult, RenderedMessage } from './prompts/render-template.js
 export { diffVersions } from './prompts/diff-versions.js';
 export type { VersionDiff } from './prompts/diff-versions.js';
 export type { PromptLabelEvent, PromptTemplate, PromptUsageStats, PromptVersionRecord } from '../storage/index.js';
+export * from './json/index.js';
+export { SERVICE_NAME, serviceDefinitionSchema } from './service-definition.js';
+export type { ServiceDefinition, ServiceDefinitionInput } from './service-definition.js';
+export { checkServiceDefinition, checkServiceDefinitions } from './check-service-definitions.js';
+export type { ServiceProblem } from './check-service-definitions.js';
+export { ServiceCatalog, unknownService } from './service-catalog.js';
+export type { ResolvedService, ServiceActor, ServiceCatalogOptions } from './service-catalog.js';
+export { FIX_JSON } from './fix-json-service.js';
+export { renderServiceTemplate } from './render-template.js';
+export type { TemplateMessage } from './render-template.js';

@@ -49,3 +49,5 @@ export type { SingletonLeaseOptions } from './singleton-lease.js';
 export { DisabledResponseStore } from './response-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export { MemoryResponseStore } from './memory/memory-response-store.js';
+export type { ServiceStore, StoredService } from './service-store.js';
+export { MemoryServiceStore } from './memory/memory-service-store.js';

@@ -5,6 +5,7 @@ import type { RequestLogValues } from './request-log-values.js';
 import type { LeaseStore } from './lease-store.js';
 import type { ResponseStore } from './response-store.js';
 import type { PromptStore } from './prompt-store.js';
+import type { ServiceStore } from './service-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -14,6 +15,8 @@ export interface AttemptLogRow {
   statusCode: number | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Why the attempt was made: first, retry, fallback, hedge, or reask (a service asked again). */
+  kind?: string | null | undefined;
 }
 
 /** The row every request leaves in the request log (see docs/request-log.md). Times are epoch ms. */
@@ -60,6 +63,12 @@ export interface RequestLogRow {
   requestBody: string | null;
   responseBody: string | null;
   attempts: AttemptLogRow[];
+  /** Services and JSON healing: the fixes applied to the model's output, in order. */
+  jsonFixes?: string[] | null | undefined;
+  /** Services: how many times the model was asked again after an invalid answer. */
+  reaskCount?: number | null | undefined;
+  /** Services and JSON healing: whether the final output was valid JSON matching its schema. */
+  outputValid?: boolean | null | undefined;
 }
 
 /**
@@ -184,6 +193,8 @@ export interface Database {
   readonly responses: ResponseStore;
   /** The prompt registry. */
   readonly prompts: PromptStore;
+  /** Admin-defined AI services. */
+  readonly services: ServiceStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

@@ -121,6 +121,9 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
     prompt_label: row.promptLabel ?? null,
     experiment_variant: row.experimentVariant,
     metadata: row.metadata,
+    json_fixes: row.jsonFixes ?? null,
+    reask_count: row.reaskCount ?? null,
+    output_valid: row.outputValid ?? null,
   };
   if (detail) {
     wire['request_body'] = row.requestBody;
@@ -133,6 +136,7 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
       status: attempt.statusCode,
       error_code: attempt.errorCode,
       error_message: attempt.errorMessage,
+      kind: attempt.kind ?? null,
     }));
   }
   return wire;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/index.js';
-import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
+import { handleChatCompletion, handleEmbeddings, hasHealingPlugin, wantsJsonHealing } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
 import type { ModelInfo, ModelRegistry } from '../../routing/index.js';
 import { ANTHROPIC_WIRE } from '../anthropic/index.js';
@@ -30,8 +30,12 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     prompts: 'openai',
     parse: (body) => parseBody(chatRequestSchema, body),
     endUserOf: (body) => body.user,
-    async run(lifecycle, body) {
-      const outcome = await handleChatCompletion(inference, lifecycle, body);
+    async run(lifecycle, parsed, request) {
+      // OpenRouter's plugin is Sluice's to honour, not the upstream's: it never goes upstream.
+      const plugins = parsed['plugins'];
+      const healJson = wantsJsonHealing(request.headers['x-sluice-json-repair'], plugins) && parsed.stream !== true;
+      const body = plugins !== undefined && hasHealingPlugin(plugins) ? withoutPlugins(parsed) : parsed;
+      const outcome = await handleChatCompletion(inference, lifecycle, body, { healJson });
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         return { kind: 'json', body: result.body ?? JSON.stringify(result.readCompletion()), staticFallback: result.staticFallback !== undefined };
@@ -96,4 +100,11 @@ function isAnthropicClient(request: FastifyRequest): boolean {
 function visibleModels(models: ModelRegistry, allowed: readonly string[] | null): ReturnType<ModelRegistry['list']> {
   const all = models.list();
   return allowed === null ? all : all.filter((model) => allowed.includes(model.id));
+}
+
+/** The body without `plugins` (copied only for the rare request that has them). */
+function withoutPlugins<Body extends Record<string, unknown>>(body: Body): Body {
+  const copy = { ...body };
+  delete copy['plugins'];
+  return copy;
 }

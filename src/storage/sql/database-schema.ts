@@ -40,6 +40,10 @@ export interface RequestLogTable {
   metadata: string | null;
   request_body: string | null;
   response_body: string | null;
+  /** JSON array of the fixes a service or JSON healing applied (migration 0008). */
+  json_fixes: string | null;
+  reask_count: number | null;
+  output_valid: number | null;
 }
 
 export interface RequestAttemptTable {
@@ -53,6 +57,16 @@ export interface RequestAttemptTable {
   status_code: number | null;
   error_code: string | null;
   error_message: string | null;
+  kind: string | null;
+}
+
+/** Admin-defined AI services; `tenant_id` is '' for the global ones. */
+export interface ServiceTable {
+  tenant_id: string;
+  name: string;
+  definition: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** Virtual keys: the secret's SHA-256 only; lists and maps as JSON text; times in epoch ms. */
@@ -205,6 +219,7 @@ export interface DatabaseSchema {
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
   leases: LeaseTable;
+  services: ServiceTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

@@ -309,6 +309,32 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('responses').ifExists().execute();
       },
     },
+    '0008_services': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // Admin-defined AI services; the empty tenant is the global namespace (see SqlServiceStore).
+        await database.schema.createTable('services')
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('definition', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('services_pk', ['tenant_id', 'name'])
+          .execute();
+        // What a service run did to the model's output (service_name already exists).
+        await database.schema.alterTable('request_logs').addColumn('json_fixes', 'text').execute();
+        await database.schema.alterTable('request_logs').addColumn('reask_count', 'integer').execute();
+        await database.schema.alterTable('request_logs').addColumn('output_valid', 'smallint').execute();
+        // Why each attempt was made (first, retry, fallback, hedge, reask).
+        await database.schema.alterTable('request_attempts').addColumn('kind', 'text').execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.alterTable('request_attempts').dropColumn('kind').execute();
+        await database.schema.alterTable('request_logs').dropColumn('output_valid').execute();
+        await database.schema.alterTable('request_logs').dropColumn('reask_count').execute();
+        await database.schema.alterTable('request_logs').dropColumn('json_fixes').execute();
+        await database.schema.dropTable('services').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -11,6 +11,7 @@ import { SqlPromptStore } from './sql-prompt-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 import { SqlResponseStore } from './sql-response-store.js';
+import { SqlServiceStore } from './sql-service-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -28,6 +29,7 @@ export function openSqlDatabase(
     leases: new SqlLeaseStore(database),
     responses: new SqlResponseStore(database),
     prompts: new SqlPromptStore(database, dialectName),
+    services: new SqlServiceStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,

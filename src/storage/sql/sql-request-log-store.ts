@@ -60,6 +60,9 @@ const logRecordSchema = z.object({
   metadata: nullableString,
   request_body: nullableString.optional(),
   response_body: nullableString.optional(),
+  json_fixes: nullableString.optional(),
+  reask_count: nullableNumber.optional(),
+  output_valid: nullableNumber.optional(),
 });
 
 const attemptRecordSchema = z.object({
@@ -71,6 +74,7 @@ const attemptRecordSchema = z.object({
   status_code: nullableNumber,
   error_code: nullableString,
   error_message: nullableString,
+  kind: nullableString.optional(),
 });
 
 const figuresSchema = z.object({
@@ -96,7 +100,7 @@ const LIST_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'prompt_name', 'prompt_label', 'experiment_variant', 'metadata',
+  'prompt_name', 'prompt_label', 'experiment_variant', 'metadata', 'json_fixes', 'reask_count', 'output_valid',
 ] as const;
 
 /**
@@ -167,13 +171,15 @@ export class SqlRequestLogStore implements RequestLogStore {
     if (found === undefined) return null;
     const record = logRecordSchema.parse(found);
     const attempts = await this.database.selectFrom('request_attempts')
-      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message'])
+      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message', 'kind'])
       .where('row_key', '=', record.row_key).orderBy('attempt_index').execute();
     const row = fromRecord(record, attempts.map((attempt) => {
       const parsed = attemptRecordSchema.parse(attempt);
       return {
         provider: parsed.provider, model: parsed.model, startedAt: parsed.started_at, durationMs: parsed.duration_ms,
         statusCode: parsed.status_code, errorCode: parsed.error_code, errorMessage: parsed.error_message,
+        // Only service re-asks carry a kind so far; rows of plain requests read as they always did.
+        ...(parsed.kind === null || parsed.kind === undefined ? {} : { kind: parsed.kind }),
       };
     }));
     // A single successful attempt is not written as a row of its own (see needsAttemptRows).
@@ -394,17 +400,23 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     promptName: record.prompt_name,
     promptLabel: record.prompt_label,
     experimentVariant: record.experiment_variant,
-    metadata: parseMetadata(record.metadata),
+    metadata: parseJsonColumn(record.metadata, metadataSchema),
     requestBody: record.request_body ?? null,
     responseBody: record.response_body ?? null,
     attempts,
+    jsonFixes: parseJsonColumn(record.json_fixes ?? null, fixesSchema),
+    reaskCount: record.reask_count ?? null,
+    outputValid: record.output_valid === null || record.output_valid === undefined ? null : record.output_valid === 1,
   };
 }
 
-function parseMetadata(value: string | null): Record<string, string> | null {
+const fixesSchema = z.array(z.string());
+
+/** A JSON text column read back; null when empty or no longer of its shape. */
+function parseJsonColumn<Shape>(value: string | null, schema: z.ZodType<Shape>): Shape | null {
   if (value === null) return null;
   try {
-    const parsed = metadataSchema.safeParse(JSON.parse(value));
+    const parsed = schema.safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
