@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
+import { createCaching } from './cache/index.js';
 import { createApp } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
@@ -15,8 +16,8 @@ import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { createRouting, summariseCircuits } from './routing/index.js';
-import { createLimitStore, developmentAdminKey, openStorage } from './storage/index.js';
-import type { Database } from './storage/index.js';
+import { createCacheStore, createLimitStore, developmentAdminKey, openStorage } from './storage/index.js';
+import type { CacheStore, Database } from './storage/index.js';
 
 export interface GatewayOptions {
   /** Where relative paths in the config resolve; defaults to the process's cwd. */
@@ -48,6 +49,8 @@ export interface Gateway {
   readonly priceBook: PriceBook;
   /** Image and video jobs: the service, this instance's poller and webhook deliverer. */
   readonly jobs: Jobs;
+  /** The response cache's entries (memory, the database or Redis). */
+  readonly cacheStore: CacheStore;
   /** Writes every request-log row queued so far (tests and shutdown). */
   flushRequestLog(): Promise<void>;
   /** Starts listening; resolves with the base URL. */
@@ -168,6 +171,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       },
     };
   }
+  const cacheStore = await createCacheStore({
+    store: config.cache.store, redisUrl: config.storage.redis_url, redisTimeoutMs: config.cache.redis_timeout_ms,
+    memoryMaxBytes: config.cache.memory_max_bytes, database,
+  });
+  const caching = createCaching({
+    cache: config.cache, models: config.models, store: cacheStore, clock,
+    resolveRoute: (model) => routing.models.resolve(model),
+    onError: (operation, error) => logger.warn({ operation, err: error }, 'response cache: treated as a miss'),
+  });
 
   const app = await createApp({
     server: {
@@ -177,7 +189,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock },
+    inference: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      ...(caching.active ? { cache: caching.responses, embeddingsCache: caching.embeddings } : {}),
+    },
+    cacheStore,
     models: routing.models,
     readiness: async () => {
       const report = await readiness();
@@ -209,6 +225,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     priceBook,
     jobs,
+    cacheStore,
     flushRequestLog: () => observability.flush(),
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
@@ -221,6 +238,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await storage.close().catch((error: unknown) => logger.warn({ err: error }, 'closing the database failed'));
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();
+      caching.stop();
+      await cacheStore.close();
       logger.flush();
     },
   };

@@ -52,7 +52,7 @@ export async function runKeysCreate(options: KeysCreateOptions): Promise<void> {
   if (options.models !== undefined) body.models = options.models.split(',').map((model) => model.trim()).filter((model) => model !== '');
   if (options.expires !== undefined) body.expires_in = options.expires;
   if (Object.keys(limits).length > 0) body.limits = limits;
-  const created = await call(options, 'POST', '/admin/api/keys', body);
+  const created = await callAdminApi(options, 'POST', '/admin/api/keys', body);
   if (options.json === true) {
     process.stdout.write(`${JSON.stringify(created)}\n`);
     return;
@@ -67,7 +67,7 @@ export async function runKeysList(options: KeysConnectionOptions): Promise<void>
   let cursor: string | null = null;
   do {
     const query: string = cursor === null ? '?limit=100' : `?limit=100&cursor=${encodeURIComponent(cursor)}`;
-    const page = asRecord(await call(options, 'GET', `/admin/api/keys${query}`));
+    const page = asRecord(await callAdminApi(options, 'GET', `/admin/api/keys${query}`));
     if (Array.isArray(page.data)) keys.push(...page.data);
     cursor = typeof page.next_cursor === 'string' ? page.next_cursor : null;
   } while (cursor !== null);
@@ -84,12 +84,13 @@ export async function runKeysList(options: KeysConnectionOptions): Promise<void>
 }
 
 export async function runKeysRevoke(id: string, options: KeysConnectionOptions): Promise<void> {
-  const revoked = await call(options, 'DELETE', `/admin/api/keys/${encodeURIComponent(id)}`);
+  const revoked = await callAdminApi(options, 'DELETE', `/admin/api/keys/${encodeURIComponent(id)}`);
   if (options.json === true) process.stdout.write(`${JSON.stringify(revoked)}\n`);
   else process.stdout.write(`revoked ${id}\n`);
 }
 
-async function call(options: KeysConnectionOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+/** One admin API call: through a running gateway with `--url`, else an in-process gateway on the configured stores. */
+export async function callAdminApi(options: KeysConnectionOptions, method: string, path: string, body?: unknown): Promise<unknown> {
   if (options.url === undefined) return callInProcess(options, method, path, body);
   const { url, adminKey } = connection(options);
   const headers: Record<string, string> = { authorization: `Bearer ${adminKey}` };
@@ -158,7 +159,7 @@ function parseCount(value: string, flag: string): number {
   return count;
 }
 
-function asRecord(value: unknown): Record<string, unknown> {
+export function asRecord(value: unknown): Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value)) : {};
 }
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { runConfigCheck } from './config-check-command.js';
+import { runCachePurge, runCacheStats } from './cache-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runLogs } from './logs-command.js';
 import { runMigrate } from './migrate-command.js';
@@ -89,6 +90,18 @@ connectionOptions(keysCommand.command('create').description('create a key and pr
 connectionOptions(keysCommand.command('list').description('list keys (never the secret)')).action(runKeysList);
 connectionOptions(keysCommand.command('revoke').description('revoke a key').argument('<id>', 'the key id'))
   .action(runKeysRevoke);
+
+const cacheCommand = program.command('cache').description('the response cache: hit rate, savings, invalidation');
+connectionOptions(cacheCommand.command('stats').description('hit rate and dollars saved'))
+  .option('--since <when>', 'a duration (24h, 7d), an ISO date or epoch ms', '24h')
+  .option('--by <field>', 'model, namespace, key or tenant')
+  .action(runCacheStats);
+connectionOptions(cacheCommand.command('purge').description('invalidate entries by namespace prefix and model (on every instance at once)'))
+  .option('--namespace <prefix>', 'a namespace prefix, e.g. docs or docs/api')
+  .option('--model <name>', 'only this public model')
+  .option('--tenant <tenant>', 'only this tenant (master key; default every tenant)')
+  .option('--all', 'every entry')
+  .action(runCachePurge);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof ConfigError) {

@@ -22,6 +22,12 @@ export function answerHeaders(
   addAttemptHeaders(headers, lifecycle.attempts);
   Object.assign(headers, lifecycle.rateLimitHeaders);
   if (staticFallback) headers['x-sluice-fallback'] = 'static';
+  const cache = lifecycle.cache;
+  if (cache !== null) {
+    headers['x-sluice-cache'] = cache.status;
+    if (cache.ageS !== null) headers['x-sluice-cache-age'] = String(cache.ageS);
+    if (cache.similarity !== null) headers['x-sluice-cache-similarity'] = cache.similarity.toFixed(4);
+  }
   if (error !== null) {
     if (error instanceof LimitExceededError) Object.assign(headers, error.headers);
     addRetryHeaders(headers, error);

@@ -26,6 +26,8 @@ export function toRequestLogRow(summary: RequestSummary): RequestLogRow {
     providerModel: summary.providerModel,
     attemptCount: summary.attempts.length,
     cacheStatus: summary.cacheStatus ?? null,
+    costSavedUsd: summary.costSavedUsd ?? null,
+    cacheOriginRequestId: summary.cacheOriginRequestId ?? null,
     stream: summary.stream,
     statusCode: summary.status,
     errorCode: summary.errorCode,

@@ -25,3 +25,13 @@ export type {
 } from './webhook-outbox-store.js';
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
+export { ALL_TENANTS, DisabledCacheStore, normaliseNamespace, namespaceMatches } from './cache-store.js';
+export type {
+  CacheAddress, CacheEntry, CacheEntryKind, CacheEntryMeta, CacheEntryPage, CacheListFilter, CacheLookup, CacheStore, CacheStoreStats,
+  InvalidationTarget, SemanticPartition,
+} from './cache-store.js';
+export { MemoryCacheStore } from './memory/memory-cache-store.js';
+export { RedisCacheStore } from './redis/redis-cache-store.js';
+export type { RedisCacheStoreOptions } from './redis/redis-cache-store.js';
+export { createCacheStore } from './create-cache-store.js';
+export type { CacheStoreSettings } from './create-cache-store.js';

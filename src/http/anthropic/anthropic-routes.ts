@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { takeCacheControls } from '../../cache/index.js';
 import { handleMessages } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
 import { registerInferenceRoute } from '../inference-shell.js';
@@ -27,7 +28,8 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
     wire: ANTHROPIC_WIRE,
     parse: (body) => parseBody(messagesRequestSchema, body),
     endUserOf: (body) => (body.metadata?.user_id === '' ? null : body.metadata?.user_id),
-    async run(lifecycle, body, request) {
+    async run(lifecycle, parsed, request) {
+      const { body, controls } = takeCacheControls(request.headers, parsed, inference.cache?.clientControls ?? false);
       const versionHeader = request.headers['anthropic-version'];
       const version = typeof versionHeader === 'string' && versionHeader !== '' ? versionHeader : DEFAULT_ANTHROPIC_VERSION;
       const { request: chatRequest, untranslatable } = convertFromAnthropicRequest(body);
@@ -38,7 +40,7 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
         version,
         headers: beta === undefined ? {} : { 'anthropic-beta': Array.isArray(beta) ? beta.join(',') : beta },
         untranslatable: untranslatable ?? undefined,
-      });
+      }, controls);
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         return {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { takeCacheControls } from '../../cache/index.js';
 import { GatewayError } from '../../core/index.js';
 import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
@@ -28,8 +29,9 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     wire: OPENAI_WIRE,
     parse: (body) => parseBody(chatRequestSchema, body),
     endUserOf: (body) => body.user,
-    async run(lifecycle, body) {
-      const outcome = await handleChatCompletion(inference, lifecycle, body);
+    async run(lifecycle, parsed, request) {
+      const { body, controls } = takeCacheControls(request.headers, parsed, inference.cache?.clientControls ?? false);
+      const outcome = await handleChatCompletion(inference, lifecycle, body, { cacheControls: controls });
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         return { kind: 'json', body: result.body ?? JSON.stringify(result.readCompletion()), staticFallback: result.staticFallback !== undefined };
@@ -49,8 +51,9 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     wire: OPENAI_WIRE,
     parse: (body) => parseBody(embeddingsRequestSchema, body),
     endUserOf: (body) => body.user,
-    async run(lifecycle, body) {
-      const result = await handleEmbeddings(inference, lifecycle, body);
+    async run(lifecycle, parsed, request) {
+      const { body, controls } = takeCacheControls(request.headers, parsed, inference.cache?.clientControls ?? false);
+      const result = await handleEmbeddings(inference, lifecycle, body, controls);
       return { kind: 'json', body: result.body ?? JSON.stringify(result.response), staticFallback: false };
     },
   });

@@ -34,6 +34,9 @@ export interface RequestLogTable {
   service_name: string | null;
   prompt_version: string | null;
   experiment_variant: string | null;
+  /** Migration 0011_cache. */
+  cost_saved_usd: number | null;
+  cache_origin_request_id: string | null;
   metadata: string | null;
   request_body: string | null;
   response_body: string | null;
@@ -127,8 +130,38 @@ export interface JobTable {
   metadata: string;
 }
 
+/** Response-cache entries (migration 0011_cache); the embedding is JSON text. */
+export interface CacheEntryTable {
+  key_hash: string;
+  tenant_id: string;
+  namespace: string;
+  model: string;
+  kind: string;
+  generation: number;
+  scope_hash: string | null;
+  embedding: string | null;
+  value: string;
+  origin_request_id: string;
+  cost_usd: number;
+  created_at: number;
+  expires_at: number;
+  size_bytes: number;
+  hit_count: number;
+  last_hit_at: number | null;
+}
+
+/** Response-cache generation counters, one per tenant, namespace path and model (`*` = all). */
+export interface CacheGenerationTable {
+  tenant_id: string;
+  path: string;
+  model: string;
+  generation: number;
+}
+
 export interface DatabaseSchema {
   jobs: JobTable;
+  cache_entries: CacheEntryTable;
+  cache_generations: CacheGenerationTable;
   virtual_keys: VirtualKeyTable;
   webhook_outbox: WebhookOutboxTable;
   request_logs: RequestLogTable;

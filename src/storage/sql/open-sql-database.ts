@@ -4,6 +4,7 @@ import type { Database, RequestLogRow } from '../request-log-store.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlJobStore } from './sql-job-store.js';
+import { SqlCacheStore } from './sql-cache-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
@@ -21,6 +22,7 @@ export function openSqlDatabase(
     keys: new SqlKeyStore(database),
     webhookOutbox: new SqlWebhookOutboxStore(database, dialectName),
     jobs: new SqlJobStore(database, dialectName),
+    cache: new SqlCacheStore(database, dialectName),
     async migrate() {
       const migrator = new Migrator({
         db: database,

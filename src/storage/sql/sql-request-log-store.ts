@@ -5,7 +5,7 @@ import type {
   AnalyticsFilter, AttemptLogRow, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, RequestLogRow, RequestLogStore,
   SummaryGroup, TimeBucket, TimeseriesPoint, UserMonthCost,
 } from '../request-log-store.js';
-import { GatewayError } from '../../core/index.js';
+import { CACHE_STATUSES, GatewayError } from '../../core/index.js';
 import type { DatabaseSchema, RequestAttemptTable, RequestLogTable, SqlDialectName } from './database-schema.js';
 
 /** Rows per INSERT statement: far below SQLite's and Postgres's bound-parameter limits. */
@@ -38,7 +38,9 @@ const logRecordSchema = z.object({
   provider: nullableString,
   provider_model: nullableString,
   attempt_count: count,
-  cache_status: z.enum(['hit', 'miss']).nullable().catch(null),
+  cache_status: z.enum(CACHE_STATUSES).nullable().catch(null),
+  cost_saved_usd: nullableNumber,
+  cache_origin_request_id: nullableString,
   stream: count,
   status_code: count,
   error_code: nullableString,
@@ -86,6 +88,9 @@ const figuresSchema = z.object({
   cached_tokens: nullableNumber,
   reasoning_tokens: nullableNumber,
   cost_usd: nullableNumber,
+  cache_hits: nullableNumber,
+  cache_lookups: nullableNumber,
+  saved_usd: nullableNumber,
 });
 
 const LIST_COLUMNS = [
@@ -93,7 +98,7 @@ const LIST_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'experiment_variant', 'metadata',
+  'experiment_variant', 'cost_saved_usd', 'cache_origin_request_id', 'metadata',
 ] as const;
 
 /**
@@ -313,6 +318,9 @@ export class SqlRequestLogStore implements RequestLogStore {
       sql<number>`sum(cached_tokens)`.as('cached_tokens'),
       sql<number>`sum(reasoning_tokens)`.as('reasoning_tokens'),
       sql<number>`sum(cost_usd)`.as('cost_usd'),
+      sql<number>`sum(CASE WHEN cache_status IN ('hit', 'semantic_hit', 'coalesced') THEN 1 ELSE 0 END)`.as('cache_hits'),
+      sql<number>`sum(CASE WHEN cache_status IS NOT NULL AND cache_status <> 'bypass' THEN 1 ELSE 0 END)`.as('cache_lookups'),
+      sql<number>`sum(cost_saved_usd)`.as('saved_usd'),
     ] as const;
   }
 }
@@ -350,6 +358,9 @@ function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
     cachedTokens: figures.cached_tokens ?? 0,
     reasoningTokens: figures.reasoning_tokens ?? 0,
     costUsd: roundCost(figures.cost_usd ?? 0),
+    cacheHits: figures.cache_hits ?? 0,
+    cacheHitRate: (figures.cache_lookups ?? 0) === 0 ? 0 : (figures.cache_hits ?? 0) / (figures.cache_lookups ?? 1),
+    savedUsd: roundCost(figures.saved_usd ?? 0),
   };
 }
 
@@ -407,6 +418,8 @@ export function toRecord(row: RequestLogRow): Omit<RequestLogTable, 'id'> {
     service_name: row.serviceName,
     prompt_version: row.promptVersion,
     experiment_variant: row.experimentVariant,
+    cost_saved_usd: row.costSavedUsd,
+    cache_origin_request_id: row.cacheOriginRequestId,
     metadata: row.metadata === null ? null : JSON.stringify(row.metadata),
     request_body: row.requestBody,
     response_body: row.responseBody,
@@ -448,6 +461,8 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     serviceName: record.service_name,
     promptVersion: record.prompt_version,
     experimentVariant: record.experiment_variant,
+    costSavedUsd: record.cost_saved_usd,
+    cacheOriginRequestId: record.cache_origin_request_id,
     metadata: parseMetadata(record.metadata),
     requestBody: record.request_body ?? null,
     responseBody: record.response_body ?? null,
