@@ -1,15 +1,25 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { toRequestLogValues } from '../src/observability/index.js';
-import { createMigrations } from '../src/storage/sql/migrations.js';
+import { toRequestLogRow } from '../src/observability/index.js';
 import { openDatabase } from '../src/storage/index.js';
-import { runCliInProcess } from './support/run-cli-in-process.js';
 
-function runCli(args: string[], cwd: string): ReturnType<typeof runCliInProcess> {
-  return runCliInProcess(args, { cwd });
+const CLI = resolve(import.meta.dirname, '../src/cli/main.ts');
+const TSX = pathToFileURL(resolve(import.meta.dirname, '../node_modules/tsx/dist/loader.mjs')).href;
+
+function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, ['--import', TSX, CLI, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (data: Buffer) => { stdout += data.toString(); });
+    child.stderr.on('data', (data: Buffer) => { stderr += data.toString(); });
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
 }
 
 describe('sluice migrate, stats and logs', () => {
@@ -26,12 +36,12 @@ describe('sluice migrate, stats and logs', () => {
   it('migrates, then reports hand-computable figures', async () => {
     const migrated = await runCli(['migrate', '--json'], directory);
     expect(migrated.code).toBe(0);
-    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: Object.keys(createMigrations('sqlite')) });
+    expect(JSON.parse(migrated.stdout)).toEqual({ database: 'sqlite', applied: ['0001_request_log', '0002_virtual_keys'] });
     expect((await runCli(['migrate'], directory)).stdout).toBe('sqlite: up to date\n');
 
-    const database = await openDatabase('sqlite://./data/sluice.db', { cwd: directory });
+    const database = openDatabase('sqlite://./data/sluice.db', { cwd: directory });
     const now = Date.now();
-    await database.requestLog.insert([10, 20, 30, 40].map((durationMs, index) => toRequestLogValues({
+    await database.requestLog.insert([10, 20, 30, 40].map((durationMs, index) => toRequestLogRow({
       requestId: `cli-${index}`, startedAt: now - 60_000 + index, endedAt: now - 60_000 + index + durationMs, durationMs,
       timeToFirstTokenMs: null, endpoint: 'chat.completions', keyId: null, tenantId: null, endUser: index < 3 ? 'ann' : 'bo',
       requestedModel: index === 3 ? 'other' : 'main', provider: 'p', providerModel: 'm', attempts: [], stream: false,
@@ -59,5 +69,5 @@ describe('sluice migrate, stats and logs', () => {
     const all = await runCli(['logs'], directory);
     expect(all.stdout.trim().split('\n').map((line) => line.split('  ')[1])).toEqual(['cli-0', 'cli-1', 'cli-2', 'cli-3']);
     expect((await runCli(['stats', '--by', 'colour'], directory)).code).toBe(1);
-  });
+  }, 60_000);
 });
