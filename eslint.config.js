@@ -49,6 +49,7 @@ export default tseslint.config(
   zone('src/policies/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'config'], 'Policies decide from core types and store interfaces only.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/services/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'config', 'observability'], 'Services (definitions, JSON extraction and checks) know core, lib and store interfaces; the pipeline that calls models is in inference/.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/inference/**/*.ts', ['http', 'cli', 'config'], 'Use cases know nothing of HTTP or the config file.', ['fastify', ...DRIVERS]),
+  zone('src/cache/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'config', 'policies', 'observability', 'services'], 'The cache works on core types through store interfaces; use cases call it, never the reverse.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/observability/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli'], 'Observability subscribes to events and store interfaces.', ['fastify', ...DRIVERS]),
   zone('src/config/**/*.ts', ['http', 'inference', 'routing', 'providers', 'cli', 'storage', 'policies', 'observability'], 'Config is resolved once and passed down in slices.', ['fastify', 'undici', ...DRIVERS]),
   zone('src/webhooks/**/*.ts', APP_FOLDERS.filter((folder) => folder !== 'webhooks' && folder !== 'storage'), 'Webhook delivery is generic (jobs and alerts use it): it knows the outbox store interface, lib and core only.', ['fastify', ...DRIVERS]),

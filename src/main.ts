@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
+import { createCaching } from './cache/index.js';
 import { createApp } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
@@ -18,10 +19,10 @@ import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
 import { ServiceCatalog, createPromptRegistry } from './services/index.js';
 import {
-  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore,
-  developmentAdminKey, openStorage,
+  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCacheStore, createCircuitBreakerStore, createLeaseStore,
+  createLimitStore, developmentAdminKey, openStorage,
 } from './storage/index.js';
-import type { Database } from './storage/index.js';
+import type { CacheStore, Database } from './storage/index.js';
 
 export interface GatewayOptions {
   /** Where relative paths in the config resolve; defaults to the process's cwd. */
@@ -53,6 +54,8 @@ export interface Gateway {
   readonly priceBook: PriceBook;
   /** Image and video jobs: the service, this instance's poller and webhook deliverer. */
   readonly jobs: Jobs;
+  /** The response cache's entries (memory, the database or Redis). */
+  readonly cacheStore: CacheStore;
   /** Writes every request-log row queued so far (tests and shutdown). */
   flushRequestLog(): Promise<void>;
   /** Starts listening; resolves with the base URL. */
@@ -205,6 +208,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   }
   const responses = createResponseState(config.responses, database, clock);
   const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
+  const cacheStore = await createCacheStore({
+    store: config.cache.store, redisUrl: config.storage.redis_url, redisTimeoutMs: config.cache.redis_timeout_ms,
+    memoryMaxBytes: config.cache.memory_max_bytes, database,
+  });
+  const caching = createCaching({
+    cache: config.cache, models: config.models, store: cacheStore, clock,
+    resolveRoute: (model) => routing.models.resolve(model),
+    onError: (operation, error) => logger.warn({ operation, err: error }, 'response cache: treated as a miss'),
+  });
 
   const serviceCatalog = new ServiceCatalog({
     fileServices: config.services, store: database.services, modelExists: (model) => routing.models.resolve(model) !== null,
@@ -217,7 +229,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock },
+    inference: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      ...(caching.active ? { cache: caching.responses, embeddingsCache: caching.embeddings } : {}),
+    },
+    cacheStore,
     models: routing.models,
     readiness: async () => {
       const report = await readiness();
@@ -255,6 +271,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     priceBook,
     jobs,
+    cacheStore,
     flushRequestLog: () => observability.flush(),
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
@@ -272,6 +289,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await limits.store.close();
       await breakers.close();
       await prompts.registry.close();
+      caching.stop();
+      await cacheStore.close();
       logger.flush();
     },
   };

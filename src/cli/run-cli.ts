@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { runCachePurge, runCacheStats } from './cache-command.js';
 import { runConfigCheck } from './config-check-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runLogs } from './logs-command.js';
@@ -115,6 +116,18 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   promptOptions(promptsCommand.command('history').description('every label move, newest first').argument('<name>', 'the prompt'))
     .option('--label <label>', 'only this label')
     .action(runPromptsHistory);
+
+  const cacheCommand = program.command('cache').description('the response cache: hit rate, savings, invalidation');
+  connectionOptions(cacheCommand.command('stats').description('hit rate and dollars saved'))
+    .option('--since <when>', 'a duration (24h, 7d), an ISO date or epoch ms', '24h')
+    .option('--by <field>', 'model, namespace, key or tenant')
+    .action(runCacheStats);
+  connectionOptions(cacheCommand.command('purge').description('invalidate entries by namespace prefix and model (on every instance at once)'))
+    .option('--namespace <prefix>', 'a namespace prefix, e.g. docs or docs/api')
+    .option('--model <name>', 'only this public model')
+    .option('--tenant <tenant>', 'only this tenant (master key; default every tenant)')
+    .option('--all', 'every entry')
+    .action(runCachePurge);
 
   try {
     await program.parseAsync([...argv]);

@@ -8,6 +8,8 @@ import type { ModelRegistry } from '../routing/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import type { PromptRegistry } from '../services/index.js';
+import type { CacheStore } from '../cache/index.js';
+import { adminCacheRoutes } from './admin/admin-cache-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminPromptRoutes } from './admin/admin-prompt-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -59,10 +61,12 @@ export interface AppDependencies {
   prompts?: PromptRegistry | undefined;
   /** Named AI services (/v1/services, /admin/api/services). */
   services?: ServiceDependencies | undefined;
+  /** The response cache's entries, for /admin/api/cache. */
+  cacheStore?: CacheStore | undefined;
 }
 
 const EXPOSED_HEADERS = [
-  'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
+  'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'x-sluice-cache-age', 'x-sluice-cache-similarity', 'retry-after',
   'x-sluice-attempt-trail', 'x-sluice-fallback', 'x-sluice-prompt-version', 'x-sluice-json-fixes', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
 ].join(', ');
@@ -152,6 +156,8 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
       await scope.register(adminRoutes, { requestLog });
       if (dependencies.prompts !== undefined) await scope.register(adminPromptRoutes, { prompts: dependencies.prompts });
+      const cacheStore = dependencies.cacheStore;
+      if (cacheStore !== undefined) await scope.register(adminCacheRoutes, { store: cacheStore, requestLog, clock: () => dependencies.inference.clock.now() });
     });
   }
   const shell: ShellDependencies = {
@@ -209,7 +215,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
-  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-prompt, x-sluice-json-repair, anthropic-version, anthropic-beta');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-prompt, x-sluice-json-repair, x-sluice-cache-ttl, x-sluice-cache-namespace, cache-control, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }

@@ -3,7 +3,7 @@ export type { ChatCompletionOptions, ChatOutcome, InferenceDependencies } from '
 export { handleEmbeddings } from './handle-embeddings.js';
 export { handleMessages } from './handle-messages.js';
 export { RequestLifecycle } from './request-lifecycle.js';
-export type { LifecycleSettings, LoggedRequest, RecordedResult } from './request-lifecycle.js';
+export type { CacheOutcome, LifecycleSettings, LoggedRequest, RecordedResult } from './request-lifecycle.js';
 export { RequestLogQueries, scopeFor } from './request-log-queries.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from '../storage/index.js';
 export type {

@@ -54,6 +54,8 @@ export function toRequestLogValues(summary: RequestSummary): RequestLogValues {
     summary.jsonFixes === undefined || summary.jsonFixes === null ? null : JSON.stringify(summary.jsonFixes),
     summary.reaskCount ?? null,
     summary.outputValid === undefined || summary.outputValid === null ? null : summary.outputValid ? 1 : 0,
+    summary.costSavedUsd ?? null,
+    summary.cacheOriginRequestId ?? null,
     needsAttemptRows(summary.attempts, summary.errorCode)
       ? summary.attempts.map((attempt) => [
         attempt.provider, attempt.model, attempt.startedAt, attempt.durationMs, attempt.status, attempt.errorCode,

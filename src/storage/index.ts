@@ -51,3 +51,13 @@ export type { ResponseStore, StoredResponse } from './response-store.js';
 export { MemoryResponseStore } from './memory/memory-response-store.js';
 export type { ServiceStore, StoredService } from './service-store.js';
 export { MemoryServiceStore } from './memory/memory-service-store.js';
+export { ALL_TENANTS, DisabledCacheStore, normaliseNamespace, namespaceMatches } from './cache-store.js';
+export type {
+  CacheAddress, CacheEntry, CacheEntryKind, CacheEntryMeta, CacheEntryPage, CacheListFilter, CacheLookup, CacheStore, CacheStoreStats,
+  InvalidationTarget, SemanticPartition,
+} from './cache-store.js';
+export { MemoryCacheStore } from './memory/memory-cache-store.js';
+export { RedisCacheStore } from './redis/redis-cache-store.js';
+export type { RedisCacheStoreOptions } from './redis/redis-cache-store.js';
+export { createCacheStore } from './create-cache-store.js';
+export type { CacheStoreSettings } from './create-cache-store.js';

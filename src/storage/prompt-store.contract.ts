@@ -162,6 +162,6 @@ function logRow(
     errorCode: null, errorMessage: null, promptTokens: figures.prompt, completionTokens: figures.completion,
     totalTokens: figures.prompt + figures.completion, cachedTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0,
     usageEstimated: false, costUsd: figures.cost, serviceName: null, promptVersion, promptName, promptLabel,
-    experimentVariant: null, metadata: null, requestBody: null, responseBody: null, attempts: [],
+    experimentVariant: null, costSavedUsd: null, cacheOriginRequestId: null, metadata: null, requestBody: null, responseBody: null, attempts: [],
   };
 }

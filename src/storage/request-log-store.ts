@@ -1,3 +1,5 @@
+import type { CacheStatus } from '../core/index.js';
+import type { CacheStore } from './cache-store.js';
 import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
@@ -38,7 +40,11 @@ export interface RequestLogRow {
   provider: string | null;
   providerModel: string | null;
   attemptCount: number;
-  cacheStatus: 'hit' | 'miss' | null;
+  cacheStatus: CacheStatus | null;
+  /** Hits and coalesced followers: what the answer cost once (their own cost is 0). */
+  costSavedUsd: number | null;
+  /** Hits: the request whose answer was stored. */
+  cacheOriginRequestId: string | null;
   stream: boolean;
   statusCode: number;
   errorCode: string | null;
@@ -130,6 +136,11 @@ export interface UsageFigures {
   cachedTokens: number;
   reasoningTokens: number;
   costUsd: number;
+  /** Requests answered by the cache (exact, semantic or coalesced) of those it applied to. */
+  cacheHits: number;
+  cacheHitRate: number;
+  /** What the cached answers cost when they were first made. */
+  savedUsd: number;
 }
 
 export interface Percentiles {
@@ -195,6 +206,8 @@ export interface Database {
   readonly prompts: PromptStore;
   /** Admin-defined AI services. */
   readonly services: ServiceStore;
+  /** The response cache's entries, when `cache.store` is `database`. */
+  readonly cache: CacheStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

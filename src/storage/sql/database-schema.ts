@@ -37,6 +37,9 @@ export interface RequestLogTable {
   prompt_name: string | null;
   prompt_label: string | null;
   experiment_variant: string | null;
+  /** Migration 0011_cache. */
+  cost_saved_usd: number | null;
+  cache_origin_request_id: string | null;
   metadata: string | null;
   request_body: string | null;
   response_body: string | null;
@@ -207,12 +210,42 @@ export interface PromptLabelEventTable {
   at: number;
 }
 
+/** Response-cache entries (migration 0011_cache); the embedding is JSON text. */
+export interface CacheEntryTable {
+  key_hash: string;
+  tenant_id: string;
+  namespace: string;
+  model: string;
+  kind: string;
+  generation: number;
+  scope_hash: string | null;
+  embedding: string | null;
+  value: string;
+  origin_request_id: string;
+  cost_usd: number;
+  created_at: number;
+  expires_at: number;
+  size_bytes: number;
+  hit_count: number;
+  last_hit_at: number | null;
+}
+
+/** Response-cache generation counters, one per tenant, namespace path and model (`*` = all). */
+export interface CacheGenerationTable {
+  tenant_id: string;
+  path: string;
+  model: string;
+  generation: number;
+}
+
 export interface DatabaseSchema {
   prompts: PromptTable;
   prompt_versions: PromptVersionTable;
   prompt_labels: PromptLabelTable;
   prompt_label_events: PromptLabelEventTable;
   jobs: JobTable;
+  cache_entries: CacheEntryTable;
+  cache_generations: CacheGenerationTable;
   virtual_keys: VirtualKeyTable;
   webhook_outbox: WebhookOutboxTable;
   responses: ResponseTable;

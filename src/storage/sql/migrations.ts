@@ -335,6 +335,50 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('services').ifExists().execute();
       },
     },
+    '0011_cache': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('cache_entries')
+          .addColumn('key_hash', 'text', (column) => column.primaryKey())
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('namespace', 'text', (column) => column.notNull())
+          .addColumn('model', 'text', (column) => column.notNull())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('generation', 'bigint', (column) => column.notNull())
+          .addColumn('scope_hash', 'text')
+          .addColumn('embedding', 'text')
+          .addColumn('value', 'text', (column) => column.notNull())
+          .addColumn('origin_request_id', 'text', (column) => column.notNull())
+          .addColumn('cost_usd', 'double precision', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('size_bytes', 'integer', (column) => column.notNull())
+          .addColumn('hit_count', 'integer', (column) => column.notNull())
+          .addColumn('last_hit_at', 'bigint')
+          .execute();
+        // Listing and purging walk a tenant's namespaces; the reaper walks expiry; semantic
+        // lookups read one partition (rows without a scope cost that index nothing).
+        await database.schema.createIndex('cache_entries_tenant_namespace').on('cache_entries').columns(['tenant_id', 'namespace', 'model']).execute();
+        await database.schema.createIndex('cache_entries_expires_at').on('cache_entries').column('expires_at').execute();
+        await database.schema.createIndex('cache_entries_scope').on('cache_entries').columns(['scope_hash', 'created_at'])
+          .where(sql.ref('scope_hash'), 'is not', null).execute();
+        await database.schema.createTable('cache_generations')
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('path', 'text', (column) => column.notNull())
+          .addColumn('model', 'text', (column) => column.notNull())
+          .addColumn('generation', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('cache_generations_pk', ['tenant_id', 'path', 'model'])
+          .execute();
+        // The request log learns what hits saved and whose answer they replayed.
+        await database.schema.alterTable('request_logs').addColumn('cost_saved_usd', 'double precision').execute();
+        await database.schema.alterTable('request_logs').addColumn('cache_origin_request_id', 'text').execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.alterTable('request_logs').dropColumn('cache_origin_request_id').execute();
+        await database.schema.alterTable('request_logs').dropColumn('cost_saved_usd').execute();
+        await database.schema.dropTable('cache_generations').ifExists().execute();
+        await database.schema.dropTable('cache_entries').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlJobStore } from './sql-job-store.js';
+import { SqlCacheStore } from './sql-cache-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlLeaseStore } from './sql-lease-store.js';
 import { SqlPromptStore } from './sql-prompt-store.js';
@@ -30,6 +31,7 @@ export function openSqlDatabase(
     responses: new SqlResponseStore(database),
     prompts: new SqlPromptStore(database, dialectName),
     services: new SqlServiceStore(database),
+    cache: new SqlCacheStore(database, dialectName),
     async migrate() {
       const migrator = new Migrator({
         db: database,

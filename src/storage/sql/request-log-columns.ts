@@ -9,7 +9,7 @@ export const REQUEST_LOG_COLUMNS = [
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
   'experiment_variant', 'metadata', 'request_body', 'response_body', 'prompt_name', 'prompt_label',
-  'json_fixes', 'reask_count', 'output_valid',
+  'json_fixes', 'reask_count', 'output_valid', 'cost_saved_usd', 'cache_origin_request_id',
 ] as const satisfies ReadonlyArray<keyof RequestLogTable>;
 
 /** The columns of request_attempts: the row's key and request id, the attempt's index, then its values. */

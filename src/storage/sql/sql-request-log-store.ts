@@ -5,7 +5,7 @@ import type {
   AnalyticsFilter, AttemptLogRow, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, RequestLogRow, RequestLogStore,
   SummaryGroup, TimeBucket, TimeseriesPoint, UserMonthCost,
 } from '../request-log-store.js';
-import { GatewayError } from '../../core/index.js';
+import { CACHE_STATUSES, GatewayError } from '../../core/index.js';
 import { impliedAttempt } from '../request-log-values.js';
 import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
@@ -39,7 +39,9 @@ const logRecordSchema = z.object({
   provider: nullableString,
   provider_model: nullableString,
   attempt_count: count,
-  cache_status: z.enum(['hit', 'miss']).nullable().catch(null),
+  cache_status: z.enum(CACHE_STATUSES).nullable().catch(null),
+  cost_saved_usd: nullableNumber,
+  cache_origin_request_id: nullableString,
   stream: count,
   status_code: count,
   error_code: nullableString,
@@ -93,6 +95,9 @@ const figuresSchema = z.object({
   cached_tokens: nullableNumber,
   reasoning_tokens: nullableNumber,
   cost_usd: nullableNumber,
+  cache_hits: nullableNumber,
+  cache_lookups: nullableNumber,
+  saved_usd: nullableNumber,
 });
 
 const LIST_COLUMNS = [
@@ -101,6 +106,7 @@ const LIST_COLUMNS = [
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
   'prompt_name', 'prompt_label', 'experiment_variant', 'metadata', 'json_fixes', 'reask_count', 'output_valid',
+  'cost_saved_usd', 'cache_origin_request_id',
 ] as const;
 
 /**
@@ -318,6 +324,9 @@ export class SqlRequestLogStore implements RequestLogStore {
       sql<number>`sum(cached_tokens)`.as('cached_tokens'),
       sql<number>`sum(reasoning_tokens)`.as('reasoning_tokens'),
       sql<number>`sum(cost_usd)`.as('cost_usd'),
+      sql<number>`sum(CASE WHEN cache_status IN ('hit', 'semantic_hit', 'coalesced') THEN 1 ELSE 0 END)`.as('cache_hits'),
+      sql<number>`sum(CASE WHEN cache_status IS NOT NULL AND cache_status <> 'bypass' THEN 1 ELSE 0 END)`.as('cache_lookups'),
+      sql<number>`sum(cost_saved_usd)`.as('saved_usd'),
     ] as const;
   }
 }
@@ -355,6 +364,9 @@ function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
     cachedTokens: figures.cached_tokens ?? 0,
     reasoningTokens: figures.reasoning_tokens ?? 0,
     costUsd: roundCost(figures.cost_usd ?? 0),
+    cacheHits: figures.cache_hits ?? 0,
+    cacheHitRate: (figures.cache_lookups ?? 0) === 0 ? 0 : (figures.cache_hits ?? 0) / (figures.cache_lookups ?? 1),
+    savedUsd: roundCost(figures.saved_usd ?? 0),
   };
 }
 
@@ -400,6 +412,8 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     promptName: record.prompt_name,
     promptLabel: record.prompt_label,
     experimentVariant: record.experiment_variant,
+    costSavedUsd: record.cost_saved_usd,
+    cacheOriginRequestId: record.cache_origin_request_id,
     metadata: parseJsonColumn(record.metadata, metadataSchema),
     requestBody: record.request_body ?? null,
     responseBody: record.response_body ?? null,
