@@ -252,7 +252,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     prompts: prompts.registry,
     services: {
       models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
-      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null,
+      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null, prompts: prompts.registry,
     },
   });
   // The poller reads the jobs table: it starts once the migrations are in.

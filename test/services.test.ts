@@ -75,7 +75,8 @@ describe('AI services through HTTP with a scripted upstream', () => {
         invoiceService('invoice_tool', 'smart', { structured_output: 'tool' }),
         invoiceService('invoice_loose', 'smart', { output_schema: { type: 'object', required: ['total'], properties: { total: { type: 'number' } } } }),
         invoiceService('invoice_quick', 'smart', { timeout_ms: 300 }),
-        { name: 'from_registry', model: 'smart', prompt: { name: 'invoice', label: 'production' } },
+        { name: 'from_registry', model: 'smart', prompt: { name: 'invoice', label: 'production' }, output_schema: invoiceSchema },
+        { name: 'from_missing_prompt', model: 'smart', prompt: { name: 'no_such_prompt' } },
         { name: 'summarise', type: 'text', model: 'smart', template: { messages: [{ role: 'user' as const, content: 'Summarise: {{text}}' }] } },
       ],
     });
@@ -112,6 +113,28 @@ describe('AI services through HTTP with a scripted upstream', () => {
   function upstreamBody(index: number): Record<string, unknown> {
     return z.record(z.string(), z.unknown()).parse(upstream.requests[index]?.body);
   }
+
+  it('a service naming a registry prompt sends the labelled version rendered with its input, and says which version', async () => {
+    const created = await call('POST', '/admin/api/prompts', {
+      name: 'invoice', template: [{ role: 'system', content: 'Extract the invoice.' }, { role: 'user', content: 'Invoice: {{text}}' }],
+      model_config: { temperature: 0.2 }, labels: ['production'],
+    });
+    expect(created.status).toBe(201);
+    upstream.enqueue('/v1/chat/completions', openaiCompletion({ content: '{"vendor": "ACME", "total": 3}' }));
+    const { status, headers, envelope } = await runService('from_registry', { input: { text: 'ACME, 3 EUR' } });
+    expect(status).toBe(200);
+    expect(envelope).toMatchObject({ success: true, data: { vendor: 'ACME', total: 3 } });
+    expect(envelopeSchema.extend({ meta: z.object({ prompt: z.unknown() }) }).parse(envelope).meta.prompt)
+      .toEqual({ name: 'invoice', version: 1, label: 'production' });
+    expect(headers.get('x-sluice-prompt-version')).toBe('1');
+    const sent = upstreamBody(0);
+    expect(sent['messages']).toEqual([{ role: 'system', content: 'Extract the invoice.' }, { role: 'user', content: 'Invoice: ACME, 3 EUR' }]);
+    expect(sent['temperature']).toBe(0.2);
+
+    const missing = await runService('from_registry', { input: {} });
+    expect(missing.status).toBe(400);
+    expect(missing.envelope.error).toMatchObject({ code: 'invalid_request', param: 'input.text' });
+  });
 
   it('a bad first answer and a good second one: reasks 1, two attempt rows, summed cost', async () => {
     upstream.enqueue('/v1/chat/completions',
@@ -288,7 +311,7 @@ describe('AI services through HTTP with a scripted upstream', () => {
         upstream.enqueue('/v1/chat/completions', openaiCompletion({ content: '{"vendor": 1}' }), openaiCompletion({ content: '{"vendor": 2}' }));
         return call('POST', '/v1/services/extract_invoice/run', { input: { text: 'A' } });
       } },
-      { code: 'service_unavailable', status: 503, run: () => call('POST', '/v1/services/from_registry/run', { input: {} }) },
+      { code: 'not_found', status: 404, run: () => call('POST', '/v1/services/from_missing_prompt/run', { input: {} }) },
     ];
     for (const example of cases) {
       it(`${example.code} → ${example.status}${example.param === undefined ? '' : ` (param ${example.param})`}`, async () => {

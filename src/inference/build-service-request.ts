@@ -2,6 +2,14 @@ import type { ChatCompletion, ChatMessage, ChatRequest } from '../core/index.js'
 import { fitsStrictMode, renderServiceTemplate } from '../services/index.js';
 import type { ResolvedService } from '../services/index.js';
 
+/** A registry prompt rendered for a service: its messages and the version's model settings. */
+export interface PromptedRequest {
+  messages: ChatMessage[];
+  model: string | null;
+  temperature: number | null;
+  maxTokens: number | null;
+}
+
 /** The synthetic tool of `structured_output: tool`; its arguments are the answer. */
 export const SERVICE_TOOL_NAME = 'submit_output';
 
@@ -13,14 +21,19 @@ export const SERVICE_TOOL_NAME = 'submit_output';
  * function call whose parameters are the schema (instructor's TOOLS mode); `prompt` puts the
  * schema into the system message and asks for JSON mode.
  */
-export function buildServiceRequest(service: ResolvedService, input: unknown, model: string): ChatRequest {
+export function buildServiceRequest(service: ResolvedService, input: unknown, model: string, prompted: PromptedRequest | null = null): ChatRequest {
   const definition = service.definition;
-  const messages: ChatMessage[] = definition.template === undefined
-    ? [{ role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input) }]
-    : renderServiceTemplate(definition.template.messages, input);
+  const messages: ChatMessage[] = prompted !== null
+    ? prompted.messages
+    : definition.template === undefined
+      ? [{ role: 'user', content: typeof input === 'string' ? input : JSON.stringify(input) }]
+      : renderServiceTemplate(definition.template.messages, input);
   const request: ChatRequest = { model, messages };
-  if (definition.max_tokens !== undefined) request.max_tokens = definition.max_tokens;
-  if (definition.temperature !== undefined) request.temperature = definition.temperature;
+  // The service's own settings win; a registry prompt's fill what it leaves unset.
+  const maxTokens = definition.max_tokens ?? prompted?.maxTokens ?? null;
+  const temperature = definition.temperature ?? prompted?.temperature ?? null;
+  if (maxTokens !== null) request.max_tokens = maxTokens;
+  if (temperature !== null) request.temperature = temperature;
   if (definition.type !== 'json') return request;
 
   const schema = definition.output_schema;

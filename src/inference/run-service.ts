@@ -2,10 +2,11 @@ import { GatewayError, convertWireUsage } from '../core/index.js';
 import type { CallContext, ChatMessage, ChatRequest, Usage } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission } from '../policies/index.js';
-import { extractJson, formatIssues, unknownService } from '../services/index.js';
-import type { JsonFix, ResolvedService, SchemaIssue, ServiceCatalog } from '../services/index.js';
+import { extractJson, formatIssues, renderTemplate, requireVariables, unknownService } from '../services/index.js';
+import type { JsonFix, PromptRegistry, ResolvedService, SchemaIssue, ServiceCatalog } from '../services/index.js';
 import { admitRequest } from './admit-request.js';
 import { buildServiceRequest, readServiceOutput } from './build-service-request.js';
+import type { PromptedRequest } from './build-service-request.js';
 import type { InferenceDependencies } from './handle-chat-completion.js';
 import { modelNotFound } from './handle-chat-completion.js';
 import type { RequestLifecycle } from './request-lifecycle.js';
@@ -14,6 +15,8 @@ export interface ServiceDependencies extends InferenceDependencies {
   catalog: ServiceCatalog;
   /** The model of a service that names none (the first configured model), or null. */
   defaultModel: string | null;
+  /** The prompt registry, for services that name a registry prompt instead of an inline template. */
+  prompts?: PromptRegistry | undefined;
 }
 
 export interface ServiceRunRequest {
@@ -95,14 +98,12 @@ export async function runService(dependencies: ServiceDependencies, lifecycle: R
       }
     }
 
-    model = run.options.model ?? definition.model ?? dependencies.defaultModel;
+    const prompted = definition.prompt === undefined ? null : await renderRegistryPrompt(dependencies, lifecycle, definition.prompt, input);
+    model = run.options.model ?? definition.model ?? prompted?.model ?? dependencies.defaultModel;
     if (model === null) {
       throw new GatewayError('invalid_request', `The service ${run.service} names no model; pass options.model.`, { param: 'options.model' });
     }
-    if (definition.prompt !== undefined) {
-      throw new GatewayError('service_unavailable', `The service ${run.service} uses the prompt registry, which this gateway does not have yet.`);
-    }
-    let request = buildServiceRequest(resolved, input, model);
+    let request = buildServiceRequest(resolved, input, model, prompted);
     lifecycle.describe({ kind: 'chat', body: request }, model, false);
     const route = dependencies.models.resolve(model);
     if (route === null) throw modelNotFound(model);
@@ -307,7 +308,7 @@ class RunState {
       model: this.local ? null : model,
       provider: this.provider,
       providerModel: this.providerModel,
-      prompt: null,
+      prompt: lifecycle.prompt === null ? null : { ...lifecycle.prompt },
       attempts: this.calls,
       reasks: this.reasks,
       fixes: this.fixes,
@@ -320,4 +321,35 @@ class RunState {
 
 function roundCost(value: number): number {
   return Math.round(value * 1e10) / 1e10;
+}
+
+/**
+ * A service that names a registry prompt: the version its label (or number) points at, rendered
+ * with the service's input as the variables (a missing one is a 400 naming `input.<name>`). The
+ * version's model settings fill only what the service itself leaves unset; the lifecycle learns
+ * the version, so the answer, the envelope and the log row name it.
+ */
+async function renderRegistryPrompt(
+  dependencies: ServiceDependencies, lifecycle: RequestLifecycle, reference: { name: string; label?: string | undefined; version?: number | undefined },
+  input: unknown,
+): Promise<PromptedRequest> {
+  const registry = dependencies.prompts;
+  if (registry === undefined) {
+    throw new GatewayError('service_unavailable', `The service uses the prompt ${reference.name}, and this gateway has no prompt registry.`);
+  }
+  const prompt = await registry.resolve({ ...reference, tenantId: lifecycle.principal?.tenantId ?? null });
+  lifecycle.prompt = { name: prompt.name, version: prompt.version.version, label: prompt.label };
+  const variables = input !== null && typeof input === 'object' && !Array.isArray(input) ? Object.fromEntries(Object.entries(input)) : { input };
+  const rendered = renderTemplate(prompt.version.template, variables, prompt.version.variables);
+  requireVariables(rendered, 'input');
+  const settings = prompt.version.modelConfig;
+  const model = settings['model'];
+  const temperature = settings['temperature'];
+  const maxTokens = settings['max_tokens'];
+  return {
+    messages: rendered.messages,
+    model: typeof model === 'string' ? model : null,
+    temperature: typeof temperature === 'number' ? temperature : null,
+    maxTokens: typeof maxTokens === 'number' ? maxTokens : null,
+  };
 }
