@@ -65,6 +65,19 @@ async function look(cache: ResponseCache, request: ChatRequest, tenantId = 'acme
   return cache.lookup(plan, new AbortController().signal);
 }
 
+describe('exact keys', () => {
+  it('the same messages under another prompt version or service miss', async () => {
+    const { cache } = setup({ settings: { semantic: false } });
+    const plan = (extra: { promptVersion?: string; service?: string }) => cache.plan({
+      request: ask('What is the capital of France?'), tenantId: 'acme', keyId: null, endUser: null, controls: NO_CONTROLS, ...extra,
+    })!.key.keyHash;
+    const first = plan({ promptVersion: 'geo@1' });
+    expect(plan({ promptVersion: 'geo@1' })).toBe(first);
+    expect(plan({ promptVersion: 'geo@2' })).not.toBe(first);
+    expect(plan({ promptVersion: 'geo@1', service: 'capitals' })).not.toBe(first);
+  });
+});
+
 describe('the semantic cache', () => {
   it('a question at exactly the threshold hits, marked with its similarity; just below misses', async () => {
     const { cache } = setup();

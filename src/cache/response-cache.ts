@@ -65,6 +65,10 @@ export interface ChatCacheInput {
   keyId: string | null;
   endUser: string | null;
   controls: CacheControls;
+  /** The registry prompt version (`name@version`), service and experiment variant behind the request, when any. */
+  promptVersion?: string | null | undefined;
+  service?: string | null | undefined;
+  variant?: string | null | undefined;
 }
 
 /** What the cache will do for one request; null from `plan` when the model is not cached. */
@@ -141,6 +145,7 @@ export class ResponseCache {
     const key = computeChatCacheKey(input.request, {
       tenantId, namespace, scope: settings.scope, keyId: input.keyId, endUser: input.endUser,
       routeFingerprint: this.options.routeFingerprint(model),
+      promptVersion: input.promptVersion, service: input.service, variant: input.variant,
     }, input.ingressBody);
     const ttlS = Math.min(controls.ttlS ?? overrides?.ttlS ?? settings.ttlS, settings.maxTtlS);
     return {

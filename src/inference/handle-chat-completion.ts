@@ -53,6 +53,9 @@ export async function handleChatCompletion(
     const plan = dependencies.cache?.plan({
       request, ingressBody: options.ingress?.body, tenantId: lifecycle.principal?.tenantId ?? null,
       keyId: lifecycle.principal?.keyId ?? null, endUser: lifecycle.endUser, controls: options.cacheControls ?? NO_CONTROLS,
+      // Answers are filed under the prompt version that made them, so a version's log rows and stats stay its own.
+      promptVersion: lifecycle.prompt === null ? null : `${lifecycle.prompt.name}@${lifecycle.prompt.version}`,
+      service: lifecycle.serviceName,
     }) ?? null;
     if (dependencies.cache !== undefined && plan !== null) {
       return await answerThroughCache(dependencies, dependencies.cache, plan, lifecycle, request, route, callContext, admission, options);
