@@ -26,7 +26,7 @@ import {
 } from './report.js';
 import { chatRequestFor, type BenchRequest } from './request-fixtures.js';
 import { runSequentialLatency } from './sequential-client.js';
-import { verifyTarget } from './smoke-check.js';
+import { verifyCacheStatus, verifyTarget } from './smoke-check.js';
 import { runStreams } from './stream-client.js';
 import { TargetLauncher, findFreePort, type Target } from './targets.js';
 import { findWrk, runWrk } from './wrk.js';
@@ -50,6 +50,10 @@ interface GatewayVariant {
   virtualKey?: Record<string, unknown>;
   /** Start a redis-server for this variant (skipped with a warning when redis-server is missing). */
   redis?: boolean;
+  /** Headers every request to this variant carries (e.g. cache controls). */
+  headers?: Record<string, string>;
+  /** The `x-sluice-cache` status every measured request must get (checked before measuring). */
+  expectCache?: string;
 }
 
 /**
@@ -85,6 +89,17 @@ const gatewayVariants: readonly GatewayVariant[] = [
   // Traces built after each answer and exported over OTLP/HTTP to the mock upstream's /v1/traces.
   { name: 'gateway-tracing-1.0', extraYaml: 'tracing: { enabled: true, endpoint: "{{UPSTREAM}}/v1/traces", sample_ratio: 1.0 }' },
   { name: 'gateway-tracing-0.1', extraYaml: 'tracing: { enabled: true, endpoint: "{{UPSTREAM}}/v1/traces", sample_ratio: 0.1 }' },
+  // The response cache (memory store). Every bench request is the same, so after the first one
+  // each is a hit: answered from the cache, JSON or replayed as a stream, no upstream call.
+  { name: 'gateway-cache-hit', extraYaml: 'cache: { enabled: true, store: memory }', expectCache: 'hit' },
+  // The same cache with `cache-control: no-cache` on every request: no lookup, the upstream is
+  // called and its answer stored again, i.e. the miss path (status `refresh`) with its write.
+  {
+    name: 'gateway-cache-miss',
+    extraYaml: 'cache: { enabled: true, store: memory }',
+    headers: { 'cache-control': 'no-cache' },
+    expectCache: 'refresh',
+  },
 ];
 
 const benchDirectory = fileURLToPath(new URL('.', import.meta.url));
@@ -301,12 +316,15 @@ async function main(): Promise<void> {
         if (variant.redis === true && redisUrl === null) continue;
         log(`starting ${variant.name}…`);
         const extraYaml = variant.extraYaml.replaceAll('{{REDIS_URL}}', redisUrl ?? '');
-        const target = await launcher.startGateway(variant.name, extraYaml);
+        const started = await launcher.startGateway(variant.name, extraYaml);
+        const target = variant.headers === undefined ? started : { ...started, headers: { ...started.headers, ...variant.headers } };
         targets.push(variant.virtualKey === undefined ? target : { ...target, headers: await createVirtualKey(target, variant.virtualKey) });
       }
     }
     for (const target of targets) {
       await verifyTarget(target);
+      const expected = variants.find((variant) => variant.name === target.name)?.expectCache;
+      if (expected !== undefined) await verifyCacheStatus(target, expected);
     }
     const idleMemory = new Map(targets.map((target) => [target.name, readProcessMemory(target.pid)]));
     log(`targets: ${targets.map((target) => `${target.name} (${target.url}, pid ${target.pid})`).join(', ')}`);

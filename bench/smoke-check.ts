@@ -40,3 +40,21 @@ export async function verifyTarget(target: Target): Promise<void> {
     await client.close();
   }
 }
+
+/**
+ * A cache variant must measure what its name says: after the smoke requests, one more plain
+ * request has to come back with the expected `x-sluice-cache` status.
+ */
+export async function verifyCacheStatus(target: Target, expected: string): Promise<void> {
+  assertLoopbackUrl(target.url);
+  const client = new Client(target.url);
+  try {
+    const plain = chatRequestFor(target.url, target.headers, false);
+    const response = await client.request({ method: 'POST', path: plain.path, headers: plain.headers, body: plain.body });
+    await response.body.text();
+    const status = String(response.headers['x-sluice-cache'] ?? '(none)');
+    if (status !== expected) throw new Error(`${target.name}: x-sluice-cache is ${status}, expected ${expected}`);
+  } finally {
+    await client.close();
+  }
+}

@@ -22,6 +22,14 @@ export function answerHeaders(
   addAttemptHeaders(headers, lifecycle.attempts);
   Object.assign(headers, lifecycle.rateLimitHeaders);
   if (staticFallback) headers['x-sluice-fallback'] = 'static';
+  if (lifecycle.prompt !== null) headers['x-sluice-prompt-version'] = String(lifecycle.prompt.version);
+  if (lifecycle.jsonFixes !== null && lifecycle.jsonFixes.length > 0) headers['x-sluice-json-fixes'] = lifecycle.jsonFixes.join(',');
+  const cache = lifecycle.cache;
+  if (cache !== null) {
+    headers['x-sluice-cache'] = cache.status;
+    if (cache.ageS !== null) headers['x-sluice-cache-age'] = String(cache.ageS);
+    if (cache.similarity !== null) headers['x-sluice-cache-similarity'] = cache.similarity.toFixed(4);
+  }
   if (error !== null) {
     if (error instanceof LimitExceededError) Object.assign(headers, error.headers);
     addRetryHeaders(headers, error);
