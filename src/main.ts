@@ -19,7 +19,7 @@ import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
 import { ServiceCatalog, createPromptRegistry } from './services/index.js';
 import {
-  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCacheStore, createCircuitBreakerStore, createLeaseStore,
+  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCacheStore, isRedisCluster, createCircuitBreakerStore, createLeaseStore,
   createLimitStore, developmentAdminKey, openStorage,
 } from './storage/index.js';
 import type { CacheStore, Database } from './storage/index.js';
@@ -186,7 +186,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const prompts = createPromptRegistry({
     store: database.prompts,
-    feed: config.storage.redis_url === '' ? new DisabledPromptChangeFeed() : new RedisPromptChangeFeed({ url: config.storage.redis_url }),
+    // The change feed speaks to one Redis; on a Redis Cluster (or without Redis) instances converge
+    // through the registry's cache TTL instead.
+    feed: config.storage.redis_url === '' || isRedisCluster(config.storage.redis_url)
+      ? new DisabledPromptChangeFeed()
+      : new RedisPromptChangeFeed({ url: config.storage.redis_url }),
     cacheTtlMs: config.prompts_cache_ttl_s * 1000,
     definitions: config.prompts,
     directory: config.prompts_dir === undefined ? null : resolve(cwd, config.prompts_dir),

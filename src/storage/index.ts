@@ -61,3 +61,4 @@ export { RedisCacheStore } from './redis/redis-cache-store.js';
 export type { RedisCacheStoreOptions } from './redis/redis-cache-store.js';
 export { createCacheStore } from './create-cache-store.js';
 export type { CacheStoreSettings } from './create-cache-store.js';
+export { isRedisCluster } from './redis/connect-redis.js';

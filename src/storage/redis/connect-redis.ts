@@ -113,3 +113,8 @@ export class RedisConnection {
     (await this.client.catch(() => null))?.disconnect();
   }
 }
+
+/** True when a `storage.redis_url` names the seed nodes of a Redis Cluster. */
+export function isRedisCluster(url: string): boolean {
+  return clusterNodesOf({ url }) !== null;
+}
