@@ -1,7 +1,7 @@
 import type { CacheStore } from './cache-store.js';
 import { MemoryCacheStore } from './memory/memory-cache-store.js';
 import type { Database } from './request-log-store.js';
-import { clusterNodesOf } from './redis/connect-redis.js';
+import { isRedisCluster } from './redis/connect-redis.js';
 import { RedisCacheStore } from './redis/redis-cache-store.js';
 
 export interface CacheStoreSettings {
@@ -22,7 +22,7 @@ export async function createCacheStore(settings: CacheStoreSettings): Promise<Ca
   // The Redis cache store reads an entry and its tenant's counters in one multi-key round trip,
   // which a Redis Cluster refuses across slots. On a cluster, `auto` shares entries through the
   // database instead, and an explicit `redis` is refused rather than failing on every lookup.
-  if (clusterNodesOf({ url: settings.redisUrl }) !== null) {
+  if (isRedisCluster(settings.redisUrl)) {
     if (settings.store === 'auto') return settings.database.cache;
     throw new Error('cache.store: redis does not support a Redis Cluster yet; use cache.store: database (or auto).');
   }
