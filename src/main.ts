@@ -100,6 +100,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     requestLog: config.logging.request_log,
     retentionDays: config.logging.retention_days,
     store: database.requestLog,
+    probeDatabase: () => database.ping(),
     spillDirectory: storage.stateDirectory,
     events,
     logger,

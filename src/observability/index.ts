@@ -2,7 +2,7 @@ export { createLogger } from './create-logger.js';
 export type { Logger, LoggerSettings } from './create-logger.js';
 export { createMetrics } from './metrics.js';
 export type { GatewayMetrics } from './metrics.js';
-export { RequestLogWriter } from './request-log-writer.js';
+export { QUARANTINE_FILE, RequestLogWriter } from './request-log-writer.js';
 export type { RequestLogWriterOptions } from './request-log-writer.js';
 export { RetentionSweeper } from './retention-sweeper.js';
 export type { RetentionSweeperOptions } from './retention-sweeper.js';
