@@ -133,6 +133,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     events,
     clock,
     random,
+    concurrency: config.providers.flatMap((provider) => (provider.max_concurrent === undefined ? [] : [{
+      provider: provider.name, maxConcurrent: provider.max_concurrent, maxQueueWaitMs: provider.max_queue_wait_ms,
+    }])),
   });
   const priceBook = createPricing({
     models: config.models,
@@ -197,6 +200,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
+      requestTimeoutMs: config.server.request_timeout_ms,
+      headersTimeoutMs: config.server.headers_timeout_ms,
       trustProxy: config.server.trust_proxy,
       corsOrigins: config.server.cors_origins,
     },
