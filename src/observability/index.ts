@@ -14,3 +14,4 @@ export type { MetricsSource } from './cluster-metrics.js';
 export { HealthScorer, healthBand } from './health-score.js';
 export type { HealthBand, ProviderHealth, TargetHealth } from './health-score.js';
 export { toRequestLogValues } from './to-request-log-values.js';
+export { OVERFLOW_LABEL, SeriesCap } from './series-cap.js';

@@ -24,7 +24,7 @@ export class SpillFile {
   constructor(directory: string, pid: number = process.pid) {
     this.directory = directory;
     this.pid = pid;
-    mkdirSync(directory, { recursive: true });
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
     this.pendingRows = this.claimable().length > 0;
   }
 
