@@ -9,7 +9,7 @@ import type { Jobs } from './jobs/index.js';
 import { RequestLogQueries, createResponseState } from './inference/index.js';
 import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
-import { createLogger, createMetrics, createObservability } from './observability/index.js';
+import { createLogger, createMetrics, createObservability, SeriesCap } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
 import { createAuthentication, createPolicies, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
@@ -106,6 +106,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     requestLog: config.logging.request_log,
     retentionDays: config.logging.retention_days,
     store: database.requestLog,
+    probeDatabase: () => database.ping(),
     spillDirectory: storage.stateDirectory,
     events,
     logger,
@@ -138,12 +139,17 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     events,
     clock,
     random,
+    concurrency: config.providers.flatMap((provider) => (provider.max_concurrent === undefined ? [] : [{
+      provider: provider.name, maxConcurrent: provider.max_concurrent, maxQueueWaitMs: provider.max_queue_wait_ms,
+    }])),
   });
+  // Direct routes let clients name any model: its series are capped like every other metric's.
+  const unpricedSeries = new SeriesCap((values) => metrics.unpricedCalls.labels(...values), config.metrics.max_series_per_metric, 2);
   const priceBook = createPricing({
     models: config.models,
     providers: config.providers,
     onUnpriced(provider, model, first) {
-      metrics.unpricedCalls.inc({ provider, model });
+      unpricedSeries.get([provider, model]).inc();
       if (first) logger.warn({ provider, model }, 'no price for this model: its calls cost 0 (set models[].pricing to price it)');
     },
   });
@@ -228,6 +234,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
+      requestTimeoutMs: config.server.request_timeout_ms,
+      headersTimeoutMs: config.server.headers_timeout_ms,
       trustProxy: config.server.trust_proxy,
       corsOrigins: config.server.cors_origins,
     },

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { join } from 'node:path';
 import type { GatewayConfig } from '../config/index.js';
-import { loadConfig } from '../config/index.js';
+import { configNotices, loadConfig } from '../config/index.js';
 import { allowYoungGenerationGrowth } from '../lib/index.js';
 import { createGateway } from '../main.js';
 import { serveClusterMetrics } from '../observability/index.js';
@@ -44,8 +44,9 @@ async function startServer(config: GatewayConfig, source: string, host: string, 
   const gateway = await createGateway(config, { clusterWorker: isWorker });
   const url = await gateway.listen({ host, port });
   allowYoungGenerationGrowth();
-  if (!isWorker || cluster.worker?.id === 1) printBanner(url, source, gateway.adminKey, gateway.adminKeyGenerated, config);
+  if (!isWorker || cluster.worker?.id === 1) printBanner(url, source, gateway.adminKey, gateway.adminKeyGenerated, config, configNotices(config, host));
   gateway.logger.info({ url, config: source }, 'sluice is listening');
+  for (const notice of configNotices(config, host)) gateway.logger.warn({ host }, notice);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -88,7 +89,7 @@ function startPrimary(workers: number): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-function printBanner(url: string, source: string, adminKey: string, generated: boolean, config: GatewayConfig): void {
+function printBanner(url: string, source: string, adminKey: string, generated: boolean, config: GatewayConfig, notices: readonly string[]): void {
   const lines = [
     '',
     `  Sluice is running at ${url}  (config: ${source}, environment: ${config.environment})`,
@@ -99,6 +100,7 @@ function printBanner(url: string, source: string, adminKey: string, generated: b
     lines.push(`  Admin key:     ${adminKey}`);
     lines.push('                 (generated for development and kept in the state directory; set auth.master_key to choose one)');
   }
+  for (const notice of notices) lines.push(`  Note:          ${notice}`);
   lines.push('');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -13,6 +13,10 @@ const serverSchema = z.strictObject({
   trust_proxy: z.boolean().default(false),
   /** Grace period for in-flight requests on SIGTERM before connections are cut. */
   shutdown_timeout_ms: positiveInt.default(30_000),
+  /** A client must send its whole request (headers and body) within this; slower connections are closed (408). */
+  request_timeout_ms: positiveInt.default(60_000),
+  /** ... and its headers within this (at most request_timeout_ms). */
+  headers_timeout_ms: positiveInt.default(20_000),
 });
 
 const jwtSchema = z.strictObject({
@@ -95,6 +99,10 @@ const providerSchema = z.strictObject({
   models: z.array(z.string()).default([]),
   /** Keep-alive connections to this upstream. */
   max_connections: positiveInt.default(128),
+  /** Calls in flight to this provider at once (streams until they end), over every model; none by default. */
+  max_concurrent: positiveInt.optional(),
+  /** With max_concurrent: how long a call waits for a free slot before a 503 provider_overloaded. */
+  max_queue_wait_ms: z.int().min(0).default(1000),
   /**
    * openai only: the field that carries a translated request's output cap. `max_completion_tokens`
    * (GPT-5 and o-series refuse `max_tokens`); `max_tokens` for older OpenAI-compatible servers.
@@ -188,6 +196,10 @@ const limitsSchema = z.strictObject({
   default_max_output_tokens: positiveInt.default(4096),
   /** The tier every end user (`user` field or `x-sluice-user`) gets automatically. */
   end_user_tier: z.string().optional(),
+  /** Concurrent requests of a virtual key or JWT whose limits set no max_concurrent; none by default. */
+  key_max_concurrent: positiveInt.optional(),
+  /** Concurrent requests of a tenant whose limits set no max_concurrent; none by default. */
+  tenant_max_concurrent: positiveInt.optional(),
   /** Limits per tenant: a tier and/or explicit fields. */
   tenants: z.record(z.string(), tenantSchema).default({}),
 });

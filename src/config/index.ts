@@ -4,4 +4,4 @@ export type { ConfigInput, GatewayConfig, ModelConfig, ProviderConfig, ServerCon
 export { PROVIDER_TYPES } from './config-schema.js';
 export type { CheckResult, LoadConfigOptions, LoadedConfig } from './load-config.js';
 export { checkConfig, createEmbeddedDefault, loadConfig } from './load-config.js';
-export { resolveConfig } from './resolve-config.js';
+export { configNotices, resolveConfig } from './resolve-config.js';

@@ -88,7 +88,49 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
   if (config.environment !== 'development' && config.auth.master_key === undefined) {
     problems.push({ path: 'auth.master_key', message: `required when environment is ${config.environment}` });
   }
+  problems.push(...checkDeploymentSafety(config));
   return problems;
+}
+
+/** The shortest master key staging and production accept: about 190 bits as base64. */
+export const MIN_DEPLOYED_MASTER_KEY_CHARS = 32;
+
+/**
+ * What staging and production refuse because it exposes the admin API: a wildcard CORS origin
+ * (any web page could drive the admin API from a browser holding a key) and a short master key.
+ */
+function checkDeploymentSafety(config: GatewayConfig): ConfigProblem[] {
+  if (config.environment === 'development') return [];
+  const problems: ConfigProblem[] = [];
+  const wildcard = config.server.cors_origins.indexOf('*');
+  if (wildcard >= 0) {
+    problems.push({
+      path: `server.cors_origins[${wildcard}]`,
+      message: `"*" is not allowed when environment is ${config.environment} (the admin API is served on the same origin); list the origins`,
+    });
+  }
+  const masterKey = config.auth.master_key;
+  if (masterKey !== undefined && masterKey.length < MIN_DEPLOYED_MASTER_KEY_CHARS) {
+    problems.push({
+      path: 'auth.master_key',
+      message: `must be at least ${MIN_DEPLOYED_MASTER_KEY_CHARS} characters when environment is ${config.environment}`,
+    });
+  }
+  return problems;
+}
+
+const ALL_INTERFACES = new Set(['0.0.0.0', '::', '', '*', '[::]']);
+
+/**
+ * Things worth saying about a valid config before it serves, the same for `start` and
+ * `config check`: today, that it listens on every network interface.
+ */
+export function configNotices(config: GatewayConfig, host: string = config.server.host): string[] {
+  const notices: string[] = [];
+  if (ALL_INTERFACES.has(host.trim())) {
+    notices.push(`server.host ${host === '' ? '(empty)' : host} listens on every network interface; anyone who can reach this machine can reach the gateway and its admin API`);
+  }
+  return notices;
 }
 
 function checkLimitReferences(config: GatewayConfig): ConfigProblem[] {

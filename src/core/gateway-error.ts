@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   provider_rate_limited: { status: 429, retryable: true, type: 'rate_limit_error' },
   provider_timeout: { status: 504, retryable: true, type: 'timeout_error' },
   provider_unavailable: { status: 503, retryable: true, type: 'api_error' },
+  /** Every slot of the provider's `max_concurrent` stayed taken for the whole queue wait. */
+  provider_overloaded: { status: 503, retryable: true, type: 'api_error' },
   json_parse_error: { status: 502, retryable: false, type: 'api_error' },
   output_validation_failed: { status: 502, retryable: false, type: 'api_error' },
   service_unavailable: { status: 503, retryable: false, type: 'api_error' },

@@ -37,7 +37,11 @@ export interface AppLogger {
 }
 
 export interface AppDependencies {
-  server: { maxBodyBytes: number; trustProxy: boolean; corsOrigins: readonly string[] };
+  server: {
+    maxBodyBytes: number; trustProxy: boolean; corsOrigins: readonly string[];
+    /** Whole request (headers and body) and headers alone must arrive within these; absent: 60 s and 20 s. */
+    requestTimeoutMs?: number | undefined; headersTimeoutMs?: number | undefined;
+  };
   authenticator: Authenticator;
   /** Virtual keys for /admin/api/keys. */
   keys: KeyService;
@@ -73,7 +77,19 @@ const EXPOSED_HEADERS = [
 
 /** Builds the HTTP server: every route, the key check, request ids and the error shape. */
 export async function createApp(dependencies: AppDependencies): Promise<FastifyInstance> {
+  const requestTimeout = dependencies.server.requestTimeoutMs ?? 60_000;
+  const headersTimeout = Math.min(dependencies.server.headersTimeoutMs ?? 20_000, requestTimeout);
   const app = Fastify({
+    // No slowloris: a connection that trickles its headers or body is closed (408) once these
+    // pass, whoever sent it and whether or not it carries a key. They end when the request has
+    // arrived, so a long streamed answer is never cut by them. Node checks them on an interval
+    // (30 s by default), tightened here so that short timeouts are kept close to their value.
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(headersTimeout / 4))),
+    },
     bodyLimit: dependencies.server.maxBodyBytes,
     trustProxy: dependencies.server.trustProxy,
     genReqId: (request) => chooseRequestId(request.headers['x-request-id']),

@@ -10,6 +10,7 @@ import { addRetryHeaders } from './answer-headers.js';
 import { toOpenAIErrorBody } from './openai/to-openai-error.js';
 import { parseBody } from './parse-body.js';
 import { toGatewayError } from './to-gateway-error.js';
+import { modelIdSchema } from './wire-limits.js';
 import { retryAfterSeconds, toImagesResponse, toJobObject, toVideoObject } from './job-wire.js';
 
 export interface JobRoutesOptions {
@@ -27,16 +28,17 @@ export interface JobRoutesOptions {
 const seconds = z.union([z.string().regex(/^\d+$/, 'a whole number of seconds'), z.int().positive()]).transform(Number);
 const size = z.string().regex(/^\d{2,5}x\d{2,5}$/, 'WIDTHxHEIGHT, e.g. 1280x720');
 
+// The model goes into log rows and the x-sluice-model header: the same bounds as the chat APIs'.
 const videoBodySchema = z.object({
   prompt: z.string().min(1),
-  model: z.string().min(1).optional(),
+  model: modelIdSchema.optional(),
   seconds: seconds.default(4),
   size: size.default('720x1280'),
 });
 
 const imageBodySchema = z.looseObject({
   prompt: z.string().min(1),
-  model: z.string().min(1).optional(),
+  model: modelIdSchema.optional(),
   n: z.int().min(1).max(10).default(1),
   size: z.string().min(1).nullish(),
   quality: z.string().min(1).nullish(),

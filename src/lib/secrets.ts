@@ -25,3 +25,29 @@ export function redactSecrets(text: string): string {
   for (const [pattern, replacement] of SECRET_PATTERNS) redacted = redacted.replace(pattern, replacement);
   return redacted;
 }
+
+/** Configured values shorter than this are not treated as secrets (they would redact ordinary words). */
+const MIN_VERBATIM_SECRET_CHARS = 8;
+
+/**
+ * A redactor for text that may echo configured credentials (an upstream's error message quoting
+ * the key it refused): each given value is removed verbatim, longest first, with the token of a
+ * `Bearer …` value on its own, and then `redactSecrets` runs. Verbatim removal is what catches a
+ * key in a format no pattern knows.
+ */
+export function createSecretRedactor(values: Iterable<string>): (text: string) => string {
+  const secrets = new Set<string>();
+  for (const value of values) {
+    const trimmed = value.trim();
+    const bearer = /^bearer\s+(.+)$/i.exec(trimmed)?.[1];
+    for (const candidate of [trimmed, bearer]) {
+      if (candidate !== undefined && candidate.length >= MIN_VERBATIM_SECRET_CHARS) secrets.add(candidate);
+    }
+  }
+  const ordered = [...secrets].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let redacted = text;
+    for (const secret of ordered) if (redacted.includes(secret)) redacted = redacted.replaceAll(secret, '[REDACTED]');
+    return redactSecrets(redacted);
+  };
+}

@@ -21,6 +21,8 @@ export interface ObservabilitySettings {
   /** With several instances, only the holder of this lease sweeps old rows. */
   retentionLease?: { held(): boolean } | undefined;
   store: RequestLogStore;
+  /** Resolves when the request log's database answers; tells a bad row from a database that is down. */
+  probeDatabase?: (() => Promise<void>) | undefined;
   /** Where rows spill while the database is slow or down. */
   spillDirectory: string;
   events: EventBus<GatewayEvent>;
@@ -74,6 +76,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
   const writer = new RequestLogWriter({
     store: settings.store,
     spillDirectory: settings.spillDirectory,
+    probe: settings.probeDatabase,
     flushIntervalMs: settings.requestLog.flush_interval_ms,
     batchSize: settings.requestLog.batch_size,
     maxQueueRows: settings.requestLog.max_queue_rows,

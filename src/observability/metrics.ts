@@ -9,6 +9,7 @@ export interface GatewayMetrics {
   readonly requestLogRowsSpilled: Counter;
   readonly requestLogRowsReplayed: Counter;
   readonly requestLogWriteFailures: Counter;
+  readonly requestLogRowsQuarantined: Counter;
   readonly requestLogQueueRows: Gauge;
 }
 
@@ -34,6 +35,11 @@ export function createMetrics(options: { processMetrics?: boolean } = {}): Gatew
     }),
     requestLogWriteFailures: new Counter({
       name: 'sluice_request_log_write_failures_total', help: 'Failed or timed-out request-log batch writes', registers: [registry],
+    }),
+    requestLogRowsQuarantined: new Counter({
+      name: 'sluice_request_log_rows_quarantined_total',
+      help: 'Request-log rows the database refused even alone, kept in the quarantine file of the state directory',
+      registers: [registry],
     }),
     requestLogQueueRows: new Gauge({
       name: 'sluice_request_log_queue_rows', help: 'Request-log rows waiting in memory for the next flush', registers: [registry],

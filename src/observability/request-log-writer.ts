@@ -1,4 +1,8 @@
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { GatewayEvent } from '../core/index.js';
+import { redactSecrets } from '../lib/index.js';
+import { sanitizeRequestLogValues } from '../storage/index.js';
 import type { RequestLogStore, RequestLogValues } from '../storage/index.js';
 import type { GatewayMetrics } from './metrics.js';
 import { SpillFile } from './spill-file.js';
@@ -6,8 +10,14 @@ import { toRequestLogValues } from './to-request-log-values.js';
 
 export interface RequestLogWriterOptions {
   store: RequestLogStore;
-  /** Where rows go while the database is slow or down (the state directory). */
+  /** Where rows go while the database is slow or down (the state directory); rows no database takes go to its quarantine file. */
   spillDirectory: string;
+  /**
+   * Resolves when the database answers (a trivial query). After a failed batch it tells a bad row
+   * from a database that is down: only when it answers are the rows tried one by one and the ones
+   * that still fail quarantined. Without it a failed batch is always spilled.
+   */
+  probe?: (() => Promise<void>) | undefined;
   /** Flush at least this often. */
   flushIntervalMs?: number;
   /** Flush as soon as this many rows wait; also the rows per INSERT. */
@@ -35,6 +45,9 @@ export interface RequestLogWriterOptions {
 export class RequestLogWriter {
   private readonly store: RequestLogStore;
   private readonly spill: SpillFile;
+  private readonly probe: (() => Promise<void>) | undefined;
+  private readonly quarantinePath: string;
+  private quarantineChain: Promise<void> = Promise.resolve();
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxQueueRows: number;
@@ -55,6 +68,8 @@ export class RequestLogWriter {
   constructor(options: RequestLogWriterOptions) {
     this.store = options.store;
     this.spill = new SpillFile(options.spillDirectory);
+    this.probe = options.probe;
+    this.quarantinePath = join(options.spillDirectory, QUARANTINE_FILE);
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.batchSize = options.batchSize ?? 500;
     this.maxQueueRows = options.maxQueueRows ?? 20_000;
@@ -109,6 +124,12 @@ export class RequestLogWriter {
     this.timer = null;
     await this.flush();
     await this.spill.settle();
+    await this.quarantineChain;
+  }
+
+  /** Where quarantined rows are kept. */
+  get quarantineFile(): string {
+    return this.quarantinePath;
   }
 
   private async drain(): Promise<void> {
@@ -119,15 +140,17 @@ export class RequestLogWriter {
         this.spillRows(rows, 'database unavailable');
         continue;
       }
-      if (await this.write(rows)) this.metrics?.requestLogRowsWritten.inc(rows.length);
-      else this.spillRows(rows, 'write failed');
+      const unwritten = await this.write(rows);
+      this.metrics?.requestLogRowsWritten.inc(rows.length - unwritten.length);
+      this.spillRows(unwritten, 'write failed');
     }
     this.metrics?.requestLogQueueRows.set(0);
     await this.spill.settle();
     // Spilled rows wait for the next start rather than delay a shutdown.
     if (this.spill.pending && !this.closed && this.clock() >= this.retryAt) {
       try {
-        const replayed = await this.withTimeout(this.spill.replay(this.store, this.batchSize));
+        const { replayed, returned } = await this.spill.replay((rows) => this.write(rows), this.batchSize);
+        if (returned > 0) this.logger.warn({ rows: returned }, 'request log: database unavailable while replaying; rows kept in the spill file');
         if (replayed > 0) {
           this.metrics?.requestLogRowsReplayed.inc(replayed);
           this.logger.warn({ rows: replayed }, 'request log: replayed spilled rows into the database');
@@ -138,17 +161,79 @@ export class RequestLogWriter {
     }
   }
 
-  private async write(rows: RequestLogValues[]): Promise<boolean> {
+  /**
+   * Writes a batch; answers the rows it could not write because the database is unavailable (the
+   * caller spills them). When the batch fails but the database answers, its rows are tried one by
+   * one and a row that fails alone is quarantined, so one bad row never stops the log.
+   */
+  private async write(batch: RequestLogValues[]): Promise<RequestLogValues[]> {
+    const rows = batch.map(sanitizeRequestLogValues);
+    let batchError: unknown;
     try {
       await this.withTimeout(this.store.insert(rows));
-      if (this.failures > 0) this.logger.warn({ failures: this.failures }, 'request log: database is back');
-      this.failures = 0;
-      this.retryAt = 0;
-      return true;
+      this.noteSuccess();
+      return [];
     } catch (error) {
-      this.noteFailure(error);
+      batchError = error;
+    }
+    if (!(batchError instanceof WriteTimeoutError) && await this.databaseAnswers()) {
+      this.metrics?.requestLogWriteFailures.inc();
+      const failed: Array<{ row: RequestLogValues; error: unknown }> = [];
+      for (const [index, row] of rows.entries()) {
+        try {
+          await this.withTimeout(this.store.insert([row]));
+        } catch (error) {
+          if (error instanceof WriteTimeoutError) {
+            // Slow, not refusing: the database is struggling, so the rest wait in the spill file.
+            this.noteFailure(error);
+            return [...failed.map((entry) => entry.row), ...rows.slice(index)];
+          }
+          failed.push({ row, error });
+        }
+      }
+      this.noteSuccess();
+      this.quarantine(failed);
+      return [];
+    }
+    this.noteFailure(batchError);
+    return rows;
+  }
+
+  /** True when the probe says the database answers; false when it fails or there is no probe. */
+  private async databaseAnswers(): Promise<boolean> {
+    if (this.probe === undefined) return false;
+    try {
+      await this.withTimeout(this.probe());
+      return true;
+    } catch {
       return false;
     }
+  }
+
+  private noteSuccess(): void {
+    if (this.failures > 0) this.logger.warn({ failures: this.failures }, 'request log: database is back');
+    this.failures = 0;
+    this.retryAt = 0;
+  }
+
+  /**
+   * Keeps rows no database write accepts in an owner-only JSON-lines file beside the spill file
+   * (one `{ quarantinedAt, error, row }` per line, for an operator to inspect or re-import),
+   * counts them and reports each one.
+   */
+  private quarantine(failed: ReadonlyArray<{ row: RequestLogValues; error: unknown }>): void {
+    if (failed.length === 0) return;
+    this.metrics?.requestLogRowsQuarantined.inc(failed.length);
+    let text = '';
+    for (const { row, error } of failed) {
+      const reason = redactSecrets(error instanceof Error ? error.message : String(error)).slice(0, 1000);
+      this.logger.error({ requestId: row[1], rowKey: row[0], reason, path: this.quarantinePath }, 'request log: a row the database refuses was quarantined');
+      text += `${JSON.stringify({ quarantinedAt: this.clock(), error: reason, row })}\n`;
+    }
+    const run = this.quarantineChain.then(() => appendFile(this.quarantinePath, text, { mode: 0o600 }));
+    this.quarantineChain = run.catch((error: unknown) => {
+      this.logger.error({ err: error, rows: failed.length, path: this.quarantinePath }, 'request log: could not write the quarantine file; rows lost');
+    });
   }
 
   private noteFailure(error: unknown): void {
@@ -162,6 +247,7 @@ export class RequestLogWriter {
   }
 
   private spillRows(rows: RequestLogValues[], reason: string): void {
+    if (rows.length === 0) return;
     this.metrics?.requestLogRowsSpilled.inc(rows.length);
     this.spill.append(rows).catch((error: unknown) => {
       // The disk failed too: nothing is left to keep these rows; say so loudly.
@@ -172,8 +258,18 @@ export class RequestLogWriter {
   private withTimeout<T>(promise: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`request log: database write took longer than ${this.writeTimeoutMs} ms`)), this.writeTimeoutMs);
+      timer = setTimeout(() => reject(new WriteTimeoutError(this.writeTimeoutMs)), this.writeTimeoutMs);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  }
+}
+
+/** The file, in the spill directory, that keeps rows the database refused one by one. */
+export const QUARANTINE_FILE = 'request-log-quarantine.jsonl';
+
+class WriteTimeoutError extends Error {
+  constructor(milliseconds: number) {
+    super(`request log: database write took longer than ${milliseconds} ms`);
+    this.name = 'WriteTimeoutError';
   }
 }

@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync } from 'node:fs';
 import { appendFile, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { logRowToValues } from '../storage/index.js';
-import type { RequestLogRow, RequestLogStore, RequestLogValues } from '../storage/index.js';
+import type { RequestLogRow, RequestLogValues } from '../storage/index.js';
 
 const SPILL_PATTERN = /^request-log-spill-(\d+)\.jsonl$/;
 const REPLAY_PATTERN = /^request-log-replay-(\d+)-(\d+)\.jsonl$/;
@@ -24,7 +24,7 @@ export class SpillFile {
   constructor(directory: string, pid: number = process.pid) {
     this.directory = directory;
     this.pid = pid;
-    mkdirSync(directory, { recursive: true });
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
     this.pendingRows = this.claimable().length > 0;
   }
 
@@ -47,21 +47,39 @@ export class SpillFile {
     return run;
   }
 
-  /** Writes every spilled row into the store; returns how many rows it replayed. Throws when the store fails. */
-  async replay(store: RequestLogStore, batchSize: number): Promise<number> {
+  /**
+   * Writes every spilled row through `insert`, which answers the rows it could not write because
+   * the database is unavailable (rows it quarantined count as done). Those rows, and every row of
+   * the file not tried yet, go back to our own spill file before the claimed file is deleted, so a
+   * poison row can never hold a file (and every row behind it) forever. Returns the rows written
+   * and the rows put back.
+   */
+  async replay(
+    insert: (rows: RequestLogValues[]) => Promise<RequestLogValues[]>, batchSize: number,
+  ): Promise<{ replayed: number; returned: number }> {
     await this.chain;
     const claimed = await this.claim();
     let replayed = 0;
+    let returned = 0;
     for (const file of claimed) {
       const rows = parseRows(await readFile(file, 'utf8'));
+      const putBack: RequestLogValues[] = [];
       for (let start = 0; start < rows.length; start += batchSize) {
-        await store.insert(rows.slice(start, start + batchSize));
+        const batch = rows.slice(start, start + batchSize);
+        if (putBack.length > 0) {
+          putBack.push(...batch);
+          continue;
+        }
+        const unwritten = await insert(batch);
+        replayed += batch.length - unwritten.length;
+        putBack.push(...unwritten);
       }
+      if (putBack.length > 0) await this.append(putBack);
       await unlink(file);
-      replayed += rows.length;
+      returned += putBack.length;
     }
     this.pendingRows = this.claimable().length > 0;
-    return replayed;
+    return { replayed, returned };
   }
 
   /** Waits for every append to reach the file. */

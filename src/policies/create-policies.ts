@@ -29,6 +29,8 @@ export interface PolicySettings {
   limits: {
     tenants: Readonly<Record<string, TierSettings & { tier?: string | undefined }>>;
     end_user_tier?: string | undefined;
+    key_max_concurrent?: number | undefined;
+    tenant_max_concurrent?: number | undefined;
     default_max_output_tokens: number;
     reservation_ttl_ms: number;
   };
@@ -55,6 +57,8 @@ export function createPolicies(settings: PolicySettings, tiers: TierTable): Poli
     tiers,
     tenantLimits,
     endUserTier: settings.limits.end_user_tier ?? null,
+    keyMaxConcurrent: settings.limits.key_max_concurrent,
+    tenantMaxConcurrent: settings.limits.tenant_max_concurrent,
     defaultMaxOutputTokens: settings.limits.default_max_output_tokens,
     leaseMs: settings.limits.reservation_ttl_ms,
     clock: settings.clock,

@@ -19,6 +19,10 @@ export interface PolicyEngineOptions {
   tenantLimits: ReadonlyMap<string, LimitSet>;
   /** Tier every end user gets the first time it is seen; null = end users are not limited. */
   endUserTier: string | null;
+  /** Concurrent requests of a key or token whose own limits set none; absent = no default. */
+  keyMaxConcurrent?: number | undefined;
+  /** Concurrent requests of a tenant whose limits set none; absent = no default. */
+  tenantMaxConcurrent?: number | undefined;
   /** Output cap assumed for the reservation when a request sets no max_tokens. */
   defaultMaxOutputTokens: number;
   /** How long a concurrency slot or reservation lives if never settled (an instance died). */
@@ -188,12 +192,13 @@ export class PolicyEngine implements PolicyGate {
   private subjectsOf(request: AdmissionRequest): Array<{ scope: string; subject: string; limits: LimitSet }> {
     const subjects: Array<{ scope: string; subject: string; limits: LimitSet }> = [];
     const { principal } = request;
-    if (principal.limitSubject !== null && hasLimits(principal.limits)) {
-      subjects.push({ scope: principal.keyId === null ? 'token' : 'key', subject: principal.limitSubject, limits: principal.limits });
+    if (principal.limitSubject !== null) {
+      const limits = withConcurrencyDefault(principal.limits, this.options.keyMaxConcurrent);
+      if (hasLimits(limits)) subjects.push({ scope: principal.keyId === null ? 'token' : 'key', subject: principal.limitSubject, limits });
     }
     if (principal.tenantId !== null) {
-      const limits = this.options.tenantLimits.get(principal.tenantId);
-      if (limits !== undefined && hasLimits(limits)) subjects.push({ scope: 'tenant', subject: `tenant:${principal.tenantId}`, limits });
+      const limits = withConcurrencyDefault(this.options.tenantLimits.get(principal.tenantId) ?? NO_LIMITS, this.options.tenantMaxConcurrent);
+      if (hasLimits(limits)) subjects.push({ scope: 'tenant', subject: `tenant:${principal.tenantId}`, limits });
     }
     if (request.endUser !== null && this.options.endUserTier !== null) {
       // The end user's quota record is its tier's limits on counters created atomically on first
@@ -205,6 +210,13 @@ export class PolicyEngine implements PolicyGate {
     }
     return subjects;
   }
+}
+
+const NO_LIMITS: LimitSet = {};
+
+/** The limits with the configured concurrency default when they set no concurrency of their own. */
+function withConcurrencyDefault(limits: LimitSet, maxConcurrent: number | undefined): LimitSet {
+  return maxConcurrent === undefined || limits.maxConcurrent !== undefined ? limits : { ...limits, maxConcurrent };
 }
 
 class HeldAdmission implements Admission {

@@ -2,8 +2,10 @@ import type { EventSink, Provider } from '../core/index.js';
 import { systemClock } from '../lib/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
+import type { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { CircuitBreakerStore } from './circuit-breaker-store.js';
 import { withCircuitBreaker } from './with-circuit-breaker.js';
+import { withConcurrencyLimit } from './with-concurrency-limit.js';
 import { withFallback } from './with-fallback.js';
 import { withHedging } from './with-hedging.js';
 import { withLoadBalancing } from './with-load-balancing.js';
@@ -54,6 +56,8 @@ export interface RouteDependencies {
   breakers?: CircuitBreakerStore | undefined;
   /** Receives circuit state changes. */
   events?: EventSink | undefined;
+  /** Per provider with `max_concurrent`: the slots every route to it shares. */
+  limiters?: ReadonlyMap<string, ConcurrencyLimiter> | undefined;
   /** Another public model's targets-only route, for `fallback_models`; none when absent. */
   resolveFallback?: ((model: string) => Provider | null) | undefined;
 }
@@ -82,7 +86,8 @@ export function buildDirectRoute(providerName: string, model: string, dependenci
 /**
  * The targets part of a model's route, without its model-level fallbacks, static answer or
  * timeout. Per target, inside out: the call and its attempt record, the stream commit point
- * (first-token and idle timeouts), the circuit breaker, retries. Across targets: the strategy.
+ * (first-token and idle timeouts), the circuit breaker, the provider's concurrency slots (each
+ * attempt takes one), retries. Across targets: the strategy.
  */
 export function buildTargetsRoute(settings: RouteSettings, dependencies: RouteDependencies): Provider {
   const clock = dependencies.clock ?? systemClock;
@@ -104,6 +109,8 @@ export function buildTargetsRoute(settings: RouteSettings, dependencies: RouteDe
         halfOpenSuccesses: breaker.half_open_successes,
       }, { store: breakers, clock, events: dependencies.events });
     }
+    const limiter = dependencies.limiters?.get(target.provider);
+    if (limiter !== undefined) route = withConcurrencyLimit(route, limiter);
     if (retry !== undefined) {
       route = withRetry(route, {
         maxAttempts: retry.max_attempts, initialDelayMs: retry.initial_delay_ms, maxDelayMs: retry.max_delay_ms, multiplier: retry.multiplier,

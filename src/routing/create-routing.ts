@@ -3,6 +3,7 @@ import type { Clock, Random } from '../lib/index.js';
 import { buildDirectRoute, buildRoutes } from './build-route.js';
 import type { RouteDependencies, RouteSettings } from './build-route.js';
 import { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { CircuitBreakerStore } from './circuit-breaker-store.js';
 import { ModelRegistry } from './model-registry.js';
 
@@ -17,6 +18,8 @@ export interface RoutingSettings {
   random: Random;
   /** Where breaker state lives; this process's memory unless given (Redis shares it between instances). */
   breakers?: CircuitBreakerStore | undefined;
+  /** Providers with a cap on calls in flight (this process's), and how long a call may wait for a slot. */
+  concurrency?: ReadonlyArray<{ provider: string; maxConcurrent: number; maxQueueWaitMs: number }> | undefined;
 }
 
 export interface Routing {
@@ -28,8 +31,11 @@ export interface Routing {
 /** Every public model's composed route, and direct `provider/model` routes on demand. */
 export function createRouting(settings: RoutingSettings): Routing {
   const breakers = settings.breakers ?? new MemoryCircuitBreakerStore();
+  const limiters = new Map((settings.concurrency ?? []).map((entry) => [entry.provider, new ConcurrencyLimiter({
+    provider: entry.provider, limit: entry.maxConcurrent, maxWaitMs: entry.maxQueueWaitMs, clock: settings.clock,
+  })]));
   const dependencies: RouteDependencies = {
-    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random,
+    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random, limiters,
   };
   const models = new ModelRegistry({
     routes: buildRoutes(settings.models, dependencies),

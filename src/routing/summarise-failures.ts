@@ -1,6 +1,7 @@
 import { AllAttemptsFailedError, GatewayError } from '../core/index.js';
 import type { AttemptRecord, ErrorCode } from '../core/index.js';
 import { CircuitOpenError } from './circuit-open-error.js';
+import { ProviderBusyError } from './provider-busy-error.js';
 
 /** Retry hints we pass on are capped so that no SDK sleeps absurdly. */
 export const MAX_CLIENT_RETRY_AFTER_MS = 60_000;
@@ -20,10 +21,15 @@ export function summariseFailures(name: string, errors: readonly unknown[], atte
   const failures = errors.flatMap(leafFailures);
   const gatewayErrors = failures.filter((error): error is GatewayError => error instanceof GatewayError);
   const skipped = failures.filter((error): error is CircuitOpenError => error instanceof CircuitOpenError);
-  const called = failures.filter((error) => !(error instanceof CircuitOpenError));
+  // Busy providers were skipped too (no upstream call), but they say "full", not "down".
+  const busy = failures.filter((error): error is ProviderBusyError => error instanceof ProviderBusyError);
+  const called = failures.filter((error) => !(error instanceof CircuitOpenError) && !(error instanceof ProviderBusyError));
   let code: ErrorCode = 'provider_error';
   let hinted: GatewayError[] = [];
-  if (called.length === 0 && skipped.length > 0) {
+  if (called.length === 0 && busy.length > 0) {
+    code = 'provider_overloaded';
+    hinted = [...busy, ...skipped];
+  } else if (called.length === 0 && skipped.length > 0) {
     code = 'provider_unavailable';
     hinted = skipped;
   } else if (called.length > 0 && called.every((error) => error instanceof GatewayError && error.code === 'provider_rate_limited')) {
@@ -43,7 +49,9 @@ export function summariseFailures(name: string, errors: readonly unknown[], atte
 function describe(name: string, code: ErrorCode, attempts: readonly AttemptRecord[], skipped: number): string {
   const lead = code === 'provider_unavailable'
     ? `Every target of model "${name}" is unavailable (circuit open); try again later.`
-    : `Every attempt for model "${name}" failed.`;
+    : code === 'provider_overloaded'
+      ? `Every target of model "${name}" is at its provider's max_concurrent limit; try again shortly.`
+      : `Every attempt for model "${name}" failed.`;
   const trail = attempts.map((attempt) => {
     const status = attempt.status === null ? 'no response' : String(attempt.status);
     return `${attempt.provider}/${attempt.model}: ${status} ${attempt.errorCode ?? 'ok'} in ${attempt.durationMs} ms` +

@@ -3,6 +3,7 @@ import type { Provider } from '../core/index.js';
 import { sleep, systemClock } from '../lib/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { CircuitOpenError } from './circuit-open-error.js';
+import { ProviderBusyError } from './provider-busy-error.js';
 import { isRetryable, providerFrom } from './route-helpers.js';
 
 export interface RetrySettings {
@@ -46,7 +47,8 @@ export function withRetry(route: Provider, settings: RetrySettings, dependencies
       try {
         return await call(route, attempt === 1 ? context : { ...context, attemptKind: 'retry' });
       } catch (error) {
-        if (attempt >= settings.maxAttempts || !isRetryable(error) || error instanceof CircuitOpenError || context.signal.aborted) {
+        if (attempt >= settings.maxAttempts || !isRetryable(error) || error instanceof CircuitOpenError || error instanceof ProviderBusyError ||
+          context.signal.aborted) {
           throw error;
         }
         const hint = error instanceof GatewayError ? error.retryAfterMs : null;

@@ -8,7 +8,7 @@ import { randomToken } from '../lib/index.js';
  */
 export function loadOrCreateAdminKey(path: string): { key: string; created: boolean } {
   if (existsSync(path)) return { key: readFileSync(path, 'utf8').trim(), created: false };
-  mkdirSync(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = `sk-sluice-admin-${randomToken(24)}`;
   try {
     writeFileSync(path, `${key}\n`, { flag: 'wx', mode: 0o600 });

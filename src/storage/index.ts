@@ -32,7 +32,7 @@ export type {
 } from './webhook-outbox-store.js';
 export { MemoryJobStore } from './memory/memory-job-store.js';
 export type { JobListQuery, JobPatch, JobRecord, JobStore } from './job-store.js';
-export { logRowToValues, needsAttemptRows } from './request-log-values.js';
+export { logRowToValues, needsAttemptRows, sanitizeRequestLogValues } from './request-log-values.js';
 export type { AttemptValues, RequestLogValues } from './request-log-values.js';
 export { RedisCircuitBreakerStore } from './redis/redis-circuit-breaker-store.js';
 export type { CircuitBreakerFallback, RedisCircuitBreakerStoreOptions } from './redis/redis-circuit-breaker-store.js';

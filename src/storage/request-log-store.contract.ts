@@ -126,6 +126,14 @@ export function describeRequestLogStoreContract(name: string, open: () => Promis
       await expect(database.requestLog.list(window, { limit: 3, cursor: 'bogus' }, {})).rejects.toMatchObject({ code: 'invalid_request' });
     });
 
+    it('refuses a cursor whose numbers are past what it ever returns as invalid_request, not a database error', async () => {
+      const window = { since: 0, until: Number.MAX_SAFE_INTEGER };
+      for (const cursor of ['99999999999999999999999.1', '1.99999999999999999999999']) {
+        await expect(database.requestLog.list(window, { limit: 3, cursor: Buffer.from(cursor).toString('base64url') }, {}))
+          .rejects.toMatchObject({ code: 'invalid_request', param: 'cursor' });
+      }
+    });
+
     it('searches error messages, metadata and bodies as full text', async () => {
       const search = async (query: string) =>
         (await database.requestLog.list({ ...window, query }, { limit: 10 }, {})).data.map((row) => row.requestId);

@@ -81,3 +81,52 @@ export function impliedAttempt(row: RequestLogRow): AttemptLogRow | null {
     errorMessage: row.errorMessage,
   };
 }
+
+/** Identifiers (ids, model and user names) are cut to this many characters before they are written. */
+export const MAX_LOG_IDENTIFIER_CHARS = 512;
+/** Error messages are cut to this many characters. */
+export const MAX_LOG_MESSAGE_CHARS = 8192;
+/** Metadata (JSON) longer than this is dropped: cut JSON would not read back. */
+export const MAX_LOG_METADATA_CHARS = 64 * 1024;
+/** Bodies are capped when the summary is turned into values; this is the hard stop for any other source (old spill files). */
+export const MAX_LOG_BODY_CHARS = 300 * 1024;
+
+/**
+ * A row as every backend can take it: NUL characters removed (Postgres refuses them in text) and
+ * every text value cut to its column's cap. Why the caps: the identifier columns are indexed, and
+ * a Postgres btree entry must fit in a third of a page (about 2.7 kB): 512 characters stay under
+ * it even at four UTF-8 bytes each. A row that client input could make unwritable would otherwise
+ * fail its whole batch, and then every replay of the spill file holding it.
+ */
+export function sanitizeRequestLogValues(row: RequestLogValues): RequestLogValues {
+  const clean: RequestLogValues = [...row];
+  clean[0] = identifier(row[0]);
+  clean[1] = identifier(row[1]);
+  clean[7] = identifier(row[7]);
+  for (const index of [8, 9, 10, 11, 12, 13, 18, 28, 29, 30] as const) clean[index] = optionalIdentifier(row[index]);
+  clean[19] = cut(row[19], MAX_LOG_MESSAGE_CHARS);
+  const metadata = cut(row[31], Number.POSITIVE_INFINITY);
+  clean[31] = metadata !== null && metadata.length > MAX_LOG_METADATA_CHARS ? null : metadata;
+  clean[32] = cut(row[32], MAX_LOG_BODY_CHARS);
+  clean[33] = cut(row[33], MAX_LOG_BODY_CHARS);
+  const attempts = row[ATTEMPTS_INDEX];
+  clean[ATTEMPTS_INDEX] = attempts === null ? null : attempts.map((attempt): AttemptValues => [
+    identifier(attempt[0]), identifier(attempt[1]), attempt[2], attempt[3], attempt[4],
+    cut(attempt[5], MAX_LOG_IDENTIFIER_CHARS), cut(attempt[6], MAX_LOG_MESSAGE_CHARS),
+  ]);
+  return clean;
+}
+
+function identifier(value: string): string {
+  return cut(value, MAX_LOG_IDENTIFIER_CHARS) ?? '';
+}
+
+function optionalIdentifier(value: string | null): string | null {
+  return cut(value, MAX_LOG_IDENTIFIER_CHARS);
+}
+
+function cut(value: string | null, max: number): string | null {
+  if (value === null) return null;
+  const text = value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  return text.length > max ? text.slice(0, max) : text;
+}

@@ -40,7 +40,7 @@ const createSchema = z.strictObject({ ...editableFields, tenant: z.string().min(
 const updateSchema = z.strictObject({ ...editableFields, name: editableFields.name.optional() });
 const listQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().optional(),
+  cursor: z.string().max(256).optional(),
 });
 
 export interface AdminKeyRoutesOptions {

@@ -43,13 +43,23 @@ export function parseQuery<T extends z.ZodType>(schema: T, query: unknown): z.ou
   throw new GatewayError('invalid_request', `${param}: ${issue?.message ?? 'invalid'}`, { param });
 }
 
+/**
+ * The latest time a window may name: the end of year 9999. Later values are not dates (an ISO
+ * string of them throws) and not bigints a database takes, so they are refused as bad input.
+ */
+const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** `since`/`until` as durations ago (`24h`), epoch ms or seconds, or ISO dates; default the last 24 hours. */
 export function parseWindow(since: string | undefined, until: string | undefined, now: number): { since: number; until: number } {
-  const end = until === undefined ? now + 1 : parseTimePoint(until, now);
-  if (end === null) throw new GatewayError('invalid_request', 'until: not a time (use 1h, an ISO date or epoch ms)', { param: 'until' });
-  const start = since === undefined ? end - DEFAULT_WINDOW_MS : parseTimePoint(since, now);
-  if (start === null) throw new GatewayError('invalid_request', 'since: not a time (use 1h, an ISO date or epoch ms)', { param: 'since' });
+  const end = until === undefined ? now + 1 : inRange(parseTimePoint(until, now));
+  if (end === null) throw new GatewayError('invalid_request', 'until: not a time between 1970 and 9999 (use 1h, an ISO date or epoch ms)', { param: 'until' });
+  const start = since === undefined ? Math.max(0, end - DEFAULT_WINDOW_MS) : inRange(parseTimePoint(since, now));
+  if (start === null) throw new GatewayError('invalid_request', 'since: not a time between 1970 and 9999 (use 1h, an ISO date or epoch ms)', { param: 'since' });
   return { since: start, until: end };
+}
+
+function inRange(time: number | null): number | null {
+  return time !== null && Number.isSafeInteger(time) && time >= 0 && time <= MAX_TIME_MS ? time : null;
 }
 
 export function toAnalyticsFilter(query: z.output<typeof analyticsQuerySchema>, now: number): AnalyticsFilter {

@@ -142,7 +142,7 @@ export function createAnthropicProvider(settings: AnthropicProviderSettings): Pr
         if (!parsed.success) throw client.invalidResponse(`${type} event`);
         const streamEvent = parsed.data;
         if (streamEvent.type === 'error') {
-          throw new ProviderError('provider_error', `${settings.name}: ${streamEvent.error.message}`, {
+          throw new ProviderError('provider_error', `${settings.name}: ${client.redact(streamEvent.error.message)}`, {
             provider: settings.name, upstreamStatus: 200, retryable: isRetryableAnthropicErrorType(streamEvent.error.type),
           });
         }

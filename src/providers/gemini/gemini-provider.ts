@@ -107,7 +107,7 @@ export function createGeminiProvider(settings: GeminiProviderSettings): Provider
         const error = geminiErrorBodySchema.safeParse(json);
         if (error.success) {
           const status = error.data.error.code ?? null;
-          throw new ProviderError('provider_error', `${settings.name}: ${error.data.error.message}`, {
+          throw new ProviderError('provider_error', `${settings.name}: ${client.redact(error.data.error.message)}`, {
             provider: settings.name, upstreamStatus: 200, retryable: status === null || status === 429 || status >= 500,
           });
         }

@@ -141,7 +141,7 @@ export function createOpenAIProvider(settings: OpenAIProviderSettings): Provider
         const json = parseJsonOrUndefined(event.data);
         if (event.event === 'error' || (json !== null && typeof json === 'object' && 'error' in json)) {
           const { message } = readOpenAIErrorBody(200, event.data);
-          throw new ProviderError('provider_error', `${settings.name}: ${message}`, {
+          throw new ProviderError('provider_error', `${settings.name}: ${client.redact(message)}`, {
             provider: settings.name, upstreamStatus: 200, retryable: true,
           });
         }

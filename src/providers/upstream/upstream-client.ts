@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
 import { GatewayError, ProviderError } from '../../core/index.js';
 import type { CallContext } from '../../core/index.js';
-import { parseRetryAfter } from '../../lib/index.js';
+import { createSecretRedactor, parseRetryAfter } from '../../lib/index.js';
 
 export interface UpstreamClientSettings {
   /** The configured provider name, for errors and attempt records. */
@@ -48,6 +48,9 @@ const JSON_HEADERS: Record<string, string> = { 'content-type': 'application/json
 
 const RETRYABLE_STATUSES = new Set([408, 409, 425, 429, 529]);
 
+/** Statuses that mean the upstream refused the gateway's own key: answered as 502 provider_error. */
+const CREDENTIAL_STATUSES = new Set([401, 403, 407]);
+
 /** 408, 409, 425, 429, 529 and every 5xx are worth another try; other 4xx (400, 401, 403, 404, 422…) are not. */
 export function isRetryableStatus(status: number): boolean {
   return status >= 500 || RETRYABLE_STATUSES.has(status);
@@ -80,11 +83,19 @@ export class UpstreamClient {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly settings: UpstreamClientSettings;
+  /**
+   * Removes this provider's configured header values (its key among them) and anything shaped
+   * like a credential. Every message built from upstream text goes through it, because that text
+   * reaches the client, stdout and the request log: an upstream that quotes the key it refused
+   * must not hand it to the caller.
+   */
+  readonly redact: (text: string) => string;
 
   constructor(settings: UpstreamClientSettings) {
     const url = new URL(settings.baseUrl);
     this.provider = settings.provider;
     this.settings = settings;
+    this.redact = createSecretRedactor(Object.values(settings.headers));
     this.basePath = url.pathname.replace(/\/+$/, '');
     // undici loads with the first HTTP provider: a gateway serving only the mock never pays for it.
     const { Pool: UndiciPool } = createRequire(import.meta.url)('undici') as typeof import('undici');
@@ -161,7 +172,7 @@ export class UpstreamClient {
         provider: this.provider, upstreamStatus: null, cause: error,
       });
     }
-    const detail = code ?? (error instanceof Error ? error.message : 'unknown error');
+    const detail = code ?? this.redact(error instanceof Error ? error.message : 'unknown error');
     const message = phase === 'stream'
       ? `${this.provider} dropped the stream (${detail})`
       : phase === 'body' ? `${this.provider} dropped the connection while sending its answer (${detail})` : `could not reach ${this.provider} (${detail})`;
@@ -184,10 +195,16 @@ export class UpstreamClient {
     const details = readBody(status, text);
     const retryAfterMs = parseRetryAfter(response.headers) ?? details.retryAfterMs ?? null;
     const code = status === 429 ? 'provider_rate_limited' : status === 408 || status === 504 ? 'provider_timeout' : 'provider_error';
-    return new ProviderError(code, `${this.provider}: ${details.message}`, {
+    // The upstream refusing the gateway's own credentials is the gateway's failure, not the
+    // caller's: a 401/403 passed on would read as the client's key being wrong.
+    const credentialsRefused = CREDENTIAL_STATUSES.has(status);
+    const message = credentialsRefused
+      ? `${this.provider} refused the gateway's credentials (HTTP ${status}): ${this.redact(details.message)}`
+      : `${this.provider}: ${this.redact(details.message)}`;
+    return new ProviderError(code, message, {
       provider: this.provider,
       upstreamStatus: status,
-      status: code === 'provider_error' && status >= 400 && status < 500 ? status : undefined,
+      status: code === 'provider_error' && status >= 400 && status < 500 && !credentialsRefused ? status : undefined,
       retryable: shouldRetry(status, response.headers),
       retryAfterMs,
       reason: isContextWindowError(status, details) ? 'context_window_exceeded' : null,

@@ -444,6 +444,12 @@ function encodeCursor(startedAt: number, id: number): string {
 /** Throws invalid_request on a cursor this store did not make. */
 function decodeCursor(cursor: string): { startedAt: number; id: number } {
   const match = /^(\d+)\.(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (match === null) throw new GatewayError('invalid_request', 'cursor is not one this API returned', { param: 'cursor' });
-  return { startedAt: Number(match[1]), id: Number(match[2]) };
+  const startedAt = Number(match?.[1]);
+  const id = Number(match?.[2]);
+  // Digits alone are not enough: past 2^53 they are not the numbers written, and past 2^63 Postgres
+  // refuses them as bigints (a 500 for what is bad input).
+  if (!Number.isSafeInteger(startedAt) || !Number.isSafeInteger(id)) {
+    throw new GatewayError('invalid_request', 'cursor is not one this API returned', { param: 'cursor' });
+  }
+  return { startedAt, id };
 }

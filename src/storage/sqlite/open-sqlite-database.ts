@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
@@ -15,8 +15,10 @@ import { SqliteLogThread } from './sqlite-log-thread.js';
  * connection, so there the rows are written on this thread.
  */
 export function openSqliteDatabase(path: string): Database {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  // The log holds prompts, key ids and costs: directories Sluice creates are owner-only.
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const connection = configureConnection(new BetterSqlite3(path));
+  if (path !== ':memory:') restrictToOwner(path);
   if (path === ':memory:') {
     const insert = createSqliteLogInserter(connection);
     return openSqlDatabase('sqlite', new SqliteDialect({ database: connection }), {
@@ -28,4 +30,14 @@ export function openSqliteDatabase(path: string): Database {
     insertRows: (rows) => thread.insert(rows),
     onClose: () => thread.close(),
   });
+}
+
+/**
+ * The database file and its WAL companions are owner-only, whatever the umask: SQLite creates
+ * them with the process's default mode (often world-readable).
+ */
+function restrictToOwner(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
