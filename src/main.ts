@@ -201,7 +201,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock },
+    inference: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      costOptions: {
+        models: new Map(config.models.map((model) => [model.name, new Set(model.allowed_options)])),
+        tiers: new Map(Object.entries(config.tiers).map(([tierName, tier]) => [tierName, new Set(tier.allowed_options ?? [])])),
+      },
+    },
     models: routing.models,
     readiness: async () => {
       const report = await readiness();

@@ -4,12 +4,16 @@ import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
+import { checkCostBearingOptions } from './cost-bearing-options.js';
+import type { CostOptionPolicy } from './cost-bearing-options.js';
 import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
   models: ModelRegistry;
   /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
   policies: PolicyGate;
+  /** Which cost-bearing options (service_tier, server tools, …) each model and tier allows; none when absent. */
+  costOptions?: CostOptionPolicy | undefined;
 }
 
 export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: 'stream'; stream: ChatStream };
@@ -36,9 +40,13 @@ export async function handleChatCompletion(
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
+    if (lifecycle.principal !== null) checkCostBearingOptions(dependencies.costOptions, lifecycle.principal, request, options.ingress);
     admission = await admitRequest(dependencies.policies, lifecycle, request.model, () => estimateChatInput(request),
-      request.max_completion_tokens ?? request.max_tokens ?? null);
+      request.max_completion_tokens ?? request.max_tokens ?? null, request.n ?? 1);
     lifecycle.rateLimitHeaders = admission.headers;
+    // The reservation assumed an output cap the client did not set: the upstream gets the same cap,
+    // so the call cannot cost more than was reserved (an Anthropic body always carries max_tokens).
+    if (admission.outputCap !== undefined) request = { ...request, max_completion_tokens: admission.outputCap };
     // Settlements below run off the response path: until one lands, its reservation still counts.
     if (!streaming) {
       const result = await route.chat(request, callContext);

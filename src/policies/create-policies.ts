@@ -31,6 +31,8 @@ export interface PolicySettings {
     end_user_tier?: string | undefined;
     default_max_output_tokens: number;
     reservation_ttl_ms: number;
+    unpriced_models?: 'refuse' | 'allow' | undefined;
+    max_n_with_budget?: number | undefined;
   };
   store: LimitStore;
   prices: PriceBook;
@@ -57,6 +59,8 @@ export function createPolicies(settings: PolicySettings, tiers: TierTable): Poli
     endUserTier: settings.limits.end_user_tier ?? null,
     defaultMaxOutputTokens: settings.limits.default_max_output_tokens,
     leaseMs: settings.limits.reservation_ttl_ms,
+    unpricedModels: settings.limits.unpriced_models,
+    maxChoicesWithBudget: settings.limits.max_n_with_budget,
     clock: settings.clock,
   });
 }
