@@ -18,6 +18,8 @@ export interface Principal {
   limits: LimitSet;
   /** The counter namespace of those limits (`key:<id>`, `jwt:<subject>`); null = unlimited. */
   limitSubject: string | null;
+  /** When the key or token stops working (epoch ms); null or absent = never. */
+  expiresAt?: number | null | undefined;
 }
 
 export interface Authenticator {
