@@ -28,6 +28,10 @@ const jwtSchema = z.strictObject({
     user: z.string().default('sub'),
     tier: z.string().default('tier'),
   }).prefault({}),
+  /** Refuse tokens without an `exp` claim (they would never expire). */
+  require_exp: z.boolean().default(true),
+  /** The tier of a token whose tier claim is missing or unknown; without it such tokens are refused. */
+  default_tier: z.string().optional(),
 });
 
 const authSchema = z.strictObject({

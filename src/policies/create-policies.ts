@@ -77,6 +77,8 @@ export interface AuthenticationSettings {
     issuer: string;
     audience: string;
     claims: { tenant: string; user: string; tier: string };
+    require_exp?: boolean | undefined;
+    default_tier?: string | undefined;
   } | undefined;
   onBackgroundError: (error: unknown) => void;
 }
@@ -95,6 +97,7 @@ export function createAuthentication(settings: AuthenticationSettings): { keys: 
     keys,
     jwt: jwt === undefined ? null : createJwtAuthenticator({
       secret: jwt.secret, jwksUrl: jwt.jwks_url, issuer: jwt.issuer, audience: jwt.audience, claims: jwt.claims, tiers: settings.tiers,
+      requireExp: jwt.require_exp, defaultTier: jwt.default_tier,
     }),
   });
   return { keys, authenticator };

@@ -246,6 +246,8 @@ export class KeyService {
       allowedModels: record.allowedModels === null || record.allowedModels.length === 0 ? null : Object.freeze([...record.allowedModels]),
       limits: Object.freeze(mergeLimits(tier, record.limits)),
       limitSubject: `key:${record.id}`,
+      // Keys of one application can share their end users' counters by naming the same app_id.
+      endUserScope: record.metadata.app_id === undefined ? `key:${record.id}` : `app:${record.tenantId ?? '-'}:${record.metadata.app_id}`,
       expiresAt: record.expiresAt,
     });
   }

@@ -233,7 +233,7 @@ export class PolicyEngine implements PolicyGate {
       // use, so concurrent first requests of a new user are counted like any others.
       const limits = mergeLimits(this.options.tiers.get(this.options.endUserTier), undefined);
       if (hasLimits(limits)) {
-        subjects.push({ scope: 'end_user', subject: `user:${principal.tenantId ?? '-'}:${request.endUser}`, limits });
+        subjects.push({ scope: 'end_user', subject: `user:${endUserScopeOf(principal)}:${request.endUser}`, limits });
       }
     }
     return subjects;
@@ -265,6 +265,11 @@ class HeldAdmission implements Admission {
       // Reservations and leases expire on their own; a failed settlement must not fail the request.
     }
   }
+}
+
+/** End users are counted per caller (its key, app or token), never across callers that happen to share an id. */
+function endUserScopeOf(principal: Principal): string {
+  return principal.endUserScope ?? principal.limitSubject ?? `tenant:${principal.tenantId ?? '-'}`;
 }
 
 function checkSize(limits: LimitSet, request: AdmissionRequest): void {
