@@ -73,6 +73,11 @@ export interface Admission {
 
 export interface PolicyGate {
   admit(request: AdmissionRequest): Promise<Admission>;
+  /**
+   * Refuses (LimitExceededError) a caller whose requests-per-minute window is already full, taking
+   * nothing: it runs before the body is read, so a caller over its rpm costs no parsing.
+   */
+  refuseEarly?(principal: Principal): Promise<void>;
 }
 
 type Dimension = 'requests' | 'tokens' | 'usd' | 'concurrent';
@@ -150,6 +155,29 @@ export class PolicyEngine implements PolicyGate {
     const reserved = metas.some((meta) => meta.dimension === 'tokens' || meta.dimension === 'usd');
     const outputCap = reserved && request.maxOutputTokens === null ? maxOutput : undefined;
     return new HeldAdmission(this, request, checks, metas, headers, now, outputCap);
+  }
+
+  async refuseEarly(principal: Principal): Promise<void> {
+    const checks: LimitCheck[] = [];
+    const metas: CheckMeta[] = [];
+    const rpmCheck = (scope: string, subject: string, rpm: number | undefined) => {
+      if (rpm === undefined) return;
+      // limit − 1 at cost 0 refuses exactly when one more request would not fit, and takes nothing.
+      checks.push({ kind: 'window', key: `${subject}:rpm`, limit: rpm - 1, cost: 0, span: MINUTE });
+      metas.push({ scope, subject, label: 'requests per minute', dimension: 'requests', code: 'rate_limit_exceeded', budgetUsd: null, period: null });
+    };
+    if (principal.limitSubject !== null) rpmCheck(principal.keyId === null ? 'token' : 'key', principal.limitSubject, principal.limits.rpm);
+    if (principal.tenantId !== null) rpmCheck('tenant', `tenant:${principal.tenantId}`, this.options.tenantLimits.get(principal.tenantId)?.rpm);
+    if (checks.length === 0) return;
+    const result = await this.options.store.admit('rpm-precheck', checks, this.clock(), this.options.leaseMs);
+    if (result.admitted) return;
+    const meta = metas[result.index];
+    const check = checks[result.index];
+    if (meta === undefined || check === undefined) return;
+    const limit = { ...check, limit: check.limit + 1, cost: 1 };
+    const headers = rateLimitHeaders([limit], [meta], result.states.slice(-1), 0);
+    const request = { principal, endUser: null };
+    throw new LimitExceededError(meta.code, refusalMessage(meta, limit, request), Math.min(MINUTE, result.retryAfterMs ?? MINUTE), headers);
   }
 
   /** A budget can only bound what it can price, and `n` multiplies the worst case. */
@@ -362,7 +390,7 @@ function rateLimitHeaders(
   return headers;
 }
 
-function refusalMessage(meta: CheckMeta, check: LimitCheck, request: AdmissionRequest): string {
+function refusalMessage(meta: CheckMeta, check: LimitCheck, request: Pick<AdmissionRequest, 'principal' | 'endUser'>): string {
   const who = meta.scope === 'end_user' ? `end user ${request.endUser ?? ''}` : meta.scope === 'tenant' ? `tenant ${request.principal.tenantId ?? ''}` : 'this key';
   if (meta.dimension === 'usd') {
     return `Budget exceeded for ${who}: this request could cost up to $${(check.cost / 1e9).toFixed(6)}, ` +
