@@ -244,6 +244,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     inference: {
       models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
       ...(caching.active ? { cache: caching.responses, embeddingsCache: caching.embeddings } : {}),
+      costOptions: {
+        models: new Map(config.models.map((model) => [model.name, new Set(model.allowed_options)])),
+        tiers: new Map(Object.entries(config.tiers).map(([tierName, tier]) => [tierName, new Set(tier.allowed_options ?? [])])),
+      },
     },
     cacheStore,
     models: routing.models,

@@ -24,9 +24,9 @@ beforeAll(async () => {
   const address = jwksServer.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
   gateway = await startTestGateway({
-    auth: { master_key: 'sk-test-master-key', jwt: { jwks_url: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://idp.test', audience: 'sluice' } },
+    auth: { master_key: 'sk-test-master-key', jwt: { jwks_url: `http://127.0.0.1:${port}/jwks.json`, issuer: 'https://idp.test', audience: 'sluice', default_tier: 'open' } },
     providers: [{ name: 'mock', type: 'mock', models: ['echo'] }],
-    tiers: { one: { rpm: 1 } },
+    tiers: { one: { rpm: 1 }, open: {} },
   });
 });
 

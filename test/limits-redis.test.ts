@@ -40,12 +40,12 @@ function config(): ConfigInput {
   return {
     auth: {
       master_key: TEST_MASTER_KEY,
-      jwt: { secret: JWT_SECRET, issuer: 'https://issuer.test', audience: 'sluice', claims: { tenant: 'org', user: 'sub', tier: 'plan' } },
+      jwt: { secret: JWT_SECRET, issuer: 'https://issuer.test', audience: 'sluice', claims: { tenant: 'org', user: 'sub', tier: 'plan' }, default_tier: 'open' },
     },
     storage: { redis_url: redis.url },
     providers: [{ name: 'upstream', type: 'openai', base_url: `${upstream.url}/v1`, api_key: 'sk-upstream' }],
     models: [{ name: 'priced', targets: [{ provider: 'upstream', model: 'gpt-priced' }], pricing: { input_per_mtok: INPUT_PER_MTOK, output_per_mtok: OUTPUT_PER_MTOK } }],
-    tiers: { burst: { rpm: 20 } },
+    tiers: { burst: { rpm: 20 }, open: {} },
     limits: {
       store: 'redis',
       // Generous, so a busy CI machine never turns these proofs into fail_open decisions.

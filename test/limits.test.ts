@@ -18,7 +18,9 @@ beforeAll(async () => {
   gateway = await startTestGateway({
     auth: {
       master_key: TEST_MASTER_KEY,
-      jwt: { secret: JWT_SECRET, issuer: 'https://issuer.test', audience: 'sluice', claims: { tenant: 'org', user: 'sub', tier: 'plan' } },
+      jwt: {
+        secret: JWT_SECRET, issuer: 'https://issuer.test', audience: 'sluice', claims: { tenant: 'org', user: 'sub', tier: 'plan' }, default_tier: 'tiny',
+      },
     },
     providers: [{ name: 'upstream', type: 'openai', base_url: `${upstream.url}/v1`, api_key: 'sk-upstream' }],
     models: [
@@ -115,6 +117,19 @@ describe('rate limits', () => {
     expect(refused.every((result) => result.reason instanceof OpenAI.RateLimitError)).toBe(true);
     // The body's `user` field names an end user too, with its own quota.
     await expect(client(key).chat.completions.create({ model: 'other', messages: hello, user: 'someone-else' })).resolves.toBeDefined();
+  });
+
+  it('counts end users per key, or per app id shared by several keys: one caller\'s "alice" is not another\'s', async () => {
+    const one = await createKey({ name: 'app-one' });
+    const two = await createKey({ name: 'app-two' });
+    const alice = (key: string) => client(key, { 'x-sluice-user': 'alice' }).chat.completions.create({ model: 'other', messages: hello });
+    for (let index = 0; index < 3; index++) await alice(one.key);
+    await expect(alice(one.key)).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    await expect(alice(two.key)).resolves.toBeDefined();
+    const web = await createKey({ name: 'web', metadata: { app_id: 'shop' } });
+    const mobile = await createKey({ name: 'mobile', metadata: { app_id: 'shop' } });
+    for (let index = 0; index < 3; index++) await alice(web.key);
+    await expect(alice(mobile.key)).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   it('enforces a tenant\'s daily quota across its keys with quota_exceeded', async () => {
@@ -265,6 +280,23 @@ describe('JWT auth', () => {
     await expect(caller.chat.completions.create({ model: 'other', messages: hello })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
     const ends = events.filter((event) => event.type === 'request-end');
     expect(ends[0]).toMatchObject({ summary: { tenantId: 'acme', status: 200 } });
+  });
+
+  it('refuses a token without exp', async () => {
+    const endless = await new SignJWT({ org: 'acme', plan: 'tiny' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://issuer.test')
+      .setAudience('sluice').setSubject('forever').sign(new TextEncoder().encode(JWT_SECRET));
+    await expect(client(endless).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('gives a token without sub, or with an unknown tier, the default tier rather than no limits', async () => {
+    const unknownTier = client(await token({ sub: 'upgrader', org: 'acme', plan: 'unlimited-please' }));
+    const { response } = await unknownTier.chat.completions.create({ model: 'other', messages: hello }).withResponse();
+    expect(response.headers.get('x-ratelimit-limit-requests')).toBe('1');
+    await expect(unknownTier.chat.completions.create({ model: 'other', messages: hello })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
+    const anonymous = await new SignJWT({ org: 'nobody' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://issuer.test')
+      .setAudience('sluice').setExpirationTime('5m').sign(new TextEncoder().encode(JWT_SECRET));
+    await client(anonymous).chat.completions.create({ model: 'other', messages: hello });
+    await expect(client(anonymous).chat.completions.create({ model: 'other', messages: hello })).rejects.toBeInstanceOf(OpenAI.RateLimitError);
   });
 
   it('refuses a token for another audience or with a bad signature', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COST_BEARING_OPTIONS } from '../core/index.js';
 import { serviceDefinitionSchema } from '../services/index.js';
 
 const positiveInt = z.int().positive();
@@ -32,6 +33,10 @@ const jwtSchema = z.strictObject({
     user: z.string().default('sub'),
     tier: z.string().default('tier'),
   }).prefault({}),
+  /** Refuse tokens without an `exp` claim (they would never expire). */
+  require_exp: z.boolean().default(true),
+  /** The tier of a token whose tier claim is missing or unknown; without it such tokens are refused. */
+  default_tier: z.string().optional(),
 });
 
 const authSchema = z.strictObject({
@@ -165,6 +170,8 @@ const modelSchema = z.strictObject({
     semantic: z.boolean().optional(),
   }).prefault({}),
   pricing: pricingSchema.optional(),
+  /** Cost-bearing options (service_tier, server_tools, …) every caller of this model may send. */
+  allowed_options: z.array(z.enum(COST_BEARING_OPTIONS)).default([]),
 });
 
 const tierSchema = z.strictObject({
@@ -200,6 +207,10 @@ const limitsSchema = z.strictObject({
   key_max_concurrent: positiveInt.optional(),
   /** Concurrent requests of a tenant whose limits set no max_concurrent; none by default. */
   tenant_max_concurrent: positiveInt.optional(),
+  /** A model with no known price, for a caller with a budget: `refuse` (400 model_not_priced) or `allow` at cost 0. */
+  unpriced_models: z.enum(['refuse', 'allow']).default('refuse'),
+  /** The most choices (`n`) one request of a caller with a budget may ask for. */
+  max_n_with_budget: positiveInt.max(128).default(8),
   /** Limits per tenant: a tier and/or explicit fields. */
   tenants: z.record(z.string(), tenantSchema).default({}),
 });
@@ -366,7 +377,10 @@ export const configSchema = z.strictObject({
   models: z.array(modelSchema).default([]),
   allow_direct_models: z.boolean().default(true),
   /** Presets keys, tokens, tenants and end users can name; the three below unless the file sets its own. */
-  tiers: z.record(z.string(), tierSchema).default({
+  tiers: z.record(z.string(), tierSchema.extend({
+    /** Cost-bearing options (service_tier, server_tools, …) keys and tokens of this tier may send to any model. */
+    allowed_options: z.array(z.enum(COST_BEARING_OPTIONS)).optional(),
+  })).default({
     free: { rpm: 10, requests_per_day: 20, requests_per_month: 100, budget_usd: 5, budget_period: 'month' },
     pro: { rpm: 100, requests_per_day: 200, requests_per_month: 1000, budget_usd: 50, budget_period: 'month' },
     enterprise: { rpm: 1000, requests_per_day: 2000, requests_per_month: 10000, budget_usd: 500, budget_period: 'month' },

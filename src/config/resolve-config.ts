@@ -140,6 +140,10 @@ function checkLimitReferences(config: GatewayConfig): ConfigProblem[] {
   if (endUserTier !== undefined && !tiers.has(endUserTier)) {
     problems.push({ path: 'limits.end_user_tier', message: `unknown tier "${endUserTier}"` });
   }
+  const jwtTier = config.auth.jwt?.default_tier;
+  if (jwtTier !== undefined && !tiers.has(jwtTier)) {
+    problems.push({ path: 'auth.jwt.default_tier', message: `unknown tier "${jwtTier}"` });
+  }
   for (const [tenant, limits] of Object.entries(config.limits.tenants)) {
     if (limits.tier !== undefined && !tiers.has(limits.tier)) {
       problems.push({ path: formatPath(['limits', 'tenants', tenant, 'tier']), message: `unknown tier "${limits.tier}"` });

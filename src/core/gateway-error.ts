@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   /** The key is valid but may not use this part of the API (e.g. a client key on /admin/api). */
   permission_denied: { status: 403, retryable: false, type: 'permission_error' },
   model_not_found: { status: 404, retryable: false, type: 'invalid_request_error' },
+  /** The caller has a budget and the model has no known price (limits.unpriced_models: refuse). */
+  model_not_priced: { status: 400, retryable: false, type: 'invalid_request_error' },
+  /** A cost-bearing option (service_tier, server tools, …) that neither the model nor the key's tier allows. */
+  option_not_allowed: { status: 400, retryable: false, type: 'invalid_request_error' },
   unknown_service: { status: 404, retryable: false, type: 'invalid_request_error' },
   rate_limit_exceeded: { status: 429, retryable: false, type: 'rate_limit_error' },
   quota_exceeded: { status: 429, retryable: false, type: 'rate_limit_error' },

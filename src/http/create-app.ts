@@ -180,6 +180,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     lifecycle: dependencies.inference,
     authenticator: dependencies.authenticator,
     maxBodyBytes: dependencies.server.maxBodyBytes,
+    refuseEarly: dependencies.inference.policies.refuseEarly?.bind(dependencies.inference.policies),
     closing: () => closing,
     onError,
     prompts: dependencies.prompts,

@@ -5,7 +5,7 @@ import { GatewayError } from '../core/index.js';
 import type { ChatStream } from '../core/index.js';
 import { RequestLifecycle } from '../inference/index.js';
 import type { LifecycleSettings } from '../inference/index.js';
-import type { Authenticator } from '../policies/index.js';
+import type { Authenticator, Principal } from '../policies/index.js';
 import type { PromptRegistry } from '../services/index.js';
 import { answerHeaders } from './answer-headers.js';
 import { applyRegistryPrompt } from './apply-registry-prompt.js';
@@ -19,6 +19,8 @@ export interface ShellDependencies {
   lifecycle: LifecycleSettings;
   authenticator: Authenticator;
   maxBodyBytes: number;
+  /** Refuses a caller already over its rpm before its body is read (PolicyGate.refuseEarly). */
+  refuseEarly?: ((principal: Principal) => Promise<void>) | undefined;
   /** True once the server is draining: new requests get a clean 503 in the API's own shape. */
   closing: () => boolean;
   onError: (error: GatewayError, requestId: string) => void;
@@ -65,6 +67,9 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
         throw new GatewayError('service_unavailable', 'This gateway instance is shutting down; retry the request.', { retryAfterMs: 1000 });
       }
       lifecycle.principal = await authenticateRequest(shell.authenticator, request.headers);
+      // Cheap refusals first: a caller over its rpm is refused before a byte of a large body is parsed.
+      // A small body costs less to parse than a limit-store round trip, and admission refuses it anyway.
+      if (shell.refuseEarly !== undefined && !isSmallBody(request.raw)) await shell.refuseEarly(lifecycle.principal);
       lifecycle.metadata = parseMetadata(readHeader(request, 'x-sluice-metadata'));
       const headerUser = readHeader(request, 'x-sluice-user');
       lifecycle.endUser = headerUser === null ? null : capped(headerUser, 'x-sluice-user');
@@ -149,14 +154,59 @@ export function readJsonBody(stream: IncomingMessage, maxBytes: number): Promise
   });
 }
 
+/** Bodies up to this size are parsed before the rpm check; larger or unannounced ones are checked first. */
+const EARLY_CHECK_BYTES = 16 * 1024;
+
+function isSmallBody(stream: IncomingMessage): boolean {
+  const declared = Number(stream.headers['content-length']);
+  return Number.isFinite(declared) && declared <= EARLY_CHECK_BYTES;
+}
+
 function parseJsonBytes(bytes: Buffer): unknown {
   if (bytes.length === 0) throw new GatewayError('invalid_json', 'The request body must be a JSON document.');
   if (!isUtf8(bytes)) throw new GatewayError('invalid_json', 'The request body is not valid UTF-8.');
+  if (nestingDepth(bytes, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new GatewayError('invalid_json', `The request body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   try {
     return JSON.parse(bytes.toString('utf8'));
   } catch {
     throw new GatewayError('invalid_json', 'We could not parse the JSON body of your request.');
   }
+}
+
+/** No API the gateway serves nests this deep; JSON.parse takes seconds over megabytes of `[[[[`. */
+const MAX_JSON_DEPTH = 64;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+
+/** The deepest nesting of arrays and objects in a JSON text, ignoring strings; stops once past `limit`. */
+function nestingDepth(bytes: Buffer, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (inString) {
+      if (byte === BACKSLASH) index++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) {
+      inString = true;
+    } else if (byte === OPEN_BRACKET || byte === OPEN_BRACE) {
+      depth++;
+      if (depth > deepest) {
+        deepest = depth;
+        if (deepest > limit) return deepest;
+      }
+    } else if (byte === CLOSE_BRACKET || byte === CLOSE_BRACE) {
+      depth--;
+    }
+  }
+  return deepest;
 }
 
 function tooLarge(maxBytes: number): GatewayError {

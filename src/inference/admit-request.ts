@@ -9,6 +9,7 @@ export async function admitRequest(
   model: string,
   measureInput: () => { tokens: number; characters: number },
   maxOutputTokens: number | null,
+  choices = 1,
 ): Promise<Admission> {
   const principal = lifecycle.principal;
   // The HTTP shell authenticates before any use case runs.
@@ -32,6 +33,7 @@ export async function admitRequest(
       return measured().characters;
     },
     maxOutputTokens,
+    choices,
   };
   return policies.admit(request);
 }

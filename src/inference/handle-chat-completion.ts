@@ -7,6 +7,8 @@ import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
 import { healJsonAnswer } from './heal-json-answer.js';
+import { checkCostBearingOptions } from './cost-bearing-options.js';
+import type { CostOptionPolicy } from './cost-bearing-options.js';
 import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
@@ -17,6 +19,8 @@ export interface InferenceDependencies extends LifecycleSettings {
   cache?: ResponseCache | undefined;
   /** The per-item embeddings cache; absent when no model is cached. */
   embeddingsCache?: EmbeddingsCache | undefined;
+  /** Which cost-bearing options (service_tier, server tools, …) each model and tier allows; none when absent. */
+  costOptions?: CostOptionPolicy | undefined;
 }
 
 export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: 'stream'; stream: ChatStream };
@@ -47,9 +51,13 @@ export async function handleChatCompletion(
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
+    if (lifecycle.principal !== null) checkCostBearingOptions(dependencies.costOptions, lifecycle.principal, request, options.ingress);
     admission = await admitRequest(dependencies.policies, lifecycle, request.model, () => estimateChatInput(request),
-      request.max_completion_tokens ?? request.max_tokens ?? null);
+      request.max_completion_tokens ?? request.max_tokens ?? null, request.n ?? 1);
     lifecycle.rateLimitHeaders = admission.headers;
+    // The reservation assumed an output cap the client did not set: the upstream gets the same cap,
+    // so the call cannot cost more than was reserved (an Anthropic body always carries max_tokens).
+    if (admission.outputCap !== undefined) request = { ...request, max_completion_tokens: admission.outputCap };
     const plan = dependencies.cache?.plan({
       request, ingressBody: options.ingress?.body, tenantId: lifecycle.principal?.tenantId ?? null,
       keyId: lifecycle.principal?.keyId ?? null, endUser: lifecycle.endUser, controls: options.cacheControls ?? NO_CONTROLS,

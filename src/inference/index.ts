@@ -17,3 +17,5 @@ export type { InputTokenCount } from './count-input-tokens.js';
 export { runService } from './run-service.js';
 export { hasHealingPlugin, healJsonAnswer, wantsJsonHealing } from './heal-json-answer.js';
 export type { ServiceDependencies, ServiceErrorDetails, ServiceMeta, ServiceOutcome, ServiceRunRequest } from './run-service.js';
+export { costBearingOptionsOf } from './cost-bearing-options.js';
+export type { CostOptionPolicy } from './cost-bearing-options.js';

@@ -9,3 +9,4 @@ export * from './duration.js';
 export * from './standard-webhooks.js';
 export * from './timer-loop.js';
 export * from './young-generation.js';
+export * from './lru-cache.js';

@@ -5,6 +5,7 @@ import { redactSecrets } from '../lib/index.js';
 import { sanitizeRequestLogValues } from '../storage/index.js';
 import type { RequestLogStore, RequestLogValues } from '../storage/index.js';
 import type { GatewayMetrics } from './metrics.js';
+import { ANONYMOUS_REFUSALS_PER_MINUTE, AnonymousRefusalLimit } from './anonymous-refusal-limit.js';
 import { SpillFile } from './spill-file.js';
 import { toRequestLogValues } from './to-request-log-values.js';
 
@@ -32,6 +33,8 @@ export interface RequestLogWriterOptions {
   logger: { warn(object: object, message: string): void; error(object: object, message: string): void };
   metrics?: GatewayMetrics | undefined;
   clock?: () => number;
+  /** Rows per minute for requests refused for a missing or wrong key; more are counted, not written. */
+  anonymousRefusalsPerMinute?: number | undefined;
 }
 
 /**
@@ -56,6 +59,7 @@ export class RequestLogWriter {
   private readonly maxRetryDelayMs: number;
   private readonly logger: RequestLogWriterOptions['logger'];
   private readonly metrics: GatewayMetrics | undefined;
+  private readonly anonymousRefusals: AnonymousRefusalLimit;
   private readonly clock: () => number;
   private queue: RequestLogValues[] = [];
   private chain: Promise<void> = Promise.resolve();
@@ -79,6 +83,9 @@ export class RequestLogWriter {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.clock = options.clock ?? Date.now;
+    this.anonymousRefusals = new AnonymousRefusalLimit(options.anonymousRefusalsPerMinute ?? ANONYMOUS_REFUSALS_PER_MINUTE, (count) => {
+      this.logger.warn({ rows: count }, 'request log: requests refused for a missing or wrong key were not logged past the per-minute allowance');
+    });
   }
 
   /** Starts the flush timer and replays what an earlier run left in the spill file. */
@@ -92,6 +99,7 @@ export class RequestLogWriter {
   /** The event subscriber: cheap, never throws, never waits. */
   readonly handle = (event: GatewayEvent): void => {
     if (event.type !== 'request-end') return;
+    if (!this.anonymousRefusals.admit(event.summary, this.clock())) return;
     this.queue.push(toRequestLogValues(event.summary));
     if (this.queue.length > this.maxQueueRows) {
       // The database cannot keep up: the oldest rows go to disk rather than grow memory.

@@ -33,6 +33,8 @@ export interface PolicySettings {
     tenant_max_concurrent?: number | undefined;
     default_max_output_tokens: number;
     reservation_ttl_ms: number;
+    unpriced_models?: 'refuse' | 'allow' | undefined;
+    max_n_with_budget?: number | undefined;
   };
   store: LimitStore;
   prices: PriceBook;
@@ -61,6 +63,8 @@ export function createPolicies(settings: PolicySettings, tiers: TierTable): Poli
     tenantMaxConcurrent: settings.limits.tenant_max_concurrent,
     defaultMaxOutputTokens: settings.limits.default_max_output_tokens,
     leaseMs: settings.limits.reservation_ttl_ms,
+    unpricedModels: settings.limits.unpriced_models,
+    maxChoicesWithBudget: settings.limits.max_n_with_budget,
     clock: settings.clock,
   });
 }
@@ -77,6 +81,8 @@ export interface AuthenticationSettings {
     issuer: string;
     audience: string;
     claims: { tenant: string; user: string; tier: string };
+    require_exp?: boolean | undefined;
+    default_tier?: string | undefined;
   } | undefined;
   onBackgroundError: (error: unknown) => void;
 }
@@ -95,6 +101,7 @@ export function createAuthentication(settings: AuthenticationSettings): { keys: 
     keys,
     jwt: jwt === undefined ? null : createJwtAuthenticator({
       secret: jwt.secret, jwksUrl: jwt.jwks_url, issuer: jwt.issuer, audience: jwt.audience, claims: jwt.claims, tiers: settings.tiers,
+      requireExp: jwt.require_exp, defaultTier: jwt.default_tier,
     }),
   });
   return { keys, authenticator };

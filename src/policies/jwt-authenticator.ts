@@ -12,6 +12,10 @@ export interface JwtAuthOptions {
   /** Claim names that carry the tenant, the user and the tier. */
   claims: { tenant: string; user: string; tier: string };
   tiers: TierTable;
+  /** Tokens without `exp` are refused unless this is false. */
+  requireExp?: boolean | undefined;
+  /** The tier of a token whose tier claim is missing or unknown; without one such a token is refused. */
+  defaultTier?: string | undefined;
 }
 
 /** Accepts JWTs signed with the shared secret or by the JWKS, with issuer and audience checked. */
@@ -20,12 +24,16 @@ export function createJwtAuthenticator(options: JwtAuthOptions): Authenticator {
   if (secret === null && options.jwksUrl === undefined) throw new Error('JWT auth needs a secret or a jwks_url');
   const jwksUrl = secret === null ? new URL(options.jwksUrl ?? '') : null;
   // jose loads only when JWT auth is configured.
+  // A token without exp never expires: one leaked token would work forever.
+  const requiredClaims = options.requireExp === false ? [] : ['exp'];
   const verifier = import('jose').then(({ createRemoteJWKSet, jwtVerify }) => {
     if (jwksUrl === null) {
-      return (token: string) => jwtVerify(token, secret ?? new Uint8Array(), { issuer: options.issuer, audience: options.audience, algorithms: ['HS256'] });
+      return (token: string) => jwtVerify(token, secret ?? new Uint8Array(), {
+        issuer: options.issuer, audience: options.audience, algorithms: ['HS256'], requiredClaims,
+      });
     }
     const keys = createRemoteJWKSet(jwksUrl);
-    return (token: string) => jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256'] });
+    return (token: string) => jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience, algorithms: ['RS256', 'ES256'], requiredClaims });
   });
   let loaded: ((token: string) => Promise<JWTVerifyResult>) | null = null;
   verifier.then((verify) => { loaded = verify; }, () => {});
@@ -42,19 +50,26 @@ export function createJwtAuthenticator(options: JwtAuthOptions): Authenticator {
       }
       const tenantId = stringClaim(payload, options.claims.tenant);
       const userId = stringClaim(payload, options.claims.user);
-      const tierName = stringClaim(payload, options.claims.tier);
+      const claimedTier = stringClaim(payload, options.claims.tier);
+      // A missing or unknown tier gets the configured default, never "no limits"; without a default the token is refused.
+      const tierName = claimedTier !== null && options.tiers.has(claimedTier) ? claimedTier : options.defaultTier ?? null;
       const tier = tierName === null ? undefined : options.tiers.get(tierName);
-      const subject = payload.sub ?? userId;
+      if (tierName === null || tier === undefined) return null;
+      // Tokens without a subject share one set of counters per tenant rather than escaping them.
+      const subject = payload.sub ?? userId ?? 'anonymous';
+      const limitSubject = `jwt:${tenantId ?? '-'}:${subject}`;
       return {
         role: 'client',
         keyId: null,
         tenantId,
-        label: `jwt:${subject ?? 'anonymous'}`,
+        label: `jwt:${subject}`,
         userId,
-        tier: tier === undefined ? null : tierName,
+        tier: tierName,
         allowedModels: null,
-        limits: tier ?? {},
-        limitSubject: subject === null ? null : `jwt:${tenantId ?? '-'}:${subject}`,
+        limits: tier,
+        limitSubject,
+        endUserScope: limitSubject,
+        expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : null,
       };
     },
   };

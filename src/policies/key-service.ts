@@ -2,8 +2,8 @@ import { hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { GatewayError } from '../core/index.js';
 import type { KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from '../storage/index.js';
 import { adminScope } from './admin-scope.js';
-import type { TierTable } from './limit-set.js';
-import { mergeLimits } from './limit-set.js';
+import type { LimitSet, TierTable } from './limit-set.js';
+import { LIMIT_FIELDS, mergeLimits } from './limit-set.js';
 import type { Principal } from './principal.js';
 
 export const KEY_PREFIX = 'sk-sluice-';
@@ -105,13 +105,22 @@ export class KeyService {
     return cached.principal;
   }
 
-  async create(actor: Principal, input: NewKey): Promise<{ view: KeyView; key: string }> {
+  async create(actor: Principal, newKey: NewKey): Promise<{ view: KeyView; key: string }> {
+    let input = newKey;
     const tenantId = this.tenantFor(actor, input.tenantId ?? null);
     const role = input.role ?? 'client';
     if (role === 'tenant_admin' && tenantId === null) {
       throw new GatewayError('invalid_request', 'A tenant_admin key needs a tenant.', { param: 'tenant' });
     }
     this.checkTier(input.tier ?? null);
+    if (adminScope(actor).tenantId !== undefined) {
+      // A tenant admin hands out at most what it holds itself.
+      input = { ...input, ...this.withinCeilings(
+        { tier: actor.tier, limits: actor.limits, allowedModels: actor.allowedModels, allowedServices: null, enabled: true, expiresAt: actor.expiresAt ?? null },
+        { tier: input.tier ?? null, limits: input.limits ?? {}, allowedModels: input.allowedModels ?? null, enabled: input.enabled ?? true, expiresAt: input.expiresAt ?? null },
+        input,
+      ) };
+    }
     const secret = `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`;
     const now = this.clock();
     const record: VirtualKeyRecord = {
@@ -149,12 +158,24 @@ export class KeyService {
     return viewOf(await this.visibleRecord(actor, id), this.clock());
   }
 
-  async update(actor: Principal, id: string, patch: VirtualKeyPatch): Promise<KeyView> {
+  async update(actor: Principal, id: string, requested: VirtualKeyPatch): Promise<KeyView> {
+    let patch = requested;
     const record = await this.visibleRecord(actor, id);
     if (record.revokedAt !== null) throw new GatewayError('invalid_request', 'A revoked key cannot be changed.');
     if (patch.tier !== undefined) this.checkTier(patch.tier);
     if (patch.role === 'tenant_admin' && record.tenantId === null) {
       throw new GatewayError('invalid_request', 'A tenant_admin key needs a tenant.', { param: 'role' });
+    }
+    if (adminScope(actor).tenantId !== undefined) {
+      // What the master key set is a ceiling: a tenant admin can lower it, never lift it.
+      patch = { ...patch, ...this.withinCeilings(record, {
+        tier: patch.tier === undefined ? record.tier : patch.tier,
+        limits: patch.limits ?? record.limits,
+        allowedModels: patch.allowedModels === undefined ? record.allowedModels : patch.allowedModels,
+        allowedServices: patch.allowedServices === undefined ? record.allowedServices : patch.allowedServices,
+        enabled: patch.enabled ?? record.enabled,
+        expiresAt: patch.expiresAt === undefined ? record.expiresAt : patch.expiresAt,
+      }, patch) };
     }
     const updated = await this.options.store.update(id, { ...patch, updatedAt: this.clock() });
     if (updated === null) throw notFound(id);
@@ -172,6 +193,47 @@ export class KeyService {
     return viewOf(updated, now);
   }
 
+  /**
+   * A tenant admin's change measured against the ceiling (the key as the master left it, or the
+   * admin's own key for a new one): a limit, model list, service list or expiry the request
+   * raises explicitly is refused; one it drops or lifts through a tier falls back to the ceiling;
+   * a disabled key stays disabled. Returns the fields to store instead.
+   */
+  private withinCeilings(ceiling: Ceiling, after: Ceiling, requested: { limits?: LimitSet | undefined; expiresAt?: number | null | undefined }): Pick<VirtualKeyRecord, 'limits'> & Partial<VirtualKeyRecord> {
+    const ceilingLimits = mergeLimits(ceiling.tier === null ? undefined : this.options.tiers.get(ceiling.tier), ceiling.limits);
+    const afterLimits = mergeLimits(after.tier === null ? undefined : this.options.tiers.get(after.tier), after.limits);
+    const limits: LimitSet = { ...after.limits };
+    for (const field of LIMIT_FIELDS) {
+      if (field === 'budgetPeriod') continue;
+      const most = ceilingLimits[field];
+      const wanted = afterLimits[field];
+      if (most === undefined || (wanted !== undefined && wanted <= most)) continue;
+      if (requested.limits?.[field] !== undefined) throw ceilingError(`limits.${snakeCase(field)}`, `at most ${most}`);
+      Object.assign(limits, { [field]: most });
+    }
+    if (ceilingLimits.budgetUsd !== undefined) {
+      const period = ceilingLimits.budgetPeriod ?? 'total';
+      if (mergeLimits(afterLimits, limits).budgetPeriod === undefined) limits.budgetPeriod = period;
+      const wantedPeriod = mergeLimits(afterLimits, limits).budgetPeriod ?? 'total';
+      // A daily budget refills more often than a monthly one, which refills more than a total.
+      if (PERIOD_GENEROSITY[wantedPeriod] > PERIOD_GENEROSITY[period]) {
+        if (requested.limits?.budgetPeriod !== undefined) throw ceilingError('limits.budget_period', `"${period}" or longer`);
+        limits.budgetPeriod = period;
+      }
+    }
+    const fields: Pick<VirtualKeyRecord, 'limits'> & Partial<VirtualKeyRecord> = { limits };
+    const models = narrowed(ceiling.allowedModels, after.allowedModels, 'models');
+    if (models !== undefined) fields.allowedModels = models;
+    const services = narrowed(ceiling.allowedServices, after.allowedServices, 'services');
+    if (services !== undefined) fields.allowedServices = services;
+    if (!ceiling.enabled && after.enabled) throw ceilingError('enabled', 'false: only the master key re-enables a disabled key');
+    if (ceiling.expiresAt !== null && (after.expiresAt === null || after.expiresAt > ceiling.expiresAt)) {
+      if (after.expiresAt === null && requested.expiresAt === undefined) fields.expiresAt = ceiling.expiresAt;
+      else throw ceilingError('expires_at', `no later than ${new Date(ceiling.expiresAt).toISOString()}`);
+    }
+    return fields;
+  }
+
   private principalOf(record: VirtualKeyRecord): Principal {
     const tier = record.tier === null ? undefined : this.options.tiers.get(record.tier);
     return Object.freeze({
@@ -185,6 +247,9 @@ export class KeyService {
       allowedServices: record.allowedServices === null || record.allowedServices.length === 0 ? null : Object.freeze([...record.allowedServices]),
       limits: Object.freeze(mergeLimits(tier, record.limits)),
       limitSubject: `key:${record.id}`,
+      // Keys of one application can share their end users' counters by naming the same app_id.
+      endUserScope: record.metadata.app_id === undefined ? `key:${record.id}` : `app:${record.tenantId ?? '-'}:${record.metadata.app_id}`,
+      expiresAt: record.expiresAt,
     });
   }
 
@@ -256,6 +321,35 @@ function snakeCaseLimits(limits: StoredLimits): Record<string, number | string> 
     if (typeof value === 'number' || typeof value === 'string') view[field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)] = value;
   }
   return view;
+}
+
+/** What a tenant admin's change is measured against. */
+interface Ceiling {
+  tier: string | null;
+  limits: LimitSet;
+  allowedModels: readonly string[] | null;
+  allowedServices?: readonly string[] | null | undefined;
+  enabled: boolean;
+  expiresAt: number | null;
+}
+
+const PERIOD_GENEROSITY = { total: 0, month: 1, day: 2 } as const;
+
+/** The list to store when a ceiling list exists: the requested one if it is a subset, the ceiling if none was given. */
+function narrowed(ceiling: readonly string[] | null | undefined, wanted: readonly string[] | null | undefined, param: string): string[] | undefined {
+  if (ceiling === null || ceiling === undefined || ceiling.length === 0) return undefined;
+  if (wanted === null || wanted === undefined || wanted.length === 0) return [...ceiling];
+  const outside = wanted.find((item) => !ceiling.includes(item));
+  if (outside !== undefined) throw ceilingError(param, `within [${ceiling.join(', ')}]; "${outside}" is not`);
+  return undefined;
+}
+
+function ceilingError(param: string, allowed: string): GatewayError {
+  return new GatewayError('permission_denied', `A tenant admin can only lower what the master key set: ${param} must be ${allowed}.`, { param });
+}
+
+function snakeCase(field: string): string {
+  return field.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
 }
 
 function notFound(id: string): GatewayError {

@@ -3,7 +3,7 @@ import type { Authenticator, Principal } from './principal.js';
 
 export const MASTER_PRINCIPAL: Principal = Object.freeze({
   role: 'admin', keyId: null, tenantId: null, label: 'master', userId: null, tier: null,
-  allowedModels: null, limits: Object.freeze({}), limitSubject: null,
+  allowedModels: null, limits: Object.freeze({}), limitSubject: null, endUserScope: 'master',
 });
 
 /** Accepts exactly the master key, compared in constant time. */

@@ -27,6 +27,10 @@ export interface PolicyEngineOptions {
   defaultMaxOutputTokens: number;
   /** How long a concurrency slot or reservation lives if never settled (an instance died). */
   leaseMs: number;
+  /** A model without a known price, for a caller with a budget: refused (the default), or admitted at cost 0. */
+  unpricedModels?: 'refuse' | 'allow' | undefined;
+  /** The most choices (`n`) a caller with a budget may ask for in one request. */
+  maxChoicesWithBudget?: number | undefined;
   clock?: () => number;
 }
 
@@ -39,6 +43,8 @@ export interface AdmissionRequest {
   inputCharacters: number;
   /** The request's max_tokens / max_completion_tokens; null = the default cap. Embeddings: 0. */
   maxOutputTokens: number | null;
+  /** Completions asked for (`n`): each may produce up to maxOutputTokens. Default 1. */
+  choices?: number | undefined;
   /** A call priced by something other than tokens (a video's seconds): its worst-case cost in USD. */
   costUsd?: number | undefined;
 }
@@ -58,6 +64,11 @@ export interface Admission {
   /** `x-ratelimit-*` headers for the answer; empty when the caller has no such limits. */
   readonly headers: Readonly<Record<string, string>>;
   /**
+   * The output cap the reservation assumed for a request that set none: the use case must send it
+   * upstream, or the call could cost more than was reserved. Undefined when nothing was reserved.
+   */
+  readonly outputCap?: number | undefined;
+  /**
    * Replaces reservations with the real cost and ends leases; runs once, never throws. Callers
    * need not wait: until it lands the reservation (never less than the worst case) still counts.
    */
@@ -66,6 +77,11 @@ export interface Admission {
 
 export interface PolicyGate {
   admit(request: AdmissionRequest): Promise<Admission>;
+  /**
+   * Refuses (LimitExceededError) a caller whose requests-per-minute window is already full, taking
+   * nothing: it runs before the body is read, so a caller over its rpm costs no parsing.
+   */
+  refuseEarly?(principal: Principal): Promise<void>;
 }
 
 type Dimension = 'requests' | 'tokens' | 'usd' | 'concurrent';
@@ -84,6 +100,7 @@ const MINUTE = 60_000;
 const MAX_RETRY_AFTER_MS = 86_400_000;
 const WARNING_THRESHOLDS = [0.5, 0.8, 1] as const;
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+const DEFAULT_MAX_CHOICES_WITH_BUDGET = 8;
 
 export const OPEN_ADMISSION: Admission = Object.freeze({ headers: NO_HEADERS, settle: async () => {} });
 
@@ -109,11 +126,16 @@ export class PolicyEngine implements PolicyGate {
     for (const subject of subjects) checkSize(subject.limits, request);
 
     const now = this.clock();
+    const choices = Math.max(1, request.choices ?? 1);
+    const budgeted = subjects.some((subject) => subject.limits.budgetUsd !== undefined);
     const worstPrice = this.options.prices.worstCase(request.model);
+    if (budgeted) this.checkBudgetable(request, choices, worstPrice);
     const maxOutput = request.maxOutputTokens ?? this.options.defaultMaxOutputTokens;
-    const worstTokens = request.inputTokens + maxOutput;
+    // Every choice may write maxOutput tokens: n = 8 costs up to eight answers, not one.
+    const worstOutput = maxOutput * choices;
+    const worstTokens = request.inputTokens + worstOutput;
     const worstCost = request.costUsd === undefined
-      ? costInNanoUsd(worstPrice, tokenUsage(request.inputTokens, maxOutput))
+      ? costInNanoUsd(worstPrice, tokenUsage(request.inputTokens, worstOutput))
       : Math.ceil(request.costUsd * 1e9);
     const checks: LimitCheck[] = [];
     const metas: CheckMeta[] = [];
@@ -133,7 +155,46 @@ export class PolicyEngine implements PolicyGate {
       const waitMs = Math.min(cap, result.retryAfterMs ?? cap);
       throw new LimitExceededError(meta.code, refusalMessage(meta, check, request), waitMs, headers);
     }
-    return new HeldAdmission(this, request, checks, metas, headers, now);
+    // A reservation for tokens or money assumed the default cap: it holds only if the upstream is told.
+    const reserved = metas.some((meta) => meta.dimension === 'tokens' || meta.dimension === 'usd');
+    const outputCap = reserved && request.maxOutputTokens === null ? maxOutput : undefined;
+    return new HeldAdmission(this, request, checks, metas, headers, now, outputCap);
+  }
+
+  async refuseEarly(principal: Principal): Promise<void> {
+    const checks: LimitCheck[] = [];
+    const metas: CheckMeta[] = [];
+    const rpmCheck = (scope: string, subject: string, rpm: number | undefined) => {
+      if (rpm === undefined) return;
+      // limit − 1 at cost 0 refuses exactly when one more request would not fit, and takes nothing.
+      checks.push({ kind: 'window', key: `${subject}:rpm`, limit: rpm - 1, cost: 0, span: MINUTE });
+      metas.push({ scope, subject, label: 'requests per minute', dimension: 'requests', code: 'rate_limit_exceeded', budgetUsd: null, period: null });
+    };
+    if (principal.limitSubject !== null) rpmCheck(principal.keyId === null ? 'token' : 'key', principal.limitSubject, principal.limits.rpm);
+    if (principal.tenantId !== null) rpmCheck('tenant', `tenant:${principal.tenantId}`, this.options.tenantLimits.get(principal.tenantId)?.rpm);
+    if (checks.length === 0) return;
+    const result = await this.options.store.admit('rpm-precheck', checks, this.clock(), this.options.leaseMs);
+    if (result.admitted) return;
+    const meta = metas[result.index];
+    const check = checks[result.index];
+    if (meta === undefined || check === undefined) return;
+    const limit = { ...check, limit: check.limit + 1, cost: 1 };
+    const headers = rateLimitHeaders([limit], [meta], result.states.slice(-1), 0);
+    const request = { principal, endUser: null };
+    throw new LimitExceededError(meta.code, refusalMessage(meta, limit, request), Math.min(MINUTE, result.retryAfterMs ?? MINUTE), headers);
+  }
+
+  /** A budget can only bound what it can price, and `n` multiplies the worst case. */
+  private checkBudgetable(request: AdmissionRequest, choices: number, worstPrice: ReturnType<PriceBook['worstCase']>): void {
+    const maxChoices = this.options.maxChoicesWithBudget ?? DEFAULT_MAX_CHOICES_WITH_BUDGET;
+    if (choices > maxChoices) {
+      throw new GatewayError('invalid_request', `n may be at most ${maxChoices} for a caller with a budget.`, { param: 'n' });
+    }
+    if (request.costUsd === undefined && worstPrice === null && (this.options.unpricedModels ?? 'refuse') === 'refuse') {
+      throw new GatewayError('model_not_priced',
+        `The model \`${request.model}\` has no known price, so a budget cannot cover it; the operator can set its pricing in the config.`,
+        { param: 'model' });
+    }
   }
 
   /** @internal settles one admission */
@@ -205,7 +266,7 @@ export class PolicyEngine implements PolicyGate {
       // use, so concurrent first requests of a new user are counted like any others.
       const limits = mergeLimits(this.options.tiers.get(this.options.endUserTier), undefined);
       if (hasLimits(limits)) {
-        subjects.push({ scope: 'end_user', subject: `user:${principal.tenantId ?? '-'}:${request.endUser}`, limits });
+        subjects.push({ scope: 'end_user', subject: `user:${endUserScopeOf(principal)}:${request.endUser}`, limits });
       }
     }
     return subjects;
@@ -230,6 +291,7 @@ class HeldAdmission implements Admission {
     private readonly metas: readonly CheckMeta[],
     headers: Record<string, string>,
     private readonly admittedAt: number,
+    readonly outputCap: number | undefined,
   ) {
     this.headers = headers;
   }
@@ -243,6 +305,11 @@ class HeldAdmission implements Admission {
       // Reservations and leases expire on their own; a failed settlement must not fail the request.
     }
   }
+}
+
+/** End users are counted per caller (its key, app or token), never across callers that happen to share an id. */
+function endUserScopeOf(principal: Principal): string {
+  return principal.endUserScope ?? principal.limitSubject ?? `tenant:${principal.tenantId ?? '-'}`;
 }
 
 function checkSize(limits: LimitSet, request: AdmissionRequest): void {
@@ -335,7 +402,7 @@ function rateLimitHeaders(
   return headers;
 }
 
-function refusalMessage(meta: CheckMeta, check: LimitCheck, request: AdmissionRequest): string {
+function refusalMessage(meta: CheckMeta, check: LimitCheck, request: Pick<AdmissionRequest, 'principal' | 'endUser'>): string {
   const who = meta.scope === 'end_user' ? `end user ${request.endUser ?? ''}` : meta.scope === 'tenant' ? `tenant ${request.principal.tenantId ?? ''}` : 'this key';
   if (meta.dimension === 'usd') {
     return `Budget exceeded for ${who}: this request could cost up to $${(check.cost / 1e9).toFixed(6)}, ` +

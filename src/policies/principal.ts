@@ -20,6 +20,14 @@ export interface Principal {
   limits: LimitSet;
   /** The counter namespace of those limits (`key:<id>`, `jwt:<subject>`); null = unlimited. */
   limitSubject: string | null;
+  /**
+   * The namespace of the end users this caller names (`user`, `x-sluice-user`): its key, an explicit
+   * app id, or its token subject. End-user ids are the caller's claim, so one caller's "alice" is
+   * never another's. Absent = the limit subject.
+   */
+  endUserScope?: string | undefined;
+  /** When the key or token stops working (epoch ms); null or absent = never. */
+  expiresAt?: number | null | undefined;
 }
 
 export interface Authenticator {

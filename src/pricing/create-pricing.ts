@@ -56,7 +56,7 @@ export function reachableTargets(models: readonly PricedModelSettings[]): Map<st
       const entry = byName.get(name);
       if (entry === undefined || seen.has(name)) return;
       seen.add(name);
-      for (const target of entry.targets) targets.push({ provider: target.provider, model: target.model });
+      for (const target of entry.targets) targets.push({ provider: target.provider, model: target.model, via: entry.name });
       for (const fallback of entry.fallback_models) visit(fallback);
       for (const fallback of entry.context_window_fallbacks ?? []) visit(fallback);
     };

@@ -1,4 +1,5 @@
 import type { Usage } from '../core/index.js';
+import { LruCache } from '../lib/index.js';
 import type { ModelPrice } from './price-table.js';
 import { findModelPrice } from './price-usage.js';
 
@@ -6,6 +7,8 @@ import { findModelPrice } from './price-usage.js';
 export interface ReachableTarget {
   provider: string;
   model: string;
+  /** The public model this target belongs to, whose configured `pricing` prices it (fallbacks have their own). */
+  via?: string | undefined;
 }
 
 export interface PriceBookSettings {
@@ -39,7 +42,9 @@ export interface PriceBook {
   priceOf(call: PricedCall): ModelPrice | null;
   /**
    * The dearest price a public model may cost, each token type at its maximum over every target
-   * it may reach; a `provider/model` name is its own only target. Null when none is priced.
+   * it may reach (fallback models and context-window fallbacks included, each at its own
+   * configured price or the table's); a `provider/model` name is its own only target. Null when
+   * any reachable target has no price: a budget cannot bound what it cannot price.
    */
   worstCase(requestedModel: string): ModelPrice | null;
   /** `costOf(priceOf(call), usage)`; 0 (and `onUnpriced`) for a model without a price. */
@@ -50,9 +55,9 @@ export interface PriceBook {
 const MEMO_LIMIT = 4096;
 
 export function createPriceBook(settings: PriceBookSettings): PriceBook {
-  const tableMemo = new Map<string, ModelPrice | null>();
-  const worstMemo = new Map<string, ModelPrice | null>();
-  const reported = new Set<string>();
+  const tableMemo = new LruCache<string, ModelPrice | null>(MEMO_LIMIT);
+  const worstMemo = new LruCache<string, ModelPrice | null>(MEMO_LIMIT);
+  const reported = new LruCache<string, true>(MEMO_LIMIT);
 
   function tablePrice(provider: string, model: string): ModelPrice | null {
     const key = `${provider}\u0000${model}`;
@@ -61,7 +66,7 @@ export function createPriceBook(settings: PriceBookSettings): PriceBook {
     const type = settings.providerTypes.get(provider) ?? provider;
     // The offline mock provider is free, not unpriced.
     const price = type === 'mock' ? FREE : findModelPrice(type, model);
-    remember(tableMemo, key, price);
+    tableMemo.set(key, price);
     return price;
   }
 
@@ -73,21 +78,25 @@ export function createPriceBook(settings: PriceBookSettings): PriceBook {
   }
 
   function worstCase(requestedModel: string): ModelPrice | null {
-    const override = settings.overrides.get(requestedModel);
-    if (override !== undefined) return override;
     const memoised = worstMemo.get(requestedModel);
     if (memoised !== undefined) return memoised;
     let targets = settings.reachable?.get(requestedModel);
+    const override = settings.overrides.get(requestedModel);
+    if (targets === undefined && override !== undefined) return override;
     if (targets === undefined) {
       const slash = requestedModel.indexOf('/');
       targets = slash > 0 ? [{ provider: requestedModel.slice(0, slash), model: requestedModel.slice(slash + 1) }] : [];
     }
     let worst: ModelPrice | null = null;
     for (const target of targets) {
-      const price = tablePrice(target.provider, target.model);
-      if (price !== null) worst = worst === null ? price : dearest(worst, price);
+      const price = (target.via === undefined ? undefined : settings.overrides.get(target.via)) ?? tablePrice(target.provider, target.model);
+      if (price === null) {
+        worst = null;
+        break;
+      }
+      worst = worst === null ? price : dearest(worst, price);
     }
-    remember(worstMemo, requestedModel, worst);
+    worstMemo.set(requestedModel, worst);
     return worst;
   }
 
@@ -100,10 +109,7 @@ export function createPriceBook(settings: PriceBookSettings): PriceBook {
       if (call.provider !== null && call.providerModel !== null && settings.onUnpriced !== undefined) {
         const key = `${call.provider}\u0000${call.providerModel}`;
         const first = !reported.has(key);
-        if (first) {
-          if (reported.size >= MEMO_LIMIT) reported.clear();
-          reported.add(key);
-        }
+        if (first) reported.set(key, true);
         settings.onUnpriced(call.provider, call.providerModel, first);
       }
       return 0;
@@ -112,11 +118,6 @@ export function createPriceBook(settings: PriceBookSettings): PriceBook {
 }
 
 const FREE: ModelPrice = Object.freeze({ inputPerMtok: 0, outputPerMtok: 0, cachedInputPerMtok: 0, cacheWritePerMtok: 0 });
-
-function remember<Value>(memo: Map<string, Value>, key: string, value: Value): void {
-  if (memo.size >= MEMO_LIMIT) memo.clear();
-  memo.set(key, value);
-}
 
 /** Each token type at the higher of two prices (a missing cache price is the input price). */
 function dearest(a: ModelPrice, b: ModelPrice): ModelPrice {

@@ -34,6 +34,7 @@ const openai: Array<[string, number, number, number?]> = [
   ['gpt-3.5-turbo', 0.5, 1.5],
   ['o1', 15, 60, 7.5],
   ['o1-mini', 1.1, 4.4, 0.55],
+  ['o1-pro', 150, 600],
   ['o3', 2, 8, 0.5],
   ['o3-mini', 1.1, 4.4, 0.55],
   ['o3-pro', 20, 80],

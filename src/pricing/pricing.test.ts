@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Usage } from '../core/index.js';
-import { PRICE_TABLE, costInNanoUsd, costOf, createPriceBook, estimateChatUsage, findModelPrice } from './index.js';
+import { PRICE_TABLE, costInNanoUsd, costOf, createPriceBook, createPricing, estimateChatUsage, findModelPrice } from './index.js';
 import type { ModelPrice } from './index.js';
 
 function tableCost(type: string, model: string, used: Usage): number | null {
@@ -31,6 +31,16 @@ describe('price table', () => {
     expect(findModelPrice('gemini', 'models/gemini-2.5-flash')?.outputPerMtok).toBe(2.5);
     expect(findModelPrice('openai', 'gpt-4oops')).toBeNull();
     expect(findModelPrice('openai', 'my-finetune')).toBeNull();
+  });
+
+  it('never prices a different model as the shorter id it starts with (o1-pro is not o1)', () => {
+    expect(findModelPrice('openai', 'o1-pro')?.inputPerMtok).toBe(150);
+    expect(findModelPrice('openai', 'o1-pro-2025-03-19')?.outputPerMtok).toBe(600);
+    expect(findModelPrice('openai', 'o1-2024-12-17')?.inputPerMtok).toBe(15);
+    expect(findModelPrice('openai', 'o1-preview')).toBeNull();
+    expect(findModelPrice('openai', 'gpt-4o-audio-preview')).toBeNull();
+    expect(findModelPrice('openai', 'o3-deep-research')).toBeNull();
+    expect(findModelPrice('gemini', 'gemini-1.5-pro-002')?.inputPerMtok).toBe(1.25);
   });
 
   it('prices input, output, cached input and cache writes', () => {
@@ -80,6 +90,20 @@ describe('the price book', () => {
     expect(book.worstCase('main/gpt-4o')).toEqual(findModelPrice('openai', 'gpt-4o'));
     expect(book.worstCase('smart')).toEqual({ inputPerMtok: 1, outputPerMtok: 2 });
     expect(book.worstCase('nobody-knows')).toBeNull();
+  });
+
+  it('reserves for fallback models at their own configured price, and refuses to guess when any reachable target is unpriced', () => {
+    const models = [
+      { name: 'cheap', targets: [{ provider: 'local', model: 'in-house' }], fallback_models: ['dear'], pricing: { input_per_mtok: 1, output_per_mtok: 1 } },
+      { name: 'dear', targets: [{ provider: 'local', model: 'in-house-xl' }], fallback_models: [], pricing: { input_per_mtok: 50, output_per_mtok: 200 } },
+      { name: 'long', targets: [{ provider: 'main', model: 'gpt-4o-mini' }], fallback_models: [], context_window_fallbacks: ['wide'] },
+      { name: 'wide', targets: [{ provider: 'main', model: 'gpt-4.1' }], fallback_models: [] },
+      { name: 'half-known', targets: [{ provider: 'main', model: 'gpt-4o' }, { provider: 'local', model: 'mystery' }], fallback_models: [] },
+    ];
+    const configured = createPricing({ models, providers: [{ name: 'local', type: 'openai' }, { name: 'main', type: 'openai' }] });
+    expect(configured.worstCase('cheap')).toMatchObject({ inputPerMtok: 50, outputPerMtok: 200 });
+    expect(configured.worstCase('long')).toMatchObject({ inputPerMtok: 2, outputPerMtok: 8 });
+    expect(configured.worstCase('half-known')).toBeNull();
   });
 
   it('charges a budget exactly what the request log records, for every token type', () => {

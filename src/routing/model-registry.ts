@@ -1,4 +1,5 @@
 import type { Provider } from '../core/index.js';
+import { LruCache } from '../lib/index.js';
 import { withTarget } from './with-target.js';
 
 export interface ModelInfo {
@@ -24,7 +25,8 @@ const DIRECT_CACHE_LIMIT = 1000;
 /** Finds the route for a public model name, or for `provider/model` when direct addressing is on. */
 export class ModelRegistry {
   private readonly settings: ModelRegistrySettings;
-  private readonly directRoutes = new Map<string, Provider>();
+  // Keyed by what clients send: bounded, the least recently used direct route rebuilt on demand.
+  private readonly directRoutes = new LruCache<string, Provider>(DIRECT_CACHE_LIMIT);
 
   constructor(settings: ModelRegistrySettings) {
     this.settings = settings;
@@ -74,7 +76,7 @@ export class ModelRegistry {
     const providerName = model.slice(0, slash);
     const upstreamModel = model.slice(slash + 1);
     const route = this.settings.directRoute?.(providerName, upstreamModel) ?? withTarget({ provider, model: upstreamModel });
-    if (this.directRoutes.size < DIRECT_CACHE_LIMIT) this.directRoutes.set(model, route);
+    this.directRoutes.set(model, route);
     return route;
   }
 }

@@ -103,16 +103,19 @@ export function sanitizeRequestLogValues(row: RequestLogValues): RequestLogValue
   clean[0] = identifier(row[0]);
   clean[1] = identifier(row[1]);
   clean[7] = identifier(row[7]);
-  for (const index of [8, 9, 10, 11, 12, 13, 18, 28, 29, 30] as const) clean[index] = optionalIdentifier(row[index]);
+  for (const index of [8, 9, 10, 11, 12, 13, 18, 28, 29, 30, 34, 35, 40] as const) clean[index] = optionalIdentifier(row[index]);
   clean[19] = cut(row[19], MAX_LOG_MESSAGE_CHARS);
   const metadata = cut(row[31], Number.POSITIVE_INFINITY);
   clean[31] = metadata !== null && metadata.length > MAX_LOG_METADATA_CHARS ? null : metadata;
   clean[32] = cut(row[32], MAX_LOG_BODY_CHARS);
   clean[33] = cut(row[33], MAX_LOG_BODY_CHARS);
+  // The JSON fixes are a JSON list: dropped rather than cut when too long, as metadata is.
+  const fixes = cut(row[36], Number.POSITIVE_INFINITY);
+  clean[36] = fixes !== null && fixes.length > MAX_LOG_MESSAGE_CHARS ? null : fixes;
   const attempts = row[ATTEMPTS_INDEX];
   clean[ATTEMPTS_INDEX] = attempts === null ? null : attempts.map((attempt): AttemptValues => [
     identifier(attempt[0]), identifier(attempt[1]), attempt[2], attempt[3], attempt[4],
-    cut(attempt[5], MAX_LOG_IDENTIFIER_CHARS), cut(attempt[6], MAX_LOG_MESSAGE_CHARS),
+    cut(attempt[5], MAX_LOG_IDENTIFIER_CHARS), cut(attempt[6], MAX_LOG_MESSAGE_CHARS), cut(attempt[7], MAX_LOG_IDENTIFIER_CHARS),
   ]);
   return clean;
 }

@@ -43,7 +43,9 @@ export class MemoryLimitStore implements LimitStore {
   /** The synchronous core, also used by the Redis store's local fallback. */
   admitNow(requestId: string, checks: readonly LimitCheck[], now: number, leaseMs: number): AdmitResult {
     if (++this.calls % SWEEP_EVERY === 0) this.sweep(now);
-    const counters = checks.map((check) => this.counterFor(check, now));
+    // Counters are looked at, not created: a refused request leaves no state behind (a flood of
+    // refused end users or keys must not grow memory), and an admitted one stores what it took.
+    const counters = checks.map((check) => this.existingCounter(check, now) ?? create(check));
     const states: LimitState[] = [];
     for (let index = 0; index < checks.length; index++) {
       const check = checks[index];
@@ -60,6 +62,7 @@ export class MemoryLimitStore implements LimitStore {
       const counter = counters[index];
       if (check === undefined || counter === undefined) continue;
       take(counter, requestId, check, now, leaseMs);
+      if (this.counters.get(check.key) !== counter) this.counters.set(check.key, counter);
       states[index] = stateOf(counter, check, now);
     }
     return { admitted: true, states };
@@ -109,6 +112,20 @@ export class MemoryLimitStore implements LimitStore {
     this.counters.clear();
   }
 
+  /** How many counters this store holds (for tests and diagnostics). */
+  get counterCount(): number {
+    return this.counters.size;
+  }
+
+  private existingCounter(check: LimitCheck, now: number): Counter | undefined {
+    const counter = this.counters.get(check.key);
+    if (counter === undefined || counter.kind !== check.kind || (counter.kind === 'ledger' && counter.endsAt !== 0 && counter.endsAt <= now)) {
+      return undefined;
+    }
+    expire(counter, check, now);
+    return counter;
+  }
+
   private counterFor(check: LimitCheck, now: number): Counter {
     let counter = this.counters.get(check.key);
     if (counter === undefined || counter.kind !== check.kind || (counter.kind === 'ledger' && counter.endsAt !== 0 && counter.endsAt <= now)) {
@@ -127,8 +144,16 @@ export class MemoryLimitStore implements LimitStore {
       } else if (counter.kind === 'concurrency') {
         for (const [id, expiresAt] of counter.leases) if (expiresAt <= now) counter.leases.delete(id);
         if (counter.leases.size === 0) this.counters.delete(key);
-      } else if (counter.endsAt !== 0 && counter.endsAt <= now) {
-        this.counters.delete(key);
+      } else {
+        for (const [id, reservation] of counter.reservations) {
+          if (reservation.expiresAt > now) continue;
+          counter.reservations.delete(id);
+          counter.reserved -= reservation.amount;
+        }
+        // An ended period, or an idle ledger that holds nothing (its requests cost 0 or were released).
+        if ((counter.endsAt !== 0 && counter.endsAt <= now) || (counter.spent === 0 && counter.reservations.size === 0)) {
+          this.counters.delete(key);
+        }
       }
     }
   }
