@@ -23,7 +23,8 @@ describe('RedisLimitStore when Redis fails', () => {
 
   it('a hung Redis costs at most the command timeout, then fail_open decides locally and reports it', async () => {
     const decisions: string[] = [];
-    const store = await open({ commandTimeoutMs: 100, onFailOpen: (operation) => decisions.push(operation) });
+    // Its own prefix: the fallback splits a limit across the live instances sharing it.
+    const store = await open({ commandTimeoutMs: 100, prefix: `hung-${Math.random()}:`, onFailOpen: (operation) => decisions.push(operation) });
     // The local fallback starts from what this instance last read of the counter.
     const primed: LimitCheck = { ...check, key: `hung-${Math.random()}`, limit: 2 };
     expect((await store.admit('primer', [primed], 999, 1000)).admitted).toBe(true);
