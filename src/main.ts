@@ -160,6 +160,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
   });
   const tiers = createTierTable(config.tiers);
+  let staleKeyLoggedAt = Number.NEGATIVE_INFINITY;
   const policies = createPolicies({
     tiers: config.tiers, limits: config.limits, store: limits.store, prices: priceBook, events, clock: () => clock.now(),
   }, tiers);
@@ -168,6 +169,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     keyStore: database.keys,
     tiers,
     keyCacheTtlMs: config.auth.key_cache_ttl_ms,
+    keyStaleIfErrorMs: config.auth.key_stale_if_error_ms,
+    clock: () => clock.now(),
+    onStaleKey: (error) => {
+      const now = clock.now();
+      if (now - staleKeyLoggedAt < FAIL_OPEN_LOG_INTERVAL_MS) return;
+      staleKeyLoggedAt = now;
+      logger.warn({ err: error }, 'the key store failed; serving verified keys from the cache (stale-if-error)');
+    },
     jwt: config.auth.jwt,
     onBackgroundError: (error) => logger.warn({ err: error }, 'recording a key\'s last use failed'),
   });
