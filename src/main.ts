@@ -188,7 +188,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
   });
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
-    const databaseStatus = await checkDatabase(database);
+    const reachable = await checkDatabase(database);
+    // Not ready before the migrations are in: the tables a request writes to may not exist yet.
+    const databaseStatus = reachable === 'ok' && !storage.isMigrated() ? 'migrating' : reachable;
     const redisUp = limits.ping === null ? true : await limits.ping();
     return {
       // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).
