@@ -4,7 +4,7 @@ import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
-import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
+import type { LifecycleSettings, RecordedResult, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
   models: ModelRegistry;
@@ -42,16 +42,20 @@ export async function handleChatCompletion(
     // Settlements below run off the response path: until one lands, its reservation still counts.
     if (!streaming) {
       const result = await route.chat(request, callContext);
-      void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       lifecycle.provider = result.provider;
       lifecycle.providerModel = result.model;
-      const recorded = {
+      const answered: RecordedResult = {
         provider: result.provider,
         model: result.model,
         usage: result.usage,
         output: () => completionText(result),
         responseBody: () => result.body ?? JSON.stringify(result.readCompletion()),
       };
+      // An answer without usage is charged and logged at the same estimate; a static fallback
+      // answer cost nothing upstream.
+      const billed = result.staticFallback === undefined ? lifecycle.billedUsage(answered) : { usage: result.usage, estimated: false };
+      const recorded = { ...answered, usage: billed.usage, usageEstimated: billed.estimated };
+      void admission.settle({ usage: billed.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
       if (result.staticFallback !== undefined) lifecycle.staticFallback(result.staticFallback.error, recorded);
       else lifecycle.succeed(recorded);
       return { kind: 'completion', result };
@@ -62,8 +66,14 @@ export async function handleChatCompletion(
     return { kind: 'stream', stream: { ...stream, chunks: observeStream(stream, lifecycle, admission) } };
   } catch (error) {
     const last = lifecycle.attempts[lifecycle.attempts.length - 1];
-    void admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
-    lifecycle.fail(error);
+    // A call that went out and was then abandoned (the client left) is charged its prompt at
+    // least: the upstream may bill it. Upstream failures are not billed by upstreams.
+    const abandoned = error instanceof GatewayError && error.code === 'client_closed' && last !== undefined;
+    const billed = abandoned ? lifecycle.billedUsage(null) : { usage: null, estimated: false };
+    void admission.settle({ usage: billed.usage, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
+    lifecycle.fail(error, billed.usage === null || last === undefined
+      ? null
+      : { provider: last.provider, model: last.model, usage: billed.usage, usageEstimated: billed.estimated });
     throw error;
   }
 }
@@ -79,6 +89,7 @@ async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, a
   let usage: Usage | null = null;
   let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
+  let failure: unknown = null;
   // Text pieces are kept by reference (cheap) for a token estimate or body logging at the end.
   const pieces: string[] = [];
   const result = () => ({ provider: stream.provider, model: stream.model, usage, output: () => pieces.join('') });
@@ -102,14 +113,18 @@ async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, a
     outcome = 'completed';
   } catch (error) {
     outcome = 'failed';
-    lifecycle.fail(error, result());
+    failure = error;
     throw error;
   } finally {
-    // Without usage (failed or abandoned), each content chunk counts as one output token.
-    void admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
-    if (outcome === 'completed' && stream.staticFallback !== undefined) lifecycle.staticFallback(stream.staticFallback.error, result());
-    else if (outcome === 'completed') lifecycle.succeed(result());
-    else if (outcome === 'abandoned') lifecycle.abandon(result());
+    // Without usage (failed or abandoned), what was sent and streamed is estimated: the budget is
+    // charged and the log records the same figure, flagged as estimated.
+    const billed = stream.staticFallback === undefined ? lifecycle.billedUsage(result()) : { usage, estimated: false };
+    const recorded: RecordedResult = { ...result(), usage: billed.usage, usageEstimated: billed.estimated };
+    void admission.settle({ usage: billed.usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
+    if (outcome === 'completed' && stream.staticFallback !== undefined) lifecycle.staticFallback(stream.staticFallback.error, recorded);
+    else if (outcome === 'completed') lifecycle.succeed(recorded);
+    else if (outcome === 'failed') lifecycle.fail(failure, recorded);
+    else lifecycle.abandon(recorded);
   }
 }
 
