@@ -7,7 +7,7 @@
  * every guarantee of docs/reliability.md against the request log, Redis and the upstream, and
  * prints each as PASS/FAIL with its figure. Exits 1 when any fails. Not part of `npm test`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -59,12 +59,21 @@ const directory = mkdtempSync(join(tmpdir(), 'sluice-soak-'));
 const log = (message: string) => process.stdout.write(`[soak ${((Date.now() - runStartedAt) / 1000).toFixed(1)}s] ${message}\n`);
 let runStartedAt = Date.now();
 
+/** Everything the run started, stopped on any exit. */
+const cleanups: Array<() => void | Promise<void>> = [];
+
 async function main(): Promise<number> {
-  log(`duration ${values.duration}, working in ${directory}`);
+  log(`duration ${values.duration}, working in ${directory}; building the gateway (npm run build)`);
+  // The instances run the built gateway, as an operator would: quick to start, no transpiling.
+  const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  if (build.status !== 0) throw new Error('npm run build failed');
   const postgres = await startPostgresServer();
+  cleanups.push(() => postgres.destroy());
   const databaseUrl = await createDatabase(postgres, 'soak');
   const redis = await startRedis(await freePort());
+  cleanups.push(() => redis.stop());
   const upstream = await startMockUpstream();
+  cleanups.push(() => upstream.close());
   let producedBudgetNano = 0;
   upstream.route('/v1/chat/completions', (request) => {
     const body = typeof request.body === 'object' && request.body !== null ? request.body : {};
@@ -103,6 +112,7 @@ async function main(): Promise<number> {
   for (let index = 0; index < 3; index++) {
     const instance: Instance = { index, port: await freePort(), generation: 0, process: null, killedGenerations: new Set() };
     instances.push(instance);
+    cleanups.push(() => { instance.process?.kill('SIGKILL'); });
     await startInstance(instance, configFile);
   }
   await Promise.all(instances.map((instance) => waitReady(instance, 60_000)));
@@ -234,9 +244,9 @@ async function main(): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   const rows = (await client.query<{ request_id: string; key_id: string | null; status_code: number; error_code: string | null; cost_usd: number; started_at: string }>(
-    'SELECT request_id, key_id, status_code, error_code, cost_usd::float8 AS cost_usd, started_at::text AS started_at FROM request_log',
+    'SELECT request_id, key_id, status_code, error_code, cost_usd::float8 AS cost_usd, started_at::text AS started_at FROM request_logs',
   )).rows;
-  const duplicates = (await client.query('SELECT request_id FROM request_log GROUP BY request_id HAVING count(*) > 1')).rowCount ?? 0;
+  const duplicates = (await client.query('SELECT request_id FROM request_logs GROUP BY request_id HAVING count(*) > 1')).rowCount ?? 0;
   await client.end();
   const raw = new Redis(redis.url);
   const spentNano = Number(await raw.get(`sluice:limit:{key:${keys.budget.id}:usd:total}:s`) ?? 0);
@@ -283,15 +293,11 @@ async function main(): Promise<number> {
   process.stdout.write('\n');
   for (const check of checks) process.stdout.write(`${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.figure}\n`);
 
-  await upstream.close();
-  await redis.stop();
-  postgres.destroy();
-  rmSync(directory, { recursive: true, force: true });
   return checks.every((check) => check.pass) ? 0 : 1;
 
   async function startInstance(instance: Instance, file: string): Promise<void> {
     instance.generation += 1;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'start', '--config', file, '--host', '127.0.0.1', '--port', String(instance.port)], {
+    const child = spawn(process.execPath, ['bin/sluice.js', 'start', '--config', file, '--host', '127.0.0.1', '--port', String(instance.port)], {
       cwd: process.cwd(), stdio: ['ignore', 'ignore', 'inherit'],
     });
     instance.process = child;
@@ -359,6 +365,7 @@ async function startRedis(port: number): Promise<SoakRedis> {
     throw new Error('redis-server did not start');
   };
   const shutdown = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGCONT');
     child.kill('SIGTERM');
@@ -409,7 +416,17 @@ function freePort(): Promise<number> {
   });
 }
 
-main().then((code) => process.exit(code), (error: unknown) => {
+async function cleanUp(): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => {});
+  rmSync(directory, { recursive: true, force: true });
+}
+
+main().then(async (code) => {
+  await cleanUp();
+  process.exit(code);
+}, async (error: unknown) => {
   process.stderr.write(`soak failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  await cleanUp();
   process.exit(2);
 });
+process.once('SIGINT', () => void cleanUp().then(() => process.exit(130)));

@@ -65,6 +65,8 @@ export class RedisLimitStore implements LimitStore {
   private readonly instanceId = randomUUID();
   private readonly heartbeat: NodeJS.Timeout;
   private connectedOnce = false;
+  /** The first connection, awaited by every command sent before it (one listener, not one each). */
+  private firstConnection: Promise<void> | null = null;
   /** performance.now() until which admissions skip Redis after a failure. */
   private skipRedisUntil = 0;
 
@@ -228,7 +230,12 @@ export class RedisLimitStore implements LimitStore {
     }
     if (this.connectedOnce) throw new NotSentError('Redis is not connected');
     try {
-      await withDeadline(() => this.redis.ready(), this.options.commandTimeoutMs);
+      this.firstConnection ??= this.redis.ready().catch((error: unknown) => {
+        this.firstConnection = null;
+        throw error;
+      });
+      const first = this.firstConnection;
+      await withDeadline(() => first, this.options.commandTimeoutMs);
     } catch (error) {
       throw new NotSentError(`Redis is not connected: ${error instanceof Error ? error.message : String(error)}`);
     }
