@@ -95,7 +95,8 @@ async function main(): Promise<number> {
     return { ...openaiCompletion({ usage }), delayMs: 10 + Math.floor(random() * 40) };
   });
 
-  const budgetUsd = Math.max(2, (durationMs / 60_000) * 1.2);
+  // Small enough that the budget key runs out well within the run.
+  const budgetUsd = Math.max(1, (durationMs / 60_000) * 0.6);
   const configFile = join(directory, 'sluice.yaml');
   writeFileSync(configFile, JSON.stringify({
     environment: 'production',
@@ -103,7 +104,12 @@ async function main(): Promise<number> {
     storage: { database_url: databaseUrl, redis_url: redis.url },
     logging: { level: 'error', request_log: { flush_interval_ms: 200 } },
     providers: [{ name: 'up', type: 'openai', api_key: 'sk-upstream', base_url: `${upstream.url}/v1`, timeout_ms: 20_000 }],
-    models: [{ name: 'soak', targets: [{ provider: 'up', model: 'gpt-soak' }], pricing: { input_per_mtok: INPUT_PER_MTOK, output_per_mtok: OUTPUT_PER_MTOK } }],
+    // No breaker: with 40 % failures it would open and turn most of the load into 503s before it
+    // reaches the limits under test (the breaker has its own tests).
+    models: [{
+      name: 'soak', targets: [{ provider: 'up', model: 'gpt-soak' }], pricing: { input_per_mtok: INPUT_PER_MTOK, output_per_mtok: OUTPUT_PER_MTOK },
+      circuit_breaker: { enabled: false },
+    }],
     tiers: { budgeted: { budget_usd: budgetUsd, budget_period: 'total' }, limited: { rpm: RPM } },
     limits: { store: 'redis' },
   }));
@@ -243,8 +249,8 @@ async function main(): Promise<number> {
 
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const rows = (await client.query<{ request_id: string; key_id: string | null; status_code: number; error_code: string | null; cost_usd: number; started_at: string }>(
-    'SELECT request_id, key_id, status_code, error_code, cost_usd::float8 AS cost_usd, started_at::text AS started_at FROM request_logs',
+  const rows = (await client.query<{ request_id: string; key_id: string | null; status_code: number; error_code: string | null; cost_usd: number; started_at: string; ended_at: string }>(
+    'SELECT request_id, key_id, status_code, error_code, cost_usd::float8 AS cost_usd, started_at::text AS started_at, ended_at::text AS ended_at FROM request_logs',
   )).rows;
   const duplicates = (await client.query('SELECT request_id FROM request_logs GROUP BY request_id HAVING count(*) > 1')).rowCount ?? 0;
   await client.end();
@@ -262,14 +268,21 @@ async function main(): Promise<number> {
   const noAnswer = outcomes.filter((outcome) => outcome.failure === 'connection');
   const budgetRows = rows.filter((row) => row.key_id === keys.budget.id);
   const loggedBudgetUsd = budgetRows.reduce((sum, row) => sum + Number(row.cost_usd), 0);
+  // The log has no admission time, only arrival and end: a request was admitted in between.
+  // A window is certainly over the limit only if more than RPM requests lie wholly inside it.
   const rpmAdmitted = rows
     .filter((row) => row.key_id === keys.rpm.id && row.error_code !== 'rate_limit_exceeded' && row.error_code !== 'service_unavailable')
-    .map((row) => Number(row.started_at)).sort((a, b) => a - b);
+    .map((row) => ({ start: Number(row.started_at), end: Number(row.ended_at) })).sort((a, b) => a.start - b.start);
   let worstWindow = 0;
-  for (let index = 0, end = 0; index < rpmAdmitted.length; index++) {
-    while (end < rpmAdmitted.length && (rpmAdmitted[end] ?? 0) < (rpmAdmitted[index] ?? 0) + 60_000) end++;
-    worstWindow = Math.max(worstWindow, end - index);
+  let worstByArrival = 0;
+  for (const first of rpmAdmitted) {
+    const inside = rpmAdmitted.filter((row) => row.start >= first.start && row.end < first.start + 60_000).length;
+    const arrived = rpmAdmitted.filter((row) => row.start >= first.start && row.start < first.start + 60_000).length;
+    worstWindow = Math.max(worstWindow, inside);
+    worstByArrival = Math.max(worstByArrival, arrived);
   }
+  const errorCodes = new Map<string, number>();
+  for (const row of rows) errorCodes.set(`${row.status_code} ${row.error_code ?? ''}`.trim(), (errorCodes.get(`${row.status_code} ${row.error_code ?? ''}`.trim()) ?? 0) + 1);
   const fiveHundredsWhilePgDown = outcomes.filter((outcome) => outcome.pgDown && outcome.status === 500).length;
   const fiveHundreds = outcomes.filter((outcome) => outcome.status === 500).length;
   const statuses = new Map<string, number>();
@@ -284,13 +297,14 @@ async function main(): Promise<number> {
     { name: '0 duplicate rows', pass: duplicates === 0, figure: `${duplicates} duplicated request ids in ${rows.length} rows` },
     { name: 'budget key at or under its budget', pass: loggedBudgetUsd <= budgetUsd + 1e-9 && spentNano / 1e9 <= budgetUsd + 1e-9 && producedBudgetNano / 1e9 <= budgetUsd + 1e-9,
       figure: `budget $${budgetUsd.toFixed(4)}: produced upstream (reported usage) $${(producedBudgetNano / 1e9).toFixed(4)}, logged $${loggedBudgetUsd.toFixed(4)}, Redis spent $${(spentNano / 1e9).toFixed(4)} (+$${(reservedNano / 1e9).toFixed(4)} reserved at the end)` },
-    { name: `rpm key within ${RPM} in every 60 s window`, pass: worstWindow <= RPM, figure: `worst window ${worstWindow} of ${rpmAdmitted.length} admitted` },
+    { name: `rpm key within ${RPM} in every 60 s window`, pass: worstWindow <= RPM,
+      figure: `worst window ${worstWindow} (requests wholly inside it; ${worstByArrival} by arrival time, which a slow admission can shift) of ${rpmAdmitted.length} admitted` },
     { name: '0 500s for virtual keys while Postgres is down', pass: fiveHundredsWhilePgDown === 0, figure: `${fiveHundredsWhilePgDown} during ${pgOutages.length} outages (${fiveHundreds} over the whole run)` },
     { name: 'an instance started during the outage ends up serving', pass: lateStarterReady, figure: lateStarterReady ? 'ready after Postgres returned' : 'never ready' },
     { name: 'logged spend equals budget spend within estimation error', pass: Math.abs(loggedBudgetUsd - spentNano / 1e9) <= Math.max(0.01, 0.02 * budgetUsd),
       figure: `logged $${loggedBudgetUsd.toFixed(4)} vs charged $${(spentNano / 1e9).toFixed(4)} (difference $${Math.abs(loggedBudgetUsd - spentNano / 1e9).toFixed(4)})` },
   ];
-  process.stdout.write('\n');
+  process.stdout.write(`\nlog rows by status and error code: ${JSON.stringify(Object.fromEntries(errorCodes))}\n`);
   for (const check of checks) process.stdout.write(`${check.pass ? 'PASS' : 'FAIL'}  ${check.name}: ${check.figure}\n`);
 
   return checks.every((check) => check.pass) ? 0 : 1;
