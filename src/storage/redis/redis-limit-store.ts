@@ -82,6 +82,8 @@ export class RedisLimitStore implements LimitStore {
       },
       maxEntries: MAX_QUEUED_SETTLEMENTS,
       onDropped: () => options.onSettlementDropped?.(1),
+      // Retried often: local spend must reach Redis within moments of its return.
+      maxDelayMs: 250,
     });
     const heartbeatMs = options.heartbeatMs ?? 2000;
     this.heartbeat = setInterval(() => void this.announce(heartbeatMs), heartbeatMs);
@@ -112,6 +114,9 @@ export class RedisLimitStore implements LimitStore {
     let reply: number[];
     try {
       if (performance.now() < this.skipRedisUntil) throw new NotSentError('Redis failed moments ago; deciding locally');
+      // What this instance admitted locally reaches Redis before Redis decides again, so the
+      // shared windows and ledgers count it (else the first second after a fault could pass a limit).
+      if (this.queue.size > 0) await this.queue.drain();
       reply = await this.run('admit', keys, args);
     } catch (error) {
       this.skipRedisUntil = performance.now() + RETRY_REDIS_AFTER_MS;
