@@ -172,6 +172,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
   });
   const tiers = createTierTable(config.tiers);
+  let staleKeyLoggedAt = Number.NEGATIVE_INFINITY;
   const policies = createPolicies({
     tiers: config.tiers, limits: config.limits, store: limits.store, prices: priceBook, events, clock: () => clock.now(),
   }, tiers);
@@ -180,6 +181,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     keyStore: database.keys,
     tiers,
     keyCacheTtlMs: config.auth.key_cache_ttl_ms,
+    keyStaleIfErrorMs: config.auth.key_stale_if_error_ms,
+    clock: () => clock.now(),
+    onStaleKey: (error) => {
+      const now = clock.now();
+      if (now - staleKeyLoggedAt < FAIL_OPEN_LOG_INTERVAL_MS) return;
+      staleKeyLoggedAt = now;
+      logger.warn({ err: error }, 'the key store failed; serving verified keys from the cache (stale-if-error)');
+    },
     jwt: config.auth.jwt,
     onBackgroundError: (error) => logger.warn({ err: error }, 'recording a key\'s last use failed'),
   });
@@ -204,7 +213,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   await prompts.start(storage.migrated);
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
-    const databaseStatus = await checkDatabase(database);
+    const reachable = await checkDatabase(database);
+    // Not ready before the migrations are in: the tables a request writes to may not exist yet.
+    const databaseStatus = reachable === 'ok' && !storage.isMigrated() ? 'migrating' : reachable;
     const redisUp = limits.ping === null ? true : await limits.ping();
     return {
       // A Redis outage makes the instance unready only when it would refuse requests (fail_closed).

@@ -44,6 +44,8 @@ const authSchema = z.strictObject({
   jwt: jwtSchema.optional(),
   /** How long an instance trusts a verified key; a revocation reaches other instances within it. */
   key_cache_ttl_ms: z.int().min(0).max(5000).default(5000),
+  /** While the database is down, a key verified within this long keeps working (stale-if-error); 0 = never. */
+  key_stale_if_error_ms: z.int().min(0).default(3_600_000),
 });
 
 /** Where circuit-breaker state lives; see docs/scaling.md. */

@@ -9,7 +9,7 @@ import { admitRequest } from './admit-request.js';
 import { healJsonAnswer } from './heal-json-answer.js';
 import { checkCostBearingOptions } from './cost-bearing-options.js';
 import type { CostOptionPolicy } from './cost-bearing-options.js';
-import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
+import type { LifecycleSettings, RecordedResult, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
   models: ModelRegistry;
@@ -74,8 +74,14 @@ export async function handleChatCompletion(
     return { kind: 'stream', stream: observe(stream, lifecycle, admission, false) };
   } catch (error) {
     const last = lifecycle.attempts[lifecycle.attempts.length - 1];
-    void admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
-    lifecycle.fail(error);
+    // A call that went out and was then abandoned (the client left) is charged its prompt at
+    // least: the upstream may bill it. Upstream failures are not billed by upstreams.
+    const abandoned = error instanceof GatewayError && error.code === 'client_closed' && last !== undefined;
+    const billed = abandoned ? lifecycle.billedUsage(null) : { usage: null, estimated: false };
+    void admission.settle({ usage: billed.usage, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
+    lifecycle.fail(error, billed.usage === null || last === undefined
+      ? null
+      : { provider: last.provider, model: last.model, usage: billed.usage, usageEstimated: billed.estimated });
     throw error;
   }
 }
@@ -139,16 +145,20 @@ function finishCompletion(
     lifecycle.jsonFixes = healed.fixes;
     lifecycle.outputValid = healed.valid;
   }
-  void admission.settle({ usage: free ? null : result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
   lifecycle.provider = result.provider;
   lifecycle.providerModel = result.model;
-  const recorded = {
+  const answered: RecordedResult = {
     provider: result.provider,
     model: result.model,
     usage: result.usage,
     output: () => completionText(result),
     responseBody: () => result.body ?? JSON.stringify(result.readCompletion()),
   };
+  // An answer without usage is charged and logged at the same estimate; a static fallback answer
+  // and a cache hit cost nothing upstream.
+  const billed = free || result.staticFallback !== undefined ? { usage: result.usage, estimated: false } : lifecycle.billedUsage(answered);
+  const recorded = { ...answered, usage: billed.usage, usageEstimated: billed.estimated };
+  void admission.settle({ usage: free ? null : billed.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
   if (result.staticFallback !== undefined) lifecycle.staticFallback(result.staticFallback.error, recorded);
   else lifecycle.succeed(recorded);
   return result;
@@ -171,6 +181,7 @@ async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, a
   let usage: Usage | null = null;
   let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
+  let failure: unknown = null;
   // Text pieces are kept by reference (cheap) for a token estimate or body logging at the end.
   const pieces: string[] = [];
   const result = () => ({ provider: stream.provider, model: stream.model, usage, output: () => pieces.join('') });
@@ -194,16 +205,20 @@ async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, a
     outcome = 'completed';
   } catch (error) {
     outcome = 'failed';
-    lifecycle.fail(error, result());
+    failure = error;
     throw error;
   } finally {
-    // Without usage (failed or abandoned), each content chunk counts as one output token.
+    // Without usage (failed or abandoned), what was sent and streamed is estimated: the budget is
+    // charged and the log records the same figure, flagged as estimated. A cache hit cost nothing.
+    const billed = free || stream.staticFallback !== undefined ? { usage, estimated: false } : lifecycle.billedUsage(result());
+    const recorded: RecordedResult = { ...result(), usage: billed.usage, usageEstimated: billed.estimated };
     void admission.settle(free
       ? { usage: null, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: 0 }
-      : { usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
-    if (outcome === 'completed' && stream.staticFallback !== undefined) lifecycle.staticFallback(stream.staticFallback.error, result());
-    else if (outcome === 'completed') lifecycle.succeed(result());
-    else if (outcome === 'abandoned') lifecycle.abandon(result());
+      : { usage: billed.usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
+    if (outcome === 'completed' && stream.staticFallback !== undefined) lifecycle.staticFallback(stream.staticFallback.error, recorded);
+    else if (outcome === 'completed') lifecycle.succeed(recorded);
+    else if (outcome === 'failed') lifecycle.fail(failure, recorded);
+    else lifecycle.abandon(recorded);
   }
 }
 

@@ -21,6 +21,8 @@ export interface RecordedResult {
   provider: string;
   model: string;
   usage: Usage | null;
+  /** `usage` is the gateway's estimate (see `billedUsage`), not the upstream's report. */
+  usageEstimated?: boolean | undefined;
   /** The answer's text, for a token estimate when the upstream reported no usage. */
   output?: (() => string) | undefined;
   /** What to log as the response body (`log_bodies`); defaults to the text. */
@@ -155,7 +157,7 @@ export class RequestLifecycle {
     const provider = result?.provider ?? last?.provider ?? null;
     const providerModel = result?.model ?? last?.model ?? null;
     let usage = result?.usage ?? null;
-    let usageEstimated = false;
+    let usageEstimated = usage !== null && result?.usageEstimated === true;
     const cache = this.cache;
     // Answered by the cache: no tokens were spent, so none are logged (they would count twice in
     // token reports); the cost is 0 and what the answer cost once is recorded as saved.
@@ -217,6 +219,19 @@ export class RequestLifecycle {
     // The summary now holds what the log needs; drop the body so nothing keeps it alive.
     this.request = null;
     this.settings.events.emit({ type: 'request-end', summary });
+  }
+
+  /**
+   * What a call is logged and charged at: the upstream's usage when it reported one; else, once
+   * an upstream call was made, an estimate of what was sent and what was streamed (the prompt
+   * alone when nothing came back), flagged as estimated. Budgets settle with this same usage, so
+   * the log's spend is what the budget charged. Null when no call went out.
+   */
+  billedUsage(result: RecordedResult | null): { usage: Usage | null; estimated: boolean } {
+    if (result?.usage !== undefined && result.usage !== null) return { usage: result.usage, estimated: false };
+    if (this.attempts.length === 0 && (result === null || (result.output?.() ?? '') === '')) return { usage: null, estimated: false };
+    const usage = this.estimate(result ?? { provider: '', model: '', usage: null });
+    return { usage, estimated: usage !== null };
   }
 
   private estimate(result: RecordedResult): Usage | null {

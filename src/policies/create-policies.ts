@@ -75,6 +75,10 @@ export interface AuthenticationSettings {
   keyStore: KeyStore;
   tiers: TierTable;
   keyCacheTtlMs: number;
+  /** Stale-if-error: how long a verified key keeps working while the key store fails. */
+  keyStaleIfErrorMs?: number | undefined;
+  onStaleKey?: ((error: unknown) => void) | undefined;
+  clock?: (() => number) | undefined;
   jwt?: {
     secret?: string | undefined;
     jwks_url?: string | undefined;
@@ -93,6 +97,9 @@ export function createAuthentication(settings: AuthenticationSettings): { keys: 
     store: settings.keyStore,
     tiers: settings.tiers,
     cacheTtlMs: settings.keyCacheTtlMs,
+    staleIfErrorMs: settings.keyStaleIfErrorMs,
+    onStale: settings.onStaleKey,
+    clock: settings.clock,
     onBackgroundError: settings.onBackgroundError,
   });
   const jwt = settings.jwt;

@@ -1,4 +1,5 @@
 import { hash as oneShotHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { GatewayError } from '../core/index.js';
 import type { KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from '../storage/index.js';
 import { adminScope } from './admin-scope.js';
@@ -16,6 +17,13 @@ export interface KeyServiceOptions {
   clock?: () => number;
   /** Called when recording `last used` fails; never on the request path. */
   onBackgroundError?: (error: unknown) => void;
+  /**
+   * While the store fails, a key verified within this long keeps working from the cache
+   * (stale-if-error); 0 = never. A key the cache does not hold gets a 503 to try again.
+   */
+  staleIfErrorMs?: number | undefined;
+  /** Called when a key was served from the cache because the store failed. */
+  onStale?: ((error: unknown) => void) | undefined;
 }
 
 export interface NewKey {
@@ -61,9 +69,15 @@ interface CachedKey {
   storedDigest: Buffer;
   principal: Principal;
   until: number;
+  /** When the store last confirmed the record. */
+  verifiedAt: number;
 }
 
 const TOUCH_INTERVAL_MS = 60_000;
+/** A key lookup gives up after this long: a database that hangs must not hang every request. */
+const LOOKUP_TIMEOUT_MS = 1000;
+/** After a failed lookup, the store is left alone this long (stale keys and 503s answer at once). */
+const STORE_RETRY_MS = 1000;
 
 /**
  * Virtual keys: created with a secret shown once and stored as its SHA-256, verified in constant
@@ -73,6 +87,8 @@ export class KeyService {
   private readonly options: KeyServiceOptions;
   private readonly clock: () => number;
   private readonly cache = new Map<string, CachedKey>();
+  /** performance.now() until which lookups skip the store after a failure. */
+  private storeDownUntil = 0;
 
   constructor(options: KeyServiceOptions) {
     this.options = options;
@@ -86,14 +102,47 @@ export class KeyService {
     const now = this.clock();
     let cached = this.cache.get(hash);
     if (cached === undefined || cached.until <= now) {
-      const record = await this.options.store.findByHash(hash);
+      let record: VirtualKeyRecord | null;
+      try {
+        record = await this.lookup(hash);
+      } catch (error) {
+        // Stale-if-error: a key the store confirmed recently keeps working through an outage; a
+        // revocation made meanwhile applies once the store answers again (within cacheTtlMs).
+        if (cached === undefined || now - cached.verifiedAt > (this.options.staleIfErrorMs ?? 0)) throw keysUnavailable(error);
+        this.options.onStale?.(error);
+        return this.accept(cached, digest, now);
+      }
       if (record === null) {
         this.cache.delete(hash);
         return null;
       }
-      cached = { record, storedDigest: Buffer.from(record.hash, 'hex'), principal: this.principalOf(record), until: now + this.options.cacheTtlMs };
+      cached = {
+        record, storedDigest: Buffer.from(record.hash, 'hex'), principal: this.principalOf(record), until: now + this.options.cacheTtlMs, verifiedAt: now,
+      };
       this.cache.set(hash, cached);
     }
+    return this.accept(cached, digest, now);
+  }
+
+  private async lookup(hash: string): Promise<VirtualKeyRecord | null> {
+    if (performance.now() < this.storeDownUntil) throw new Error('the key store failed moments ago');
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        this.options.store.findByHash(hash),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new Error(`the key store did not answer within ${LOOKUP_TIMEOUT_MS} ms`)), LOOKUP_TIMEOUT_MS);
+        }),
+      ]);
+    } catch (error) {
+      this.storeDownUntil = performance.now() + STORE_RETRY_MS;
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private accept(cached: CachedKey, digest: Buffer, now: number): Principal | null {
     const { record } = cached;
     // The lookup is by hash; compare the stored hash in constant time all the same.
     if (cached.storedDigest.length !== digest.length || !timingSafeEqual(cached.storedDigest, digest)) return null;
@@ -358,4 +407,10 @@ function notFound(id: string): GatewayError {
 
 function forbidden(): GatewayError {
   return new GatewayError('permission_denied', 'This key may not do that.');
+}
+
+function keysUnavailable(cause: unknown): GatewayError {
+  return new GatewayError('service_unavailable', 'API keys cannot be verified right now (the key store is unavailable); try again shortly.', {
+    cause, retryAfterMs: 1000, retryable: true,
+  });
 }

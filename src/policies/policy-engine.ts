@@ -1,5 +1,6 @@
 import type { EventSink, Usage } from '../core/index.js';
 import { GatewayError } from '../core/index.js';
+import { createRequestId } from '../lib/index.js';
 import type { LimitCheck, LimitState, LimitStore } from '../storage/index.js';
 import { formatDuration } from './format-duration.js';
 import { costInNanoUsd } from '../pricing/index.js';
@@ -144,7 +145,10 @@ export class PolicyEngine implements PolicyGate {
     }
     if (checks.length === 0) return OPEN_ADMISSION;
 
-    const result = await this.options.store.admit(request.requestId, checks, now, this.options.leaseMs);
+    // The store's id for this admission: unique even when a client reuses its x-request-id, since
+    // a settlement is applied once per id (a retried one must not count twice, a reused id must not hide spend).
+    const admissionId = `${request.requestId}~${createRequestId()}`;
+    const result = await this.options.store.admit(admissionId, checks, now, this.options.leaseMs);
     const headers = rateLimitHeaders(checks, metas, result.states, result.admitted ? -1 : result.index);
     if (!result.admitted) {
       const meta = metas[result.index];
@@ -158,7 +162,7 @@ export class PolicyEngine implements PolicyGate {
     // A reservation for tokens or money assumed the default cap: it holds only if the upstream is told.
     const reserved = metas.some((meta) => meta.dimension === 'tokens' || meta.dimension === 'usd');
     const outputCap = reserved && request.maxOutputTokens === null ? maxOutput : undefined;
-    return new HeldAdmission(this, request, checks, metas, headers, now, outputCap);
+    return new HeldAdmission(this, request, checks, metas, headers, now, admissionId, outputCap);
   }
 
   async refuseEarly(principal: Principal): Promise<void> {
@@ -204,6 +208,7 @@ export class PolicyEngine implements PolicyGate {
     metas: readonly CheckMeta[],
     settlement: UsageSettlement,
     admittedAt: number,
+    admissionId: string = request.requestId,
   ): Promise<void> {
     const usage = settlement.usage;
     const promptTokens = usage?.promptTokens ?? (settlement.streamedOutputTokens > 0 ? request.inputTokens : 0);
@@ -227,7 +232,7 @@ export class PolicyEngine implements PolicyGate {
       settledMetas.push(meta);
     });
     if (settlements.length === 0) return;
-    const results = await this.options.store.settle(request.requestId, settlements, this.clock(), admittedAt);
+    const results = await this.options.store.settle(admissionId, settlements, this.clock(), admittedAt);
     results.forEach((result, index) => {
       const meta = settledMetas[index];
       const check = settlements[index]?.check;
@@ -291,6 +296,7 @@ class HeldAdmission implements Admission {
     private readonly metas: readonly CheckMeta[],
     headers: Record<string, string>,
     private readonly admittedAt: number,
+    private readonly admissionId: string,
     readonly outputCap: number | undefined,
   ) {
     this.headers = headers;
@@ -300,7 +306,7 @@ class HeldAdmission implements Admission {
     if (this.settled) return;
     this.settled = true;
     try {
-      await this.engine.settleAdmission(this.request, this.checks, this.metas, settlement, this.admittedAt);
+      await this.engine.settleAdmission(this.request, this.checks, this.metas, settlement, this.admittedAt, this.admissionId);
     } catch {
       // Reservations and leases expire on their own; a failed settlement must not fail the request.
     }

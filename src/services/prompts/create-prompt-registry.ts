@@ -66,8 +66,9 @@ export function createPromptRegistry(settings: PromptRegistrySettings): { regist
 async function within(work: Promise<unknown>, milliseconds: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work, new Promise((resolve) => {
+    // Not unref'd: while the database is down nothing else may hold the event loop open, and
+    // start must still go on to listen.
     timer = setTimeout(resolve, milliseconds);
-    timer.unref();
   })]);
   clearTimeout(timer);
 }

@@ -31,5 +31,10 @@ export function openPostgresDatabase(url: string, options: PostgresOptions = {})
   });
   // An idle client losing its connection (database restarted) must not crash the process.
   pool.on('error', (error) => options.onError?.(error));
+  // Nor a checked-out one: when Postgres stops, a client between queries of a transaction emits
+  // 'error' itself, and the pool's handler covers only idle clients. The query fails on its own.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => options.onError?.(error));
+  });
   return openSqlDatabase('postgres', new PostgresDialect({ pool }));
 }

@@ -150,22 +150,48 @@ end
 return result
 `;
 
+/**
+ * ARGV: now, request id, admitted at, mode, then per counter kind, actual, span, reserved.
+ * Modes: `s` settles a reservation taken in Redis; `l` adds what a request admitted by an
+ * instance's local fallback really cost (the shared counters never saw it); `c` releases what an
+ * admission that timed out on the client may still have taken in Redis, and charges nothing.
+ * `s` and `l` are applied once per request and counter (`:d`, id → when, kept an hour), so a
+ * settlement retried after a client-side timeout that Redis did run is not counted twice.
+ */
 export const SETTLE_SCRIPT = `${SHARED}
 local id = ARGV[2]
 local admitted_at = tonumber(ARGV[3])
+local mode = ARGV[4]
 local result = {}
 for i = 1, #KEYS do
-  local o = 3 + (i - 1) * 4
+  local o = 4 + (i - 1) * 4
   local base = KEYS[i]
   local kind, actual, span, reserved = ARGV[o + 1], tonumber(ARGV[o + 2]), tonumber(ARGV[o + 3]), tonumber(ARGV[o + 4])
   local before, after = 0, 0
+  local fresh = true
+  if mode ~= 'c' and kind ~= 'c' then
+    local done = base .. ':d'
+    redis.call('ZREMRANGEBYSCORE', done, '-inf', int(now - 3600000))
+    fresh = redis.call('ZADD', done, 'NX', int(now), id) == 1
+    redis.call('PEXPIRE', done, 3600000)
+  end
   if kind == 'w' then
-    local bucket = int(math.floor(admitted_at / bucket_ms(span)))
-    local current = redis.call('HGET', base .. ':h', bucket)
-    if current and actual ~= reserved then
-      local corrected = math.max(0, tonumber(current) + actual - reserved)
-      redis.call('HSET', base .. ':h', bucket, int(corrected))
-      redis.call('INCRBY', base .. ':s', int(corrected - tonumber(current)))
+    local bucket = math.floor(admitted_at / bucket_ms(span))
+    local field = int(bucket)
+    if fresh and mode == 'l' then
+      -- Only while the bucket still lies in the window: an older one no longer counts anywhere.
+      if (bucket + 1) * bucket_ms(span) > now - span and actual > 0 then
+        redis.call('HINCRBY', base .. ':h', field, int(actual))
+        redis.call('INCRBY', base .. ':s', int(actual))
+        for _, suffix in ipairs({':h', ':s'}) do redis.call('PEXPIRE', base .. suffix, int(span + bucket_ms(span) + 1000)) end
+      end
+    elseif fresh and mode == 's' then
+      local current = redis.call('HGET', base .. ':h', field)
+      if current and actual ~= reserved then
+        local corrected = math.max(0, tonumber(current) + actual - reserved)
+        redis.call('HSET', base .. ':h', field, int(corrected))
+        redis.call('INCRBY', base .. ':s', int(corrected - tonumber(current)))
+      end
     end
   elseif kind == 'c' then
     redis.call('ZREM', base, id)
@@ -177,11 +203,23 @@ for i = 1, #KEYS do
       redis.call('DECRBY', base .. ':r', int(tonumber(old)))
     end
     before = num(base .. ':s')
-    after = redis.call('INCRBY', base .. ':s', int(actual))
-    if span > 0 then redis.call('PEXPIREAT', base .. ':s', int(span + 86400000)) end
+    after = before
+    if fresh and mode ~= 'c' then
+      after = redis.call('INCRBY', base .. ':s', int(actual))
+      if span > 0 then redis.call('PEXPIREAT', base .. ':s', int(span + 86400000)) end
+    end
   end
   result[#result + 1] = before
   result[#result + 1] = after
 end
 return result
+`;
+
+/** Registers this instance as live and returns how many instances were live in the last KEYS window (ARGV: now, id, window ms). */
+export const HEARTBEAT_SCRIPT = `
+local now = tonumber(ARGV[1])
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+return redis.call('ZCARD', KEYS[1])
 `;

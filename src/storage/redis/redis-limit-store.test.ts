@@ -23,15 +23,19 @@ describe('RedisLimitStore when Redis fails', () => {
 
   it('a hung Redis costs at most the command timeout, then fail_open decides locally and reports it', async () => {
     const decisions: string[] = [];
-    const store = await open({ commandTimeoutMs: 100, onFailOpen: (operation) => decisions.push(operation) });
+    // Its own prefix: the fallback splits a limit across the live instances sharing it.
+    const store = await open({ commandTimeoutMs: 100, prefix: `hung-${Math.random()}:`, onFailOpen: (operation) => decisions.push(operation) });
+    // The local fallback starts from what this instance last read of the counter.
+    const primed: LimitCheck = { ...check, key: `hung-${Math.random()}`, limit: 2 };
+    expect((await store.admit('primer', [primed], 999, 1000)).admitted).toBe(true);
     redis.server().pause();
     try {
       const started = Date.now();
-      const first = await store.admit('a', [check], 1000, 1000);
+      const first = await store.admit('a', [primed], 1000, 1000);
       expect(Date.now() - started).toBeLessThan(1000);
       expect(first.admitted).toBe(true);
       // Local limits still hold while Redis is away.
-      expect((await store.admit('b', [check], 1001, 1000)).admitted).toBe(false);
+      expect((await store.admit('b', [primed], 1001, 1000)).admitted).toBe(false);
       expect(decisions).toEqual(['admit', 'admit']);
     } finally {
       redis.server().resume();
