@@ -7,3 +7,4 @@ export * from './usage.js';
 export * from './message-texts.js';
 export * from './job-provider.js';
 export * from './circuit-breaker.js';
+export * from './provider-caps.js';

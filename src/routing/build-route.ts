@@ -1,8 +1,9 @@
-import type { EventSink, Provider } from '../core/index.js';
+import type { CapGate, EventSink, Provider } from '../core/index.js';
 import { systemClock } from '../lib/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
 import type { CircuitBreakerStore } from './circuit-breaker-store.js';
+import { withCaps } from './with-caps.js';
 import { withCircuitBreaker } from './with-circuit-breaker.js';
 import { withFallback } from './with-fallback.js';
 import { withHedging } from './with-hedging.js';
@@ -44,6 +45,8 @@ export interface RouteSettings {
   fallback_models?: readonly string[] | undefined;
   context_window_fallbacks?: readonly string[] | undefined;
   fallback_response?: string | undefined;
+  /** A directly addressed `provider/model`: only provider caps apply (there is no public model). */
+  direct?: boolean | undefined;
 }
 
 export interface RouteDependencies {
@@ -56,6 +59,8 @@ export interface RouteDependencies {
   events?: EventSink | undefined;
   /** Another public model's targets-only route, for `fallback_models`; none when absent. */
   resolveFallback?: ((model: string) => Provider | null) | undefined;
+  /** Provider, model and target caps; targets no cap covers stay unwrapped. */
+  caps?: CapGate | undefined;
 }
 
 const DEFAULT_HEDGE_AFTER_MS = 2000;
@@ -76,13 +81,15 @@ export function buildDirectRoute(providerName: string, model: string, dependenci
     strategy: 'single',
     targets: [{ provider: providerName, model, weight: 1 }],
     ...DIRECT_ROUTE_DEFAULTS,
+    direct: true,
   }, dependencies);
 }
 
 /**
  * The targets part of a model's route, without its model-level fallbacks, static answer or
  * timeout. Per target, inside out: the call and its attempt record, the stream commit point
- * (first-token and idle timeouts), the circuit breaker, retries. Across targets: the strategy.
+ * (first-token and idle timeouts), the circuit breaker, the caps (so a capped target never takes
+ * a half-open probe, and each retry reserves again), retries. Across targets: the strategy.
  */
 export function buildTargetsRoute(settings: RouteSettings, dependencies: RouteDependencies): Provider {
   const clock = dependencies.clock ?? systemClock;
@@ -104,6 +111,8 @@ export function buildTargetsRoute(settings: RouteSettings, dependencies: RouteDe
         halfOpenSuccesses: breaker.half_open_successes,
       }, { store: breakers, clock, events: dependencies.events });
     }
+    const capTarget = { publicModel: settings.direct === true ? null : settings.name, provider: target.provider, model: target.model };
+    if (dependencies.caps?.covers(capTarget) === true) route = withCaps(route, capTarget, dependencies.caps);
     if (retry !== undefined) {
       route = withRetry(route, {
         maxAttempts: retry.max_attempts, initialDelayMs: retry.initial_delay_ms, maxDelayMs: retry.max_delay_ms, multiplier: retry.multiplier,

@@ -1,4 +1,4 @@
-import type { EventSink, Provider } from '../core/index.js';
+import type { CapGate, EventSink, Provider } from '../core/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { buildDirectRoute, buildRoutes } from './build-route.js';
 import type { RouteDependencies, RouteSettings } from './build-route.js';
@@ -17,6 +17,8 @@ export interface RoutingSettings {
   random: Random;
   /** Where breaker state lives; this process's memory unless given (Redis shares it between instances). */
   breakers?: CircuitBreakerStore | undefined;
+  /** Provider, model and target caps (`limits`); none when absent. */
+  caps?: CapGate | undefined;
 }
 
 export interface Routing {
@@ -29,7 +31,7 @@ export interface Routing {
 export function createRouting(settings: RoutingSettings): Routing {
   const breakers = settings.breakers ?? new MemoryCircuitBreakerStore();
   const dependencies: RouteDependencies = {
-    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random,
+    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random, caps: settings.caps,
   };
   const models = new ModelRegistry({
     routes: buildRoutes(settings.models, dependencies),
