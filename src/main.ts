@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
-import { createApp } from './http/index.js';
+import { createApp, toWireCapUse } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
 import { RequestLogQueries, createResponseState } from './inference/index.js';
@@ -9,7 +9,7 @@ import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
 import { createLogger, createMetrics, createObservability } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
-import { createAuthentication, createPolicies, createTierTable } from './policies/index.js';
+import { ProviderCaps, createAuthentication, createPolicies, createProviderCaps, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
@@ -123,16 +123,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     redisTimeoutMs: breakerSettings.redis_timeout_ms, local: new MemoryCircuitBreakerStore(),
     onFallback: (error) => logger.warn({ err: error, fallback: breakerSettings.fallback }, 'Redis circuit-breaker store failed; using the fallback for 1 s'),
   });
-  const routing = createRouting({
-    breakers,
-    models: config.models,
-    providers,
-    advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
-    allowDirectModels: config.allow_direct_models,
-    events,
-    clock,
-    random,
-  });
   const priceBook = createPricing({
     models: config.models,
     providers: config.providers,
@@ -163,6 +153,22 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const policies = createPolicies({
     tiers: config.tiers, limits: config.limits, store: limits.store, prices: priceBook, events, clock: () => clock.now(),
   }, tiers);
+  // Supply-side caps reserve and settle in the same limit store as key budgets (docs/provider-caps.md).
+  const caps = createProviderCaps({ providers: config.providers, models: config.models }, {
+    store: limits.store, prices: priceBook, events, leaseMs: config.limits.reservation_ttl_ms,
+    defaultMaxOutputTokens: config.limits.default_max_output_tokens, clock: () => clock.now(),
+  });
+  const routing = createRouting({
+    breakers,
+    models: config.models,
+    providers,
+    advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
+    allowDirectModels: config.allow_direct_models,
+    events,
+    clock,
+    random,
+    caps,
+  });
   const { keys, authenticator } = createAuthentication({
     adminKey,
     keyStore: database.keys,
@@ -208,8 +214,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       const scores = observability.health.providerScores();
       const providers = summariseCircuits(config.providers.map((provider) => provider.name), await routing.breakers.snapshot(clock.now()));
       for (const [name, entry] of Object.entries(providers)) Object.assign(entry, { score: scores.get(name)?.score ?? null });
-      return { ...report, score: observability.health.gatewayScore(report.ready), checks: { ...report.checks, providers } };
+      const checks: Record<string, unknown> = { ...report.checks, providers };
+      if (caps instanceof ProviderCaps) checks.caps = await capsCheck(caps);
+      return { ...report, score: observability.health.gatewayScore(report.ready), checks };
     },
+    caps: () => caps.snapshot(),
     logger,
     requestLog: new RequestLogQueries(database.requestLog),
     metrics: observability.metricsSource,
@@ -253,6 +262,19 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       logger.flush();
     },
   };
+}
+
+/**
+ * Each cap's use and reset for /health/ready. A reached cap does not make the instance unready:
+ * routing moves to other targets, and the status only says so.
+ */
+async function capsCheck(caps: ProviderCaps): Promise<Record<string, unknown>> {
+  try {
+    const uses = (await caps.snapshot()).map(toWireCapUse);
+    return { status: uses.some((use) => use.remaining === 0) ? 'reached' : 'ok', caps: uses };
+  } catch {
+    return { status: 'unknown', caps: [] };
+  }
 }
 
 async function checkDatabase(database: Database): Promise<'ok' | 'unreachable'> {

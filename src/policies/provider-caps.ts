@@ -159,7 +159,10 @@ export class ProviderCaps implements ProviderCapsService {
       const resetMs = check.kind === 'ledger' ? Math.max(1, check.span - now) : MINUTE;
       // A reservation that can never fit (a request larger than the cap) waits for the reset too.
       const retryAfterMs = result.retryAfterMs ?? resetMs;
-      if (check.kind === 'ledger') this.warnReached(meta, check, result.states[result.index]?.used ?? check.limit, now, requestId);
+      // Reached means spend leaves no room until the reset; a refusal only because other calls'
+      // reservations are still open (they settle within a second or so) is not a 100 % warning.
+      const exhausted = result.retryAfterMs === null || result.retryAfterMs >= resetMs;
+      if (check.kind === 'ledger' && exhausted) this.warnReached(meta, check, result.states[result.index]?.used ?? check.limit, now, requestId);
       const cap = `${meta.subject.scope} ${meta.subject.subject} ${meta.cap}`;
       return {
         granted: false,
