@@ -265,13 +265,14 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
 }
 
 /**
- * Each cap's use and reset for /health/ready. A reached cap does not make the instance unready:
- * routing moves to other targets, and the status only says so.
+ * Each cap's use and reset for /health/ready: `reached` when some cap is used up, `warning` from
+ * 80 %, else `ok`. A reached cap never makes the instance unready: routing moves to other targets.
  */
 async function capsCheck(caps: ProviderCaps): Promise<Record<string, unknown>> {
   try {
     const uses = (await caps.snapshot()).map(toWireCapUse);
-    return { status: uses.some((use) => use.remaining === 0) ? 'reached' : 'ok', caps: uses };
+    const status = uses.some((use) => use.remaining === 0) ? 'reached' : uses.some((use) => use.fraction >= 0.8) ? 'warning' : 'ok';
+    return { status, caps: uses };
   } catch {
     return { status: 'unknown', caps: [] };
   }

@@ -154,7 +154,7 @@ describe.each([
     expect(warnings().map((warning) => warning.threshold)).toEqual([0.5, 0.8, 1]);
     expect(warnings()[0]).toMatchObject({ scope: 'provider', subject: 'claude', cap: 'tokens_per_day', limit, period: '2026-12-05' });
     clock.now = Date.UTC(2026, 11, 6, 0, 0, 1);
-    for (let index = 0; index < 10; index++) await gate.reserve(CLAUDE, CALL, `c${index}`).then((decision) => decision.granted && decision.hold.settle(usage(WORST), 0));
+    for (let index = 0; index < 10; index++) await granted(await gate.reserve(CLAUDE, CALL, `c${index}`)).hold.settle(usage(WORST), 0);
     await settleWarnings(events, 6);
     expect(warnings().map((warning) => `${warning.period} ${warning.threshold}`)).toEqual([
       '2026-12-05 0.5', '2026-12-05 0.8', '2026-12-05 1', '2026-12-06 0.5', '2026-12-06 0.8', '2026-12-06 1',
@@ -169,7 +169,9 @@ describe.each([
     const decisions = await Promise.all(Array.from({ length: 50 }, (_, index) => gates[index % 2]?.reserve(CLAUDE, CALL, `p${index}`)));
     const held = decisions.filter((decision) => decision?.granted === true);
     expect(held).toHaveLength(7);
-    await Promise.all(held.map((decision) => decision?.granted === true && decision.hold.settle(usage(WORST), 0)));
+    await Promise.all(held.map(async (decision) => {
+      if (decision?.granted === true) await decision.hold.settle(usage(WORST), 0);
+    }));
     expect((await gates[0]?.reserve(CLAUDE, CALL, 'late'))?.granted).toBe(false);
     await settleWarnings(events, 3);
     // Seven settlements crossed each line; each threshold still fired once, across both instances.
