@@ -203,3 +203,40 @@ describe('createProviderCaps', () => {
     expect(await gate.snapshot()).toEqual([]);
   });
 });
+
+describe('ProviderCaps when Redis fails: the key budgets\' degraded modes', () => {
+  function gate(failureMode: 'fail_open' | 'fail_closed', decisions: string[]) {
+    const store = new RedisLimitStore({
+      url: redis.url, commandTimeoutMs: 100, failureMode, onFailOpen: (operation) => decisions.push(operation), prefix: `caps-degraded-${++prefixCounter}:`,
+    });
+    stores.push(store);
+    return new ProviderCaps({ providers: [{ name: 'claude', limits: { tokens_per_day: WORST } }], models: [] }, {
+      store, prices: createPriceBook({ providerTypes: new Map(), overrides: new Map() }), events: { emit: () => {} },
+      leaseMs: 60_000, defaultMaxOutputTokens: 100, clock: () => Date.UTC(2026, 11, 5, 10),
+    });
+  }
+
+  it('fail_open decides with local caps (each decision reported), still refusing past the cap', async () => {
+    const decisions: string[] = [];
+    const caps = gate('fail_open', decisions);
+    redis.pause();
+    try {
+      await granted(await caps.reserve(CLAUDE, CALL, 'r1')).hold.settle(usage(WORST), 0);
+      expect(await caps.reserve(CLAUDE, CALL, 'r2')).toMatchObject({ granted: false, refusal: { cap: 'provider claude tokens_per_day' } });
+      // Both calls were decided locally and reported (the 100 % warning's own admission may follow).
+      expect(decisions.slice(0, 2)).toEqual(['admit', 'admit']);
+    } finally {
+      redis.resume();
+    }
+  });
+
+  it('fail_closed answers 503 service_unavailable instead of routing blind', async () => {
+    const caps = gate('fail_closed', []);
+    redis.pause();
+    try {
+      await expect(caps.reserve(CLAUDE, CALL, 'r1')).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    } finally {
+      redis.resume();
+    }
+  });
+});
