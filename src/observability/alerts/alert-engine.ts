@@ -73,8 +73,6 @@ export class AlertEngine {
       }
     } else if (event.type === 'budget-warning') {
       for (const rule of this.rulesOf('budget')) {
-        // Key, tenant and end-user budgets; provider- and model-scoped budget rules watch caps instead.
-        if (rule.scope === 'provider' || rule.scope === 'model') continue;
         if (!rule.thresholds.includes(event.threshold)) continue;
         // Once per subject, period and threshold: the key is the same on every instance.
         this.emit(rule, `${event.subject}`, 'firing', event.spentUsd / event.budgetUsd, event.threshold, now, now,
