@@ -124,8 +124,8 @@ describe('AlertEngine and provider caps', () => {
     engine.handle({ ...warning, threshold: 0.8 });
     engine.handle({ type: 'cap-warning', scope: 'target', subject: 'smart:claude/sonnet', cap: 'tokens_per_day', used: 100, limit: 100, period: '2026-12-05', threshold: 1 });
     expect(sent.map((notification) => `${notification.rule} ${notification.scopeKey} ${notification.dedupeKey}`)).toEqual([
-      'supply provider:claude alert:cap:provider:claude:usd_per_day:2026-12-05:0.8',
-      'models target:smart:claude/sonnet alert:cap:target:smart:claude/sonnet:tokens_per_day:2026-12-05:1',
+      'supply provider:claude alert:cap:supply:provider:claude:usd_per_day:2026-12-05:0.8',
+      'models target:smart:claude/sonnet alert:cap:models:target:smart:claude/sonnet:tokens_per_day:2026-12-05:1',
     ]);
     expect(sent[0]?.summary).toBe('provider claude used $160.00 of its usd_per_day cap of $200.00 (80 %, period 2026-12-05)');
   });

@@ -68,7 +68,7 @@ export class AlertEngine {
         if (rule.scope !== ruleScope || !rule.thresholds.includes(event.threshold)) continue;
         const amount = (value: number) => (event.cap.startsWith('usd') ? `$${value.toFixed(2)}` : `${Math.round(value)} tokens`);
         this.emit(rule, `${event.scope}:${event.subject}`, 'firing', event.used / event.limit, event.threshold, now, now,
-          `cap:${event.scope}:${event.subject}:${event.cap}:${event.period}:${event.threshold}`,
+          `cap:${rule.name}:${event.scope}:${event.subject}:${event.cap}:${event.period}:${event.threshold}`,
           `${event.scope} ${event.subject} used ${amount(event.used)} of its ${event.cap} cap of ${amount(event.limit)} (${Math.round(event.threshold * 100)} %, period ${event.period})`);
       }
     } else if (event.type === 'budget-warning') {
