@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
 import { createCaching } from './cache/index.js';
-import { createApp } from './http/index.js';
+import { createApp, toWireCapUse } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
 import { RequestLogQueries, createResponseState } from './inference/index.js';
@@ -11,7 +11,7 @@ import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
 import { createLogger, createMetrics, createObservability, SeriesCap } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
-import { createAuthentication, createPolicies, createTierTable } from './policies/index.js';
+import { ProviderCaps, createAuthentication, createPolicies, createProviderCaps, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
@@ -130,19 +130,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     redisTimeoutMs: breakerSettings.redis_timeout_ms, local: new MemoryCircuitBreakerStore(),
     onFallback: (error) => logger.warn({ err: error, fallback: breakerSettings.fallback }, 'Redis circuit-breaker store failed; using the fallback for 1 s'),
   });
-  const routing = createRouting({
-    breakers,
-    models: config.models,
-    providers,
-    advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
-    allowDirectModels: config.allow_direct_models,
-    events,
-    clock,
-    random,
-    concurrency: config.providers.flatMap((provider) => (provider.max_concurrent === undefined ? [] : [{
-      provider: provider.name, maxConcurrent: provider.max_concurrent, maxQueueWaitMs: provider.max_queue_wait_ms,
-    }])),
-  });
   // Direct routes let clients name any model: its series are capped like every other metric's.
   const unpricedSeries = new SeriesCap((values) => metrics.unpricedCalls.labels(...values), config.metrics.max_series_per_metric, 2);
   const priceBook = createPricing({
@@ -176,6 +163,25 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const policies = createPolicies({
     tiers: config.tiers, limits: config.limits, store: limits.store, prices: priceBook, events, clock: () => clock.now(),
   }, tiers);
+  // Supply-side caps reserve and settle in the same limit store as key budgets (docs/provider-caps.md).
+  const caps = createProviderCaps({ providers: config.providers, models: config.models }, {
+    store: limits.store, prices: priceBook, events, leaseMs: config.limits.reservation_ttl_ms,
+    defaultMaxOutputTokens: config.limits.default_max_output_tokens, clock: () => clock.now(),
+  });
+  const routing = createRouting({
+    breakers,
+    models: config.models,
+    providers,
+    advertised: new Map(config.providers.map((provider) => [provider.name, provider.models])),
+    allowDirectModels: config.allow_direct_models,
+    events,
+    clock,
+    random,
+    caps,
+    concurrency: config.providers.flatMap((provider) => (provider.max_concurrent === undefined ? [] : [{
+      provider: provider.name, maxConcurrent: provider.max_concurrent, maxQueueWaitMs: provider.max_queue_wait_ms,
+    }])),
+  });
   const { keys, authenticator } = createAuthentication({
     adminKey,
     keyStore: database.keys,
@@ -267,8 +273,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       const scores = observability.health.providerScores();
       const providers = summariseCircuits(config.providers.map((provider) => provider.name), await routing.breakers.snapshot(clock.now()));
       for (const [name, entry] of Object.entries(providers)) Object.assign(entry, { score: scores.get(name)?.score ?? null });
-      return { ...report, score: observability.health.gatewayScore(report.ready), checks: { ...report.checks, providers } };
+      const checks: Record<string, unknown> = { ...report.checks, providers };
+      if (caps instanceof ProviderCaps) checks.caps = await capsCheck(caps);
+      return { ...report, score: observability.health.gatewayScore(report.ready), checks };
     },
+    caps: () => caps.snapshot(),
     logger,
     requestLog: new RequestLogQueries(database.requestLog),
     metrics: observability.metricsSource,
@@ -321,6 +330,20 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       logger.flush();
     },
   };
+}
+
+/**
+ * Each cap's use and reset for /health/ready: `reached` when some cap is used up, `warning` from
+ * 80 %, else `ok`. A reached cap never makes the instance unready: routing moves to other targets.
+ */
+async function capsCheck(caps: ProviderCaps): Promise<Record<string, unknown>> {
+  try {
+    const uses = (await caps.snapshot()).map(toWireCapUse);
+    const status = uses.some((use) => use.remaining === 0) ? 'reached' : uses.some((use) => use.fraction >= 0.8) ? 'warning' : 'ok';
+    return { status, caps: uses };
+  } catch {
+    return { status: 'unknown', caps: [] };
+  }
 }
 
 async function checkDatabase(database: Database): Promise<'ok' | 'unreachable'> {

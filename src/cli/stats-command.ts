@@ -1,7 +1,10 @@
 import { GROUP_BY_FIELDS } from '../storage/index.js';
 import type { GroupByField, SummaryGroup } from '../storage/index.js';
 import { toWireFigures } from '../http/index.js';
+import { loadConfig } from '../config/index.js';
 import { parseTimePoint } from '../lib/index.js';
+import { providerCapRows } from './provider-cap-rows.js';
+import type { ProviderCapRow } from './provider-cap-rows.js';
 import { openConfiguredDatabase } from './open-configured-database.js';
 import { formatTable } from './format-table.js';
 
@@ -13,7 +16,11 @@ export interface StatsOptions {
   json?: boolean;
 }
 
-/** `sluice stats`: requests, error rate, latency percentiles, tokens, cost, cache hit rate and dollars saved per group. */
+/**
+ * `sluice stats`: requests, error rate, latency percentiles, tokens, cost, cache hit rate and
+ * dollars saved per group; with `--by provider`, also each provider's spend against its day and
+ * month caps.
+ */
 export async function runStats(options: StatsOptions): Promise<void> {
   const groupBy = parseGroupBy(options.by);
   const now = Date.now();
@@ -23,13 +30,33 @@ export async function runStats(options: StatsOptions): Promise<void> {
   const database = await openConfiguredDatabase(options.config);
   try {
     const groups = await database.requestLog.summary({ since, until }, groupBy, {});
+    let caps: ProviderCapRow[] = [];
+    if (groupBy === 'provider') {
+      const { config } = loadConfig({ file: options.config });
+      if (config.providers.some((provider) => provider.limits !== undefined)) {
+        const date = new Date(now);
+        const today = await database.requestLog.summary({ since: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()), until: now + 1 }, 'provider', {});
+        const month = await database.requestLog.summary({ since: Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1), until: now + 1 }, 'provider', {});
+        caps = providerCapRows(config.providers, today, month, now);
+      }
+    }
     if (options.json === true) {
-      process.stdout.write(`${JSON.stringify({ since: new Date(since).toISOString(), until: new Date(until).toISOString(), group_by: groupBy, data: groups.map(toWireFigures) })}\n`);
+      const body: Record<string, unknown> = { since: new Date(since).toISOString(), until: new Date(until).toISOString(), group_by: groupBy, data: groups.map(toWireFigures) };
+      if (groupBy === 'provider') body.caps = caps;
+      process.stdout.write(`${JSON.stringify(body)}\n`);
       return;
     }
     const header = [groupBy ?? 'all', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'ttft p50', 'tokens in', 'tokens out', 'cost USD', 'cache hits', 'saved USD'];
     const rows = groups.map((group) => formatGroup(group, groupBy));
     process.stdout.write(`${formatTable(header, rows)}\n`);
+    if (caps.length > 0) {
+      const capRows = caps.map((row) => {
+        const usd = row.cap.startsWith('usd');
+        const amount = (value: number) => (usd ? value.toFixed(2) : String(value));
+        return [row.provider, row.cap, amount(row.used), amount(row.limit), `${(row.fraction * 100).toFixed(1)}%`, row.resets_at];
+      });
+      process.stdout.write(`\n${formatTable(['provider', 'cap', 'used', 'limit', 'use', 'resets at'], capRows)}\n`);
+    }
   } finally {
     await database.close();
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { COST_BEARING_OPTIONS } from '../core/index.js';
 import { serviceDefinitionSchema } from '../services/index.js';
+import { capsSchema } from './caps-schema.js';
 
 const positiveInt = z.int().positive();
 const name = z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
@@ -115,12 +116,16 @@ const providerSchema = z.strictObject({
    * (GPT-5 and o-series refuse `max_tokens`); `max_tokens` for older OpenAI-compatible servers.
    */
   max_tokens_field: z.enum(['max_completion_tokens', 'max_tokens']).default('max_completion_tokens'),
+  /** Caps on everything sent to this provider (docs/provider-caps.md). */
+  limits: capsSchema.optional(),
 });
 
 const targetSchema = z.strictObject({
   provider: z.string(),
   model: z.string().min(1),
   weight: z.number().positive().default(1),
+  /** Caps on this target of this public model only. */
+  limits: capsSchema.optional(),
 });
 
 const retrySchema = z.strictObject({
@@ -174,6 +179,8 @@ const modelSchema = z.strictObject({
   pricing: pricingSchema.optional(),
   /** Cost-bearing options (service_tier, server_tools, …) every caller of this model may send. */
   allowed_options: z.array(z.enum(COST_BEARING_OPTIONS)).default([]),
+  /** Caps on this public model, across its targets. */
+  limits: capsSchema.optional(),
 });
 
 const tierSchema = z.strictObject({

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   provider_unavailable: { status: 503, retryable: true, type: 'api_error' },
   /** Every slot of the provider's `max_concurrent` stayed taken for the whole queue wait. */
   provider_overloaded: { status: 503, retryable: true, type: 'api_error' },
+  /** A provider, model or target cap (`limits` in the config) would be passed; the target is skipped. */
+  provider_cap_reached: { status: 429, retryable: true, type: 'rate_limit_error' },
   json_parse_error: { status: 502, retryable: false, type: 'api_error' },
   output_validation_failed: { status: 502, retryable: false, type: 'api_error' },
   service_unavailable: { status: 503, retryable: false, type: 'api_error' },

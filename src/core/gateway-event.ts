@@ -99,11 +99,30 @@ export interface BudgetWarning {
   requestId?: string | undefined;
 }
 
+/** Use of a provider, model or target cap crossed 50 %, 80 % or 100 % (once per threshold and period). */
+export interface CapWarning {
+  type: 'cap-warning';
+  /** Where the cap is configured: `providers[].limits`, `models[].limits` or a target's `limits`. */
+  scope: 'provider' | 'model' | 'target';
+  /** The provider name, the public model name, or `model:provider/upstream-model` for a target. */
+  subject: string;
+  /** `tokens_per_day`, `tokens_per_month`, `usd_per_day` or `usd_per_month`. */
+  cap: string;
+  threshold: 0.5 | 0.8 | 1;
+  /** Tokens, or USD for the usd caps. */
+  used: number;
+  limit: number;
+  /** `2026-11-22` or `2026-11`. */
+  period: string;
+  requestId?: string | undefined;
+}
+
 export type GatewayEvent =
   | RequestStart
   | { type: 'request-end'; summary: RequestSummary }
   | { type: 'circuit-state'; change: CircuitStateChange }
   | BudgetWarning
+  | CapWarning
   /** The shared limit store (Redis) failed and a decision was taken with local limits. */
   | { type: 'limit-store-fail-open'; operation: 'admit' | 'settle' };
 

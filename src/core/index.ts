@@ -8,3 +8,4 @@ export * from './message-texts.js';
 export * from './job-provider.js';
 export * from './circuit-breaker.js';
 export * from './cost-bearing-options.js';
+export * from './provider-caps.js';

@@ -13,8 +13,20 @@ export interface AttemptRecord {
   status: number | null;
   errorCode: string | null;
   errorMessage: string | null;
-  /** Why this attempt was made: the first try, a retry of the same target, a fallback, a hedge, or a service's re-ask. */
-  kind?: 'first' | 'retry' | 'fallback' | 'hedge' | 'reask' | undefined;
+  /**
+   * Why this attempt was made: the first try, a retry of the same target, a fallback, a hedge, or a service's re-ask.
+   * `skipped`: no upstream call was made because a cap of the target was reached (`cap` names it).
+   */
+  kind?: 'first' | 'retry' | 'fallback' | 'hedge' | 'reask' | 'skipped' | undefined;
+  /** For a skipped target: the cap that stopped it, e.g. `provider claude tokens_per_day`. */
+  cap?: string | undefined;
+}
+
+/** Upstream calls actually made: the trail minus targets skipped for a reached cap. */
+export function upstreamCallCount(attempts: readonly AttemptRecord[]): number {
+  let count = 0;
+  for (const attempt of attempts) if (attempt.kind !== 'skipped') count++;
+  return count;
 }
 
 /** What every call below the HTTP layer receives. */

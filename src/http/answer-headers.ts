@@ -1,4 +1,4 @@
-import { AllAttemptsFailedError } from '../core/index.js';
+import { AllAttemptsFailedError, upstreamCallCount } from '../core/index.js';
 import type { AttemptRecord, GatewayError } from '../core/index.js';
 import type { RequestLifecycle } from '../inference/index.js';
 import { LimitExceededError } from '../policies/index.js';
@@ -39,15 +39,18 @@ export function answerHeaders(
 
 /**
  * `x-sluice-attempts`: the number of upstream calls; `x-sluice-attempt-trail`: each call as
- * `provider/model;kind=…;status=…;error=…;ms=…`, comma-separated, in the order they started.
+ * `provider/model;kind=…;status=…;error=…;ms=…`, comma-separated, in the order they started. A
+ * target skipped for a reached cap is in the trail (`kind=skipped;…;cap=provider%20claude%20tokens_per_day`)
+ * but is not an upstream call.
  */
 function addAttemptHeaders(headers: Record<string, string>, attempts: readonly AttemptRecord[]): void {
-  headers['x-sluice-attempts'] = String(attempts.length);
+  headers['x-sluice-attempts'] = String(upstreamCallCount(attempts));
   if (attempts.length === 0) return;
   const entries: string[] = [];
   for (const attempt of attempts.slice(0, MAX_TRAIL_ENTRIES)) {
     let entry = `${encodeURIComponent(attempt.provider)}/${encodeURIComponent(attempt.model)};kind=${attempt.kind ?? 'first'};status=${attempt.status ?? 'none'}`;
     if (attempt.errorCode !== null) entry += `;error=${attempt.errorCode}`;
+    if (attempt.cap !== undefined) entry += `;cap=${encodeURIComponent(attempt.cap)}`;
     entries.push(`${entry};ms=${attempt.durationMs}`);
   }
   if (attempts.length > MAX_TRAIL_ENTRIES) entries.push(`+${attempts.length - MAX_TRAIL_ENTRIES} more`);

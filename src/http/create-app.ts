@@ -3,13 +3,14 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
 import type { InferenceDependencies, RequestLogQueries, ResponseState } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
-import type { Authenticator, KeyService } from '../policies/index.js';
+import type { Authenticator, CapUse, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import type { PromptRegistry } from '../services/index.js';
 import type { CacheStore } from '../cache/index.js';
 import { adminCacheRoutes } from './admin/admin-cache-routes.js';
+import { adminCapRoutes } from './admin/admin-cap-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminPromptRoutes } from './admin/admin-prompt-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -67,6 +68,8 @@ export interface AppDependencies {
   services?: ServiceDependencies | undefined;
   /** The response cache's entries, for /admin/api/cache. */
   cacheStore?: CacheStore | undefined;
+  /** Provider, model and target caps with their use, for GET /admin/api/caps; none when absent. */
+  caps?: (() => Promise<CapUse[]>) | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -218,6 +221,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
+    await scope.register(adminCapRoutes, { caps: dependencies.caps ?? (async () => []) });
     await scope.register(storedResponseRoutes, { state: dependencies.responses });
   });
   return app;

@@ -1,7 +1,7 @@
 import type { AttemptRecord } from '../core/index.js';
 
 /** How one upstream call ended, in the few words metrics, traces and the health score share. */
-export type AttemptOutcome = 'success' | 'rate_limited' | 'server_error' | 'timeout' | 'network' | 'client_error' | 'cancelled';
+export type AttemptOutcome = 'success' | 'rate_limited' | 'server_error' | 'timeout' | 'network' | 'client_error' | 'cancelled' | 'skipped';
 
 /**
  * Classifies an attempt. Only `client_error` (a 4xx the client caused) and `cancelled` (the client
@@ -9,6 +9,8 @@ export type AttemptOutcome = 'success' | 'rate_limited' | 'server_error' | 'time
  * `success` counts against it.
  */
 export function attemptOutcome(attempt: AttemptRecord): AttemptOutcome {
+  // A target skipped for a reached cap was never called: it says nothing about the upstream.
+  if (attempt.kind === 'skipped') return 'skipped';
   if (attempt.errorCode === null) return 'success';
   if (attempt.errorCode === 'client_closed') return 'cancelled';
   if (attempt.status === 429 || attempt.errorCode === 'provider_rate_limited') return 'rate_limited';
@@ -20,5 +22,5 @@ export function attemptOutcome(attempt: AttemptRecord): AttemptOutcome {
 
 /** True when the outcome speaks against the upstream (availability in the health score). */
 export function countsAgainstUpstream(outcome: AttemptOutcome): boolean {
-  return outcome !== 'success' && outcome !== 'client_error' && outcome !== 'cancelled';
+  return outcome !== 'success' && outcome !== 'client_error' && outcome !== 'cancelled' && outcome !== 'skipped';
 }

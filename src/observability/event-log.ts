@@ -6,7 +6,7 @@ export interface EventLogger {
 }
 
 /**
- * Structured logs for the events an operator acts on: budget thresholds and circuit changes.
+ * Structured logs for the events an operator acts on: budget and cap thresholds, circuit changes.
  * (Redis fail-open decisions are logged where they happen, with the Redis error, at most once a second.)
  */
 export function createEventLog(logger: EventLogger): (event: GatewayEvent) => void {
@@ -17,6 +17,12 @@ export function createEventLog(logger: EventLogger): (event: GatewayEvent) => vo
           event: 'budget-warning', requestId: event.requestId, scope: event.scope, subject: event.subject,
           threshold: event.threshold, spentUsd: event.spentUsd, budgetUsd: event.budgetUsd, period: event.period,
         }, `budget ${Math.round(event.threshold * 100)} % reached`);
+        return;
+      case 'cap-warning':
+        logger.warn({
+          event: 'cap-warning', requestId: event.requestId, scope: event.scope, subject: event.subject, cap: event.cap,
+          threshold: event.threshold, used: event.used, limit: event.limit, period: event.period,
+        }, `${event.scope} ${event.subject} ${event.cap} cap ${Math.round(event.threshold * 100)} % reached`);
         return;
       case 'circuit-state': {
         const { provider, model, from, to } = event.change;

@@ -55,6 +55,7 @@ export class RequestMetrics {
   private readonly inFlight = new Set<string>();
   private readonly budgetWarnings: Counter;
   private readonly failOpen: Counter;
+  private readonly capWarnings: Counter;
 
   constructor(settings: RequestMetricsSettings) {
     this.settings = settings;
@@ -110,6 +111,11 @@ export class RequestMetrics {
     this.budgetWarnings = new Counter({
       name: 'sluice_budget_warnings_total', help: 'Budget thresholds crossed (50 %, 80 %, 100 %)', labelNames: ['scope', 'threshold'], registers,
     });
+    this.capWarnings = new Counter({
+      name: 'sluice_cap_warnings_total', help: 'Provider, model and target cap thresholds crossed (50 %, 80 %, 100 %), once per period',
+      // Subjects are configured names (providers, public models, targets), so the series are bounded.
+      labelNames: ['scope', 'subject', 'cap', 'threshold'], registers,
+    });
     this.failOpen = new Counter({
       name: 'sluice_limit_store_fail_open_total', help: 'Limit decisions taken with local limits because Redis failed', labelNames: ['operation'], registers,
     });
@@ -129,6 +135,9 @@ export class RequestMetrics {
         return;
       case 'budget-warning':
         this.budgetWarnings.labels(event.scope, String(event.threshold)).inc();
+        return;
+      case 'cap-warning':
+        this.capWarnings.labels(event.scope, event.subject, event.cap, String(event.threshold)).inc();
         return;
       case 'limit-store-fail-open':
         this.failOpen.labels(event.operation).inc();
@@ -170,6 +179,8 @@ export class RequestMetrics {
       const outcome = attemptOutcome(attempt);
       const kind = attempt.kind ?? 'first';
       this.upstreamAttempts.get([attempt.provider, attempt.model, kind, outcome]).inc();
+      // A target skipped for a reached cap made no call: no duration, and no fallback from it.
+      if (kind === 'skipped') continue;
       this.upstreamDuration.get([attempt.provider, attempt.model, outcome]).observe(attempt.durationMs / 1000);
       if (kind === 'fallback') {
         this.fallbacks.get([model, previous?.provider ?? '', attempt.provider, outcome === 'success' ? 'success' : 'failure']).inc();

@@ -15,3 +15,5 @@ export { formatDuration } from './format-duration.js';
 export type { Authenticator, Principal } from './principal.js';
 export { createAuthentication, createPolicies, createTierTable } from './create-policies.js';
 export type { AuthenticationSettings, PolicySettings, TierSettings } from './create-policies.js';
+export { DisabledProviderCaps, ProviderCaps, createProviderCaps } from './provider-caps.js';
+export type { CapLimitSettings, CapName, CapScope, CapUse, CapsSettings, ProviderCapsOptions, ProviderCapsService } from './provider-caps.js';

@@ -1,9 +1,10 @@
-import type { EventSink, Provider } from '../core/index.js';
+import type { CapGate, EventSink, Provider } from '../core/index.js';
 import { systemClock } from '../lib/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
 import type { ConcurrencyLimiter } from './concurrency-limiter.js';
 import type { CircuitBreakerStore } from './circuit-breaker-store.js';
+import { withCaps } from './with-caps.js';
 import { withCircuitBreaker } from './with-circuit-breaker.js';
 import { withConcurrencyLimit } from './with-concurrency-limit.js';
 import { withFallback } from './with-fallback.js';
@@ -46,6 +47,8 @@ export interface RouteSettings {
   fallback_models?: readonly string[] | undefined;
   context_window_fallbacks?: readonly string[] | undefined;
   fallback_response?: string | undefined;
+  /** A directly addressed `provider/model`: only provider caps apply (there is no public model). */
+  direct?: boolean | undefined;
 }
 
 export interface RouteDependencies {
@@ -60,6 +63,8 @@ export interface RouteDependencies {
   limiters?: ReadonlyMap<string, ConcurrencyLimiter> | undefined;
   /** Another public model's targets-only route, for `fallback_models`; none when absent. */
   resolveFallback?: ((model: string) => Provider | null) | undefined;
+  /** Provider, model and target caps; targets no cap covers stay unwrapped. */
+  caps?: CapGate | undefined;
 }
 
 const DEFAULT_HEDGE_AFTER_MS = 2000;
@@ -80,6 +85,7 @@ export function buildDirectRoute(providerName: string, model: string, dependenci
     strategy: 'single',
     targets: [{ provider: providerName, model, weight: 1 }],
     ...DIRECT_ROUTE_DEFAULTS,
+    direct: true,
   }, dependencies);
 }
 
@@ -87,7 +93,8 @@ export function buildDirectRoute(providerName: string, model: string, dependenci
  * The targets part of a model's route, without its model-level fallbacks, static answer or
  * timeout. Per target, inside out: the call and its attempt record, the stream commit point
  * (first-token and idle timeouts), the circuit breaker, the provider's concurrency slots (each
- * attempt takes one), retries. Across targets: the strategy.
+ * attempt takes one), the caps (so a capped target never takes a half-open probe or a slot, and
+ * each retry reserves again), retries. Across targets: the strategy.
  */
 export function buildTargetsRoute(settings: RouteSettings, dependencies: RouteDependencies): Provider {
   const clock = dependencies.clock ?? systemClock;
@@ -111,6 +118,8 @@ export function buildTargetsRoute(settings: RouteSettings, dependencies: RouteDe
     }
     const limiter = dependencies.limiters?.get(target.provider);
     if (limiter !== undefined) route = withConcurrencyLimit(route, limiter);
+    const capTarget = { publicModel: settings.direct === true ? null : settings.name, provider: target.provider, model: target.model };
+    if (dependencies.caps?.covers(capTarget) === true) route = withCaps(route, capTarget, dependencies.caps);
     if (retry !== undefined) {
       route = withRetry(route, {
         maxAttempts: retry.max_attempts, initialDelayMs: retry.initial_delay_ms, maxDelayMs: retry.max_delay_ms, multiplier: retry.multiplier,

@@ -1,4 +1,4 @@
-import type { EventSink, Provider } from '../core/index.js';
+import type { CapGate, EventSink, Provider } from '../core/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { buildDirectRoute, buildRoutes } from './build-route.js';
 import type { RouteDependencies, RouteSettings } from './build-route.js';
@@ -20,6 +20,8 @@ export interface RoutingSettings {
   breakers?: CircuitBreakerStore | undefined;
   /** Providers with a cap on calls in flight (this process's), and how long a call may wait for a slot. */
   concurrency?: ReadonlyArray<{ provider: string; maxConcurrent: number; maxQueueWaitMs: number }> | undefined;
+  /** Provider, model and target caps (`limits`); none when absent. */
+  caps?: CapGate | undefined;
 }
 
 export interface Routing {
@@ -35,7 +37,7 @@ export function createRouting(settings: RoutingSettings): Routing {
     provider: entry.provider, limit: entry.maxConcurrent, maxWaitMs: entry.maxQueueWaitMs, clock: settings.clock,
   })]));
   const dependencies: RouteDependencies = {
-    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random, limiters,
+    providers: settings.providers, breakers, events: settings.events, clock: settings.clock, random: settings.random, limiters, caps: settings.caps,
   };
   const models = new ModelRegistry({
     routes: buildRoutes(settings.models, dependencies),

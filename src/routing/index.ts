@@ -4,7 +4,7 @@ export { MemoryCircuitBreakerStore } from './circuit-breaker-store.js';
 export type {
   CircuitAdmission, CircuitBreakerSettings, CircuitBreakerStore, CircuitKey, CircuitOutcome, CircuitSnapshot, CircuitTransition,
 } from './circuit-breaker-store.js';
-export { CircuitOpenError } from './circuit-open-error.js';
+export { CapReachedError, CircuitOpenError } from './circuit-open-error.js';
 export { summariseCircuits } from './summarise-circuits.js';
 export type { ProviderCircuitReport } from './summarise-circuits.js';
 export { ModelRegistry } from './model-registry.js';
@@ -12,6 +12,7 @@ export { createRouting } from './create-routing.js';
 export type { Routing, RoutingSettings } from './create-routing.js';
 export type { ModelInfo, ModelRegistrySettings } from './model-registry.js';
 export { summariseFailures } from './summarise-failures.js';
+export { withCaps } from './with-caps.js';
 export { withCircuitBreaker } from './with-circuit-breaker.js';
 export { withFallback } from './with-fallback.js';
 export { withHedging } from './with-hedging.js';

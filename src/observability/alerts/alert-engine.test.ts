@@ -112,3 +112,21 @@ describe('AlertEngine', () => {
     expect(sent[2]?.dedupeKey).toBe('alert:budget:key:k1:2026-12:0.8');
   });
 });
+
+describe('AlertEngine and provider caps', () => {
+  it('a budget rule scoped to providers notifies provider cap thresholds once each; a model-scoped one model and target caps', () => {
+    const { sent, engine } = setUp([
+      rule({ name: 'supply', type: 'budget', scope: 'provider', thresholds: [0.8, 1] }),
+      rule({ name: 'models', type: 'budget', scope: 'model', thresholds: [1] }),
+    ]);
+    const warning = { type: 'cap-warning', scope: 'provider', subject: 'claude', cap: 'usd_per_day', used: 160, limit: 200, period: '2026-12-05' } as const;
+    engine.handle({ ...warning, threshold: 0.5 });
+    engine.handle({ ...warning, threshold: 0.8 });
+    engine.handle({ type: 'cap-warning', scope: 'target', subject: 'smart:claude/sonnet', cap: 'tokens_per_day', used: 100, limit: 100, period: '2026-12-05', threshold: 1 });
+    expect(sent.map((notification) => `${notification.rule} ${notification.scopeKey} ${notification.dedupeKey}`)).toEqual([
+      'supply provider:claude alert:cap:supply:provider:claude:usd_per_day:2026-12-05:0.8',
+      'models target:smart:claude/sonnet alert:cap:models:target:smart:claude/sonnet:tokens_per_day:2026-12-05:1',
+    ]);
+    expect(sent[0]?.summary).toBe('provider claude used $160.00 of its usd_per_day cap of $200.00 (80 %, period 2026-12-05)');
+  });
+});

@@ -61,6 +61,16 @@ export class AlertEngine {
         // Half-open is still an incident: the alert resolves when the circuit closes.
         this.transition(rule, `${provider}/${model}`, to !== 'closed', to === 'open' ? 2 : to === 'half_open' ? 1 : 0, now);
       }
+    } else if (event.type === 'cap-warning') {
+      // A budget rule scoped to providers or models watches the supply-side caps; target caps belong to their model.
+      const ruleScope = event.scope === 'provider' ? 'provider' : 'model';
+      for (const rule of this.rulesOf('budget')) {
+        if (rule.scope !== ruleScope || !rule.thresholds.includes(event.threshold)) continue;
+        const amount = (value: number) => (event.cap.startsWith('usd') ? `$${value.toFixed(2)}` : `${Math.round(value)} tokens`);
+        this.emit(rule, `${event.scope}:${event.subject}`, 'firing', event.used / event.limit, event.threshold, now, now,
+          `cap:${rule.name}:${event.scope}:${event.subject}:${event.cap}:${event.period}:${event.threshold}`,
+          `${event.scope} ${event.subject} used ${amount(event.used)} of its ${event.cap} cap of ${amount(event.limit)} (${Math.round(event.threshold * 100)} %, period ${event.period})`);
+      }
     } else if (event.type === 'budget-warning') {
       for (const rule of this.rulesOf('budget')) {
         if (!rule.thresholds.includes(event.threshold)) continue;
