@@ -42,3 +42,5 @@ export type { SingletonLeaseOptions } from './singleton-lease.js';
 export { DisabledResponseStore } from './response-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export { MemoryResponseStore } from './memory/memory-response-store.js';
+export type { AlertStateRow, AlertStateStore } from './alert-state-store.js';
+export { MemoryAlertStateStore } from './memory/memory-alert-state-store.js';
