@@ -113,6 +113,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     dependenciesUp: async () => (await readiness()).ready,
     alerts: config.alerts,
     outbox: database.webhookOutbox,
+    leases,
+    alertStates: database.alertStates,
     clock,
   });
 
@@ -177,6 +179,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxUploadBytes: config.server.max_body_bytes,
     store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
     otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
+    digest: (messages) => observability.webhookDigest(messages),
   });
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
     const databaseStatus = await checkDatabase(database);

@@ -4,9 +4,9 @@ import type { EventSink, JobKind, JobProvider } from '../core/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { randomToken, systemClock } from '../lib/index.js';
 import type { PolicyGate } from '../policies/index.js';
-import type { JobStore, WebhookOutboxStore } from '../storage/index.js';
+import type { JobStore, WebhookMessage, WebhookOutboxStore } from '../storage/index.js';
 import { WebhookDeliverer } from '../webhooks/index.js';
-import type { WebhookAttemptReport } from '../webhooks/index.js';
+import type { WebhookAttemptReport, WebhookDigest } from '../webhooks/index.js';
 import { JobPoller } from './job-poller.js';
 import { JobRunner } from './job-runner.js';
 import type { PollReport } from './job-runner.js';
@@ -42,6 +42,8 @@ export interface JobsDependencies {
    * serves the whole outbox, and a message whose secret it cannot resolve would fail for good.
    */
   otherSecrets?: ((secretRef: string) => string | null) | undefined;
+  /** Groups a delivery round's messages into POSTs (alert digests per channel); absent: one POST each. */
+  digest?: ((messages: readonly WebhookMessage[]) => WebhookDigest[]) | undefined;
 }
 
 export interface Jobs {
@@ -118,7 +120,7 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     labelNames: ['event', 'result'], registers: [dependencies.registry],
   });
   const deliverer = new WebhookDeliverer({
-    store: dependencies.outbox, clock, owner, resolveSecret: (ref) => resolveJobWebhookSecret(settings, ref) ?? dependencies.otherSecrets?.(ref) ?? null,
+    store: dependencies.outbox, clock, owner, digest: dependencies.digest, resolveSecret: (ref) => resolveJobWebhookSecret(settings, ref) ?? dependencies.otherSecrets?.(ref) ?? null,
     onAttempt: (report: WebhookAttemptReport) => {
       deliveries?.inc({ event: report.message.eventType, result: report.delivered ? 'delivered' : report.retryAt === null ? 'gave_up' : 'retry' });
       if (!report.delivered) {

@@ -1,7 +1,8 @@
 import { Gauge } from 'prom-client';
 import type { GatewayEvent } from '../core/index.js';
 import type { Clock, EventBus } from '../lib/index.js';
-import type { RequestLogStore, WebhookOutboxStore } from '../storage/index.js';
+import type { AlertStateStore, LeaseStore, RequestLogStore, WebhookMessage, WebhookOutboxStore } from '../storage/index.js';
+import type { WebhookDigest } from '../webhooks/index.js';
 import { createAlerts } from './alerts/index.js';
 import type { Alerts, AlertsConfig } from './alerts/index.js';
 import { clusterWorkerMetricsSource, localMetricsSource } from './cluster-metrics.js';
@@ -45,6 +46,10 @@ export interface ObservabilitySettings {
   /** The config's `alerts:` block, and the outbox its notifications go through. */
   alerts: AlertsConfig;
   outbox: WebhookOutboxStore;
+  /** With several instances: only the holder of the `alert-evaluator` lease evaluates windowed alert rules. */
+  leases?: LeaseStore | undefined;
+  /** Windowed alerts' state, shared so the next leader carries on the same episodes. */
+  alertStates?: AlertStateStore | undefined;
   clock: Clock;
 }
 
@@ -54,6 +59,8 @@ export interface Observability {
   readonly alerts: Alerts | null;
   /** Signing secrets of the messages this folder puts in the webhook outbox. */
   webhookSecrets(secretRef: string): string | null;
+  /** Groups the outbox messages of one delivery round into POSTs: alert messages into one digest per channel. */
+  webhookDigest(messages: readonly WebhookMessage[]): WebhookDigest[];
   /** What GET /metrics serves. */
   readonly metricsSource: MetricsSource;
   /** Writes every row queued so far (tests and shutdown). */
@@ -113,6 +120,8 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     // The gateway's one outbox deliverer (started with the jobs) delivers alert messages too.
     deliver: false,
     outbox: settings.outbox,
+    leases: settings.leases,
+    states: settings.alertStates,
     clock: settings.clock,
     registry: metrics.registry,
     logger: settings.logger,
@@ -128,6 +137,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     health,
     alerts,
     webhookSecrets: (secretRef) => alerts?.resolveSecret(secretRef) ?? null,
+    webhookDigest: (messages) => alerts?.digest(messages) ?? messages.map((message) => ({ members: [message], id: message.id, payload: message.payload })),
     metricsSource: settings.clusterWorker === true ? clusterWorkerMetricsSource(metrics.registry) : localMetricsSource(metrics.registry),
     flush: () => writer.flush(),
     async close() {
