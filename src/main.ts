@@ -204,7 +204,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock },
+    inference: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      upstreamTraceparent: observability.upstreamTraceparent,
+    },
     models: routing.models,
     readiness: async () => {
       const report = await readiness();

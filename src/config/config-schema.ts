@@ -252,6 +252,8 @@ const tracingSchema = z.strictObject({
   service_name: z.string().min(1).default('sluice'),
   /** Spans waiting for export; past it spans are dropped and counted (sluice_trace_spans_dropped_total). */
   max_queue_spans: positiveInt.default(16_384),
+  /** Send a W3C `traceparent` upstream (the request's server span, under the client's trace when it sent one). */
+  propagate_upstream: z.boolean().default(false),
 });
 
 const healthSchema = z.strictObject({

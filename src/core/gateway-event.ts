@@ -51,6 +51,11 @@ export interface RequestStart {
   startedAt: number;
   /** The client's W3C `traceparent` header, when it sent one: the parent of the request's spans. */
   traceparent?: string | null | undefined;
+  /**
+   * The `traceparent` sent upstream (`tracing.propagate_upstream`): it names the request's server
+   * span, which the tracer later builds with exactly these ids.
+   */
+  upstreamTraceparent?: string | null | undefined;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open';

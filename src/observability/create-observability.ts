@@ -35,6 +35,7 @@ export interface ObservabilitySettings {
   tracing: {
     enabled: boolean; endpoint: string; headers: Readonly<Record<string, string>>; sample_ratio: number;
     capture_content: boolean; max_content_chars: number; service_name: string; max_queue_spans: number;
+    propagate_upstream?: boolean | undefined;
   };
   /** Public model names (their own series); anything else requested is `other`. */
   models: readonly string[];
@@ -59,6 +60,8 @@ export interface Observability {
   readonly alerts: Alerts | null;
   /** Signing secrets of the messages this folder puts in the webhook outbox. */
   webhookSecrets(secretRef: string): string | null;
+  /** The `traceparent` to send upstream for a request (`tracing.propagate_upstream`); undefined when not propagated. */
+  readonly upstreamTraceparent: ((incoming: string | null) => string | null) | undefined;
   /** Groups the outbox messages of one delivery round into POSTs: alert messages into one digest per channel. */
   webhookDigest(messages: readonly WebhookMessage[]): WebhookDigest[];
   /** What GET /metrics serves. */
@@ -136,6 +139,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
   return {
     health,
     alerts,
+    upstreamTraceparent: tracer !== null && settings.tracing.propagate_upstream === true ? tracer.upstreamTraceparent : undefined,
     webhookSecrets: (secretRef) => alerts?.resolveSecret(secretRef) ?? null,
     webhookDigest: (messages) => alerts?.digest(messages) ?? messages.map((message) => ({ members: [message], id: message.id, payload: message.payload })),
     metricsSource: settings.clusterWorker === true ? clusterWorkerMetricsSource(metrics.registry) : localMetricsSource(metrics.registry),
