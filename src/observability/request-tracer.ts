@@ -96,7 +96,18 @@ export function createRequestTracer(settings: RequestTracerSettings): RequestTra
       const pending = parents.get(summary.requestId);
       if (pending !== undefined) parents.delete(summary.requestId);
       const traceparent = pending?.incoming;
-      const upstream = pending?.upstream === undefined ? null : parseTraceParent(pending.upstream);
+      const client = traceparent === undefined ? null : parseTraceParent(traceparent);
+      let upstream = pending?.upstream === undefined ? null : parseTraceParent(pending.upstream);
+      // Decide sampling before planning anything: a dropped trace costs one random id, not its spans.
+      if (upstream !== null) {
+        if ((upstream.traceFlags & 1) === 0) return;
+      } else if (client !== null) {
+        if ((client.traceFlags & 1) === 0) return;
+      } else {
+        const traceId = ids.random.generateTraceId();
+        if (rootSampler.shouldSample(ROOT_CONTEXT, traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return;
+        upstream = { traceId, spanId: ids.random.generateSpanId(), traceFlags: 1 };
+      }
       const planned = summaryToSpans(summary, settings);
       const built: Span[] = [];
       const contexts: Context[] = [];
