@@ -120,6 +120,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     dependenciesUp: async () => (await readiness()).ready,
     alerts: config.alerts,
     outbox: database.webhookOutbox,
+    leases,
+    alertStates: database.alertStates,
     clock,
   });
 
@@ -204,6 +206,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     maxUploadBytes: config.server.max_body_bytes,
     store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
     otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
+    digest: (messages) => observability.webhookDigest(messages),
   });
   const prompts = createPromptRegistry({
     store: database.prompts,
@@ -265,6 +268,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
         models: new Map(config.models.map((model) => [model.name, new Set(model.allowed_options)])),
         tiers: new Map(Object.entries(config.tiers).map(([tierName, tier]) => [tierName, new Set(tier.allowed_options ?? [])])),
       },
+      upstreamTraceparent: observability.upstreamTraceparent,
     },
     cacheStore,
     models: routing.models,

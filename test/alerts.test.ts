@@ -1,7 +1,9 @@
 /**
- * Alerts across instances: two alerting subsystems on one real Postgres, fed the same traffic,
- * send exactly one message per firing and one per resolve to a loopback receiver, signed so that
- * the openai SDK's webhooks.unwrap() accepts them; a restarted instance sends nothing again.
+ * Alerts across instances: two alerting subsystems on one real Redis (the evaluator lease) and one
+ * real Postgres (outbox and alert state), fed the same traffic, send exactly one message per
+ * firing and one per resolve to each channel of a loopback receiver, a burst digested into one
+ * message per channel and signed so that the openai SDK's webhooks.unwrap() accepts it; the
+ * leader restarting mid-incident sends nothing again.
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders } from 'node:http';
@@ -13,11 +15,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GatewayEvent } from '../src/core/index.js';
 import { createAlerts } from '../src/observability/alerts/index.js';
 import type { Alerts, AlertsConfig } from '../src/observability/alerts/index.js';
-import { openDatabase } from '../src/storage/index.js';
-import type { Database } from '../src/storage/index.js';
+import { RedisLeaseStore, openDatabase } from '../src/storage/index.js';
 import { ManualClock } from './support/manual-clock.js';
 import { createDatabase, startPostgresServer } from './support/postgres-server.js';
 import type { PostgresServer } from './support/postgres-server.js';
+import { startRedisServer } from './support/redis-server.js';
+import type { RedisServer } from './support/redis-server.js';
 import { TEST_MASTER_KEY, startTestGateway } from './support/start-gateway.js';
 
 const SECRET = `whsec_${Buffer.from('alert receiver secret, 32 bytes.').toString('base64')}`;
@@ -40,38 +43,47 @@ async function startReceiver(): Promise<{ url: string; received: Delivery[]; clo
   return { url: `http://127.0.0.1:${port}`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
-function failure(status: number): GatewayEvent {
+function request(status: number, model: string): GatewayEvent {
   return {
     type: 'request-end',
     summary: {
       requestId: 'r', startedAt: 0, endedAt: 10, durationMs: 10, timeToFirstTokenMs: null, endpoint: 'chat.completions', keyId: null,
-      tenantId: null, endUser: null, requestedModel: 'smart', provider: 'primary', providerModel: 'gpt-a', attempts: [], stream: false,
+      tenantId: null, endUser: null, requestedModel: model, provider: 'primary', providerModel: 'gpt-a', attempts: [], stream: false,
       status, errorCode: status >= 400 ? 'provider_error' : null, errorMessage: 'a secret prompt must never appear', usage: null,
       metadata: null, overheadMs: 0, costUsd: 0, usageEstimated: false,
     },
   };
 }
 
-describe('alerts on two instances sharing Postgres', () => {
-  let server: PostgresServer;
+async function unwrap(delivery: Delivery | undefined): Promise<{ type: string; data: Record<string, unknown> }> {
+  return await sdk.webhooks.unwrap(delivery?.body ?? '', delivery?.headers as Record<string, string>, SECRET) as unknown as {
+    type: string; data: Record<string, unknown>;
+  };
+}
+
+describe('alerts on two instances sharing Redis and Postgres', () => {
+  let postgres: PostgresServer;
+  let redis: RedisServer;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let databaseUrl: string;
-  const databases: Database[] = [];
+  const closers: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    [server, receiver] = await Promise.all([startPostgresServer(), startReceiver()]);
-    databaseUrl = await createDatabase(server, 'alerts');
+    [postgres, redis, receiver] = await Promise.all([startPostgresServer(), startRedisServer(), startReceiver()]);
+    databaseUrl = await createDatabase(postgres, 'alerts');
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(databases.map((database) => database.close()));
+    for (const close of closers.reverse()) await close();
     await receiver.close();
-    server.destroy();
+    await redis.stop();
+    postgres.destroy();
   });
 
-  async function instance(clock: ManualClock): Promise<Alerts> {
+  async function instance(clock: ManualClock, name: string): Promise<Alerts> {
     const database = await openDatabase(databaseUrl, { cwd: process.cwd() });
-    databases.push(database);
+    const leases = new RedisLeaseStore({ url: redis.url, commandTimeoutMs: 2000 });
+    closers.push(() => database.close(), () => leases.close());
     await database.migrate();
     const config: AlertsConfig = {
       channels: [
@@ -85,17 +97,16 @@ describe('alerts on two instances sharing Postgres', () => {
     };
     return createAlerts({
       config, outbox: database.webhookOutbox, clock, registry: new Registry(), healthScores: () => [], logger: pino({ level: 'silent' }),
+      leases, states: database.alertStates, owner: name,
     });
   }
 
-  it('sends one firing and one resolve per channel, verifiable with webhooks.unwrap(), and nothing again after a restart', async () => {
+  it('one digest per channel per firing and per resolve, across a leader restart, verifiable with webhooks.unwrap()', async () => {
     // Near real time: unwrap() checks the signed timestamp against its own clock.
     const clock = new ManualClock(Date.now());
-    const first = await instance(clock);
-    const second = await instance(clock);
-    const both = [first, second];
-    const feed = async (status: number) => {
-      for (const alerts of both) for (let index = 0; index < 6; index += 1) alerts.handle(failure(status));
+    let both = [await instance(clock, 'a'), await instance(clock, 'b')];
+    const feed = (status: number, instances = both) => {
+      for (const alerts of instances) for (const model of ['smart', 'fast']) for (let index = 0; index < 6; index += 1) alerts.handle(request(status, model));
     };
     const tick = async (milliseconds: number) => {
       await clock.advance(milliseconds);
@@ -103,43 +114,52 @@ describe('alerts on two instances sharing Postgres', () => {
       for (const alerts of both) await alerts.settle();
     };
 
-    await feed(502);
+    // Instance b sees the incident 30 s later than a: alone, it would start its own episode.
+    feed(502, both.slice(0, 1));
     await tick(0);
+    expect(both.filter((alerts) => alerts.leading())).toHaveLength(1);
     expect(receiver.received).toEqual([]);
     await tick(30_000);
-    await feed(502);
+    feed(502);
     await tick(30_000);
+    // Two models fired in one evaluation: one message per channel, holding both.
     const firing = receiver.received.slice();
     expect(firing.map((delivery) => delivery.path).sort()).toEqual(['/hook', '/slack']);
-
-    const hook = firing.find((delivery) => delivery.path === '/hook');
-    const event = await sdk.webhooks.unwrap(hook?.body ?? '', hook?.headers as Record<string, string>, SECRET) as unknown as {
-      type: string; data: { rule: string; scope: string; state: string; value: number };
-    };
-    expect(event).toMatchObject({ type: 'alert.firing', data: { rule: 'errors', scope: 'smart', state: 'firing', value: 1 } });
+    const digest = await unwrap(firing.find((delivery) => delivery.path === '/hook'));
+    expect(digest.type).toBe('alert.digest');
+    const events = digest.data.events as Array<{ type: string; data: { rule: string; scope: string; state: string; value: number } }>;
+    expect(events.map((event) => `${event.type} ${event.data.scope}`).sort()).toEqual(['alert.firing fast', 'alert.firing smart']);
     const slack = JSON.parse(firing.find((delivery) => delivery.path === '/slack')?.body ?? '{}') as { text: string; blocks: unknown[] };
-    expect(slack.text).toContain('errors');
-    expect(slack.blocks.length).toBeGreaterThan(0);
+    expect(slack.text).toMatch(/^2 alert notifications: .*errors for (smart|fast).*errors for (smart|fast)/);
+    expect(slack.blocks.length).toBeGreaterThan(2);
     expect(JSON.stringify(firing.map((delivery) => delivery.body))).not.toContain('secret prompt');
 
-    // Recovery: the failures leave the window; both instances resolve, one message per channel.
+    // The leader restarts mid-incident: the other instance takes the lease and the stored state,
+    // the restarted one comes back as a follower; the incident goes on and nothing is re-sent.
+    const leader = both.find((alerts) => alerts.leading());
+    const follower = both.find((alerts) => !alerts.leading());
+    await leader?.close();
+    both = [follower as Alerts, await instance(clock, 'a-restarted')];
+    for (let round = 0; round < 3; round += 1) {
+      feed(502);
+      await tick(30_000);
+    }
+    expect(both.map((alerts) => alerts.leading())).toEqual([true, false]);
+    expect(receiver.received).toHaveLength(2);
+
+    // Recovery: the failures leave the window; one resolve per model, digested per channel.
     await tick(61_000);
-    for (const alerts of both) for (let index = 0; index < 6; index += 1) alerts.handle(failure(200));
+    feed(200);
     await tick(1000);
     const resolved = receiver.received.slice(2);
     expect(resolved.map((delivery) => delivery.path).sort()).toEqual(['/hook', '/slack']);
-    const resolvedHook = resolved.find((delivery) => delivery.path === '/hook');
-    await expect(sdk.webhooks.unwrap(resolvedHook?.body ?? '', resolvedHook?.headers as Record<string, string>, SECRET))
-      .resolves.toMatchObject({ type: 'alert.resolved' });
+    const resolvedDigest = await unwrap(resolved.find((delivery) => delivery.path === '/hook'));
+    expect((resolvedDigest.data.events as Array<{ type: string }>).map((event) => event.type)).toEqual(['alert.resolved', 'alert.resolved']);
 
-    // A restart: a new instance on the same database delivers nothing already delivered.
-    await first.close();
-    const restarted = await instance(clock);
-    await clock.advance(120_000);
-    await restarted.settle();
-    await second.settle();
+    // Later rounds on every instance deliver nothing already delivered.
+    await tick(120_000);
     expect(receiver.received).toHaveLength(4);
-    await Promise.all([second.close(), restarted.close()]);
+    await Promise.all(both.map((alerts) => alerts.close()));
   }, 60_000);
 });
 

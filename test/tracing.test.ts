@@ -75,6 +75,32 @@ describe('tracing', () => {
     expect(failed?.status.code).toBe(2);
     expect(JSON.stringify(spans)).not.toContain('secret');
     expect(sumOf(parsePrometheusText(metrics), 'sluice_trace_spans_dropped_total')).toBe(0);
+    // Propagation is opt-in: by default the upstream sees no traceparent.
+    expect(upstream.requests.map((request) => request.headers.traceparent)).toEqual([undefined, undefined]);
+  });
+
+  it('forwards a traceparent upstream when propagate_upstream is on: the client\'s trace, the server span as parent', async () => {
+    const { spans } = await traffic({ tracing: { enabled: true, endpoint: receiver.url, propagate_upstream: true } }, {
+      traceparent: `00-${TRACE_ID}-${PARENT_SPAN_ID}-01`,
+    });
+    const server = spans.find((span) => span.kind === 2);
+    expect(server).toMatchObject({ traceId: TRACE_ID, parentSpanId: PARENT_SPAN_ID });
+    // Every attempt (the failing one and the fallback) carries the same header, naming the server span.
+    expect(upstream.requests.map((request) => request.headers.traceparent)).toEqual([
+      `00-${TRACE_ID}-${server?.spanId}-01`, `00-${TRACE_ID}-${server?.spanId}-01`,
+    ]);
+  });
+
+  it('forwards a new trace\'s traceparent without a client one, sampled as the spans are', async () => {
+    const { spans } = await traffic({ tracing: { enabled: true, endpoint: receiver.url, propagate_upstream: true } }, {});
+    const server = spans.find((span) => span.kind === 2);
+    expect(server?.parentSpanId).toBe('');
+    expect(upstream.requests[0]?.headers.traceparent).toBe(`00-${server?.traceId}-${server?.spanId}-01`);
+
+    const exported = spans.length;
+    await traffic({ tracing: { enabled: true, endpoint: receiver.url, propagate_upstream: true, sample_ratio: 0 } }, {});
+    expect(receiver.spans).toHaveLength(exported);
+    expect(upstream.requests[2]?.headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   });
 
   it('starts a new trace without a traceparent, and puts content on the chat span only when capture is on', async () => {

@@ -244,6 +244,11 @@ const jobsSchema = z.strictObject({
   /** The longest the poller sleeps before looking for jobs another instance created. */
   idle_poll_ms: positiveInt.default(5000),
   max_content_bytes: positiveInt.default(200 * 1024 * 1024),
+  /** Keep finished videos on disk for ttl_ms and serve them from there; no directory (the default) streams through the provider. */
+  assets: z.strictObject({
+    directory: z.string().default(''),
+    ttl_ms: positiveInt.default(86_400_000),
+  }).prefault({}),
   /** Public model names for images and videos; `provider/model` also works when allow_direct_models. */
   models: z.array(z.strictObject({
     name: z.string().min(1),
@@ -292,6 +297,8 @@ const tracingSchema = z.strictObject({
   service_name: z.string().min(1).default('sluice'),
   /** Spans waiting for export; past it spans are dropped and counted (sluice_trace_spans_dropped_total). */
   max_queue_spans: positiveInt.default(16_384),
+  /** Send a W3C `traceparent` upstream (the request's server span, under the client's trace when it sent one). */
+  propagate_upstream: z.boolean().default(false),
 });
 
 const healthSchema = z.strictObject({

@@ -64,6 +64,11 @@ export interface RequestStart {
   startedAt: number;
   /** The client's W3C `traceparent` header, when it sent one: the parent of the request's spans. */
   traceparent?: string | null | undefined;
+  /**
+   * The `traceparent` sent upstream (`tracing.propagate_upstream`): it names the request's server
+   * span, which the tracer later builds with exactly these ids.
+   */
+  upstreamTraceparent?: string | null | undefined;
 }
 
 /** `x-sluice-cache`: answered from the cache (exactly or by similarity), shared with an identical request in flight, or from upstream. */

@@ -45,6 +45,8 @@ export interface CallContext {
    * speaking that same format may send it nearly as-is instead of translating `ChatRequest`.
    */
   readonly ingress?: IngressRequest | undefined;
+  /** The W3C `traceparent` to send upstream (`tracing.propagate_upstream`); absent: none is sent. */
+  readonly traceparent?: string | undefined;
 }
 
 /** An Anthropic Messages body received on /v1/messages (already validated at the edge). */

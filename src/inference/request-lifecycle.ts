@@ -14,6 +14,11 @@ export interface LifecycleSettings {
   priceBook?: PriceBook | undefined;
   /** `logging.log_bodies`: put the request and response bodies into the request-end summary. */
   logBodies?: boolean | undefined;
+  /**
+   * With `tracing.propagate_upstream`: the `traceparent` to send upstream for a request, given
+   * the client's (or null); absent when traces are not propagated.
+   */
+  upstreamTraceparent?: ((incoming: string | null) => string | null) | undefined;
 }
 
 /** What a finished call gives the lifecycle. */
@@ -85,6 +90,7 @@ export class RequestLifecycle {
   private request: LoggedRequest | null = null;
   private firstTokenAt: number | null = null;
   private ended = false;
+  private readonly traceparent: string | undefined;
 
   /** Emits `request-start`; `traceparent` is the client's W3C header, the parent of the request's spans. */
   constructor(settings: LifecycleSettings, requestId: string, endpoint: string, startedAt?: number, traceparent: string | null = null) {
@@ -92,7 +98,9 @@ export class RequestLifecycle {
     this.requestId = requestId;
     this.endpoint = endpoint;
     this.startedAt = startedAt ?? settings.clock.now();
-    settings.events.emit({ type: 'request-start', requestId, endpoint, startedAt: this.startedAt, traceparent });
+    const upstreamTraceparent = settings.upstreamTraceparent?.(traceparent) ?? null;
+    this.traceparent = upstreamTraceparent ?? undefined;
+    settings.events.emit({ type: 'request-start', requestId, endpoint, startedAt: this.startedAt, traceparent, upstreamTraceparent });
   }
 
   /** Aborts when the client goes away; every upstream call below listens to it. */
@@ -120,7 +128,9 @@ export class RequestLifecycle {
 
   /** What every call below the use case receives. */
   callContext(ingress?: IngressRequest): CallContext {
-    return { requestId: this.requestId, signal: this.controller.signal, attempts: this.attempts, ingress };
+    return this.traceparent === undefined
+      ? { requestId: this.requestId, signal: this.controller.signal, attempts: this.attempts, ingress }
+      : { requestId: this.requestId, signal: this.controller.signal, attempts: this.attempts, ingress, traceparent: this.traceparent };
   }
 
   markFirstToken(): void {

@@ -1,12 +1,13 @@
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { EventSink, JobKind, JobProvider } from '../core/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { randomToken, systemClock } from '../lib/index.js';
 import type { PolicyGate } from '../policies/index.js';
-import type { JobStore, WebhookOutboxStore } from '../storage/index.js';
+import type { JobStore, WebhookMessage, WebhookOutboxStore } from '../storage/index.js';
 import { WebhookDeliverer } from '../webhooks/index.js';
-import type { WebhookAttemptReport } from '../webhooks/index.js';
+import type { WebhookAttemptReport, WebhookDigest } from '../webhooks/index.js';
+import { JobAssets } from './job-assets.js';
 import { JobPoller } from './job-poller.js';
 import { JobRunner } from './job-runner.js';
 import type { PollReport } from './job-runner.js';
@@ -42,6 +43,8 @@ export interface JobsDependencies {
    * serves the whole outbox, and a message whose secret it cannot resolve would fail for good.
    */
   otherSecrets?: ((secretRef: string) => string | null) | undefined;
+  /** Groups a delivery round's messages into POSTs (alert digests per channel); absent: one POST each. */
+  digest?: ((messages: readonly WebhookMessage[]) => WebhookDigest[]) | undefined;
 }
 
 export interface Jobs {
@@ -113,12 +116,20 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     name: 'sluice_job_polls_total', help: 'Looks at a job\'s provider (starts and polls), by outcome',
     labelNames: ['provider', 'outcome'], registers: [dependencies.registry],
   });
+  const finishedJobs = dependencies.registry === undefined ? null : new Counter({
+    name: 'sluice_jobs_finished_total', help: 'Jobs that ended, by kind, provider and outcome (completed, failed, provider_timeout)',
+    labelNames: ['kind', 'provider', 'outcome'], registers: [dependencies.registry],
+  });
+  const jobDuration = dependencies.registry === undefined ? null : new Histogram({
+    name: 'sluice_job_duration_seconds', help: 'From a job\'s creation to its end, by kind, provider and outcome',
+    labelNames: ['kind', 'provider', 'outcome'], buckets: [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600], registers: [dependencies.registry],
+  });
   const deliveries = dependencies.registry === undefined ? null : new Counter({
     name: 'sluice_webhook_deliveries_total', help: 'Webhook delivery attempts, by event and result',
     labelNames: ['event', 'result'], registers: [dependencies.registry],
   });
   const deliverer = new WebhookDeliverer({
-    store: dependencies.outbox, clock, owner, resolveSecret: (ref) => resolveJobWebhookSecret(settings, ref) ?? dependencies.otherSecrets?.(ref) ?? null,
+    store: dependencies.outbox, clock, owner, digest: dependencies.digest, resolveSecret: (ref) => resolveJobWebhookSecret(settings, ref) ?? dependencies.otherSecrets?.(ref) ?? null,
     onAttempt: (report: WebhookAttemptReport) => {
       deliveries?.inc({ event: report.message.eventType, result: report.delivered ? 'delivered' : report.retryAt === null ? 'gave_up' : 'retry' });
       if (!report.delivered) {
@@ -128,7 +139,17 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     },
     onError: (error) => logger.warn({ err: error }, 'webhook outbox check failed'),
   });
+  const assetSettings = settings.assets;
+  const assets = assetSettings === undefined || assetSettings.directory === null ? null : new JobAssets(assetSettings.directory, assetSettings.ttlMs, clock);
   const runner = new JobRunner({
+    assets,
+    onFinished: (job) => {
+      // Providers are configured names, kinds two values: the label sets stay bounded.
+      const outcome = job.status === 'completed' ? 'completed' : job.errorCode === 'provider_timeout' ? 'provider_timeout' : 'failed';
+      finishedJobs?.inc({ kind: job.kind, provider: job.provider, outcome });
+      jobDuration?.observe({ kind: job.kind, provider: job.provider, outcome }, Math.max(0, ((job.completedAt ?? job.updatedAt) - job.createdAt) / 1000));
+    },
+    onAssetError: (jobId, error) => logger.warn({ jobId, err: error }, 'keeping a finished video failed; it streams from the provider'),
     store: dependencies.store, providers, outbox: dependencies.outbox, onWebhooksEnqueued: () => deliverer.wake(),
     policies: dependencies.policies, events: dependencies.events, clock, random, owner, settings,
     onPoll: (report: PollReport) => {
@@ -144,10 +165,19 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     onError: (error) => logger.warn({ err: error }, 'job poll failed'),
   });
   const service = new JobService({
-    store: dependencies.store, runner, providers, policies: dependencies.policies, clock, owner, settings,
+    store: dependencies.store, runner, providers, policies: dependencies.policies, clock, owner, settings, assets,
     onJobCreated: () => poller.wake(),
   });
   let closed = false;
+  let cancelSweep: (() => void) | null = null;
+  // Expired assets are never served (open() checks); the sweep frees their disk space.
+  const sweepAssets = (): void => {
+    cancelSweep = clock.setTimer(() => {
+      void assets?.sweep().catch((error: unknown) => logger.warn({ err: error }, 'sweeping expired job assets failed')).finally(() => {
+        if (!closed) sweepAssets();
+      });
+    }, Math.min(assetSettings?.ttlMs ?? 600_000, 600_000));
+  };
   return {
     service,
     poller,
@@ -162,9 +192,11 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
       if (closed) return;
       poller.start();
       deliverer.start();
+      if (assets !== null) sweepAssets();
     },
     async close() {
       closed = true;
+      cancelSweep?.();
       await poller.stop();
       await deliverer.stop();
       await Promise.all([...adapters.values()].map((adapter) => adapter?.close?.()));

@@ -3,6 +3,7 @@ import type { CallContext, EventSink, JobKind, JobProvider, JobRequest, JobSnaps
 import type { Clock, Random } from '../lib/index.js';
 import type { Admission, PolicyGate, Principal } from '../policies/index.js';
 import type { JobPatch, JobRecord, JobStore, WebhookOutboxStore } from '../storage/index.js';
+import type { JobAssets } from './job-assets.js';
 import { enqueueJobEvent } from './job-webhooks.js';
 import type { JobEventType, JobsSettings } from './jobs-settings.js';
 import { resolveJobModel } from './jobs-settings.js';
@@ -35,6 +36,12 @@ export interface JobRunnerDependencies {
   owner: string;
   settings: JobsSettings;
   onPoll?: (report: PollReport) => void;
+  /** Keeps finished videos on disk (`jobs.assets`); null streams content through the provider. */
+  assets?: JobAssets | null | undefined;
+  /** A job ended (written once, by this instance): metrics. */
+  onFinished?: ((job: JobRecord) => void) | undefined;
+  /** Keeping an asset failed: the video still streams through the provider. */
+  onAssetError?: ((jobId: string, error: unknown) => void) | undefined;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -152,9 +159,24 @@ export class JobRunner {
       errorMessage: finished.errorMessage, completedAt: now, updatedAt: now, nextPollAt: null, leaseOwner: null, leaseUntil: null, costUsd,
     });
     if (written === null) return null;
+    this.dependencies.onFinished?.(finished);
     this.dependencies.events.emit({ type: 'request-end', summary: toJobSummary(finished, snapshot) });
     await this.settle(finished, costUsd);
+    if (completed && job.kind === 'video') await this.keepAsset(finished);
     return finished;
+  }
+
+  /** Downloads a finished video into the asset directory, once, on the instance that finished it. */
+  private async keepAsset(job: JobRecord): Promise<void> {
+    const { assets, settings } = this.dependencies;
+    const provider = this.dependencies.providers(job.provider, job.kind);
+    if (assets === undefined || assets === null || provider === null || job.providerRef === null) return;
+    try {
+      const content = await provider.fetchContent(job.providerRef, job.result ?? {}, 'video', { requestId: job.requestId, signal: NEVER_ABORTED, attempts: [] });
+      await assets.save(job.id, content, settings.maxContentBytes);
+    } catch (error) {
+      this.dependencies.onAssetError?.(job.id, error);
+    }
   }
 
   /** The real cost: seconds (or images) made × the model's price. */

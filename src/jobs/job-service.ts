@@ -10,6 +10,7 @@ import { REQUEST_WEBHOOK_SECRET_REF, isAllowedWebhookUrl } from './job-webhooks.
 import type { JobRunner } from './job-runner.js';
 import type { JobModel, JobsSettings } from './jobs-settings.js';
 import { resolveJobModel } from './jobs-settings.js';
+import type { JobAssets } from './job-assets.js';
 
 /** A video or image request as the caller made it: the public model name, not the provider's. */
 export type NewVideoJob = Omit<VideoJobRequest, 'kind'>;
@@ -40,6 +41,8 @@ export interface JobServiceDependencies {
   settings: JobsSettings;
   /** Tells the poller a job exists whose first poll comes soon. */
   onJobCreated: () => void;
+  /** Kept videos (`jobs.assets`), served before asking the provider; null: stream through. */
+  assets?: JobAssets | null | undefined;
 }
 
 const NEVER_ABORTED = new AbortController().signal;
@@ -104,6 +107,7 @@ export class JobService {
     const job = await this.get(caller, id, kind);
     const deleted = await this.dependencies.store.delete(job.id, ownerScopeOf(caller.principal));
     if (deleted === null) throw notFound(id, kind);
+    await this.dependencies.assets?.remove(deleted.id);
     if (!isTerminalJobStatus(deleted.status)) {
       await this.dependencies.runner.releaseAdmission(deleted.id);
       const provider = this.dependencies.providers(deleted.provider, deleted.kind);
@@ -119,6 +123,10 @@ export class JobService {
     const job = await this.get(caller, id, 'video');
     if (job.status !== 'completed' || job.providerRef === null) {
       throw new GatewayError('invalid_request', `Video ${id} is ${job.status}; its content is available once it is completed.`, { status: 409 });
+    }
+    if (variant === 'video') {
+      const kept = await this.dependencies.assets?.open(job.id);
+      if (kept !== undefined && kept !== null) return kept;
     }
     const provider = this.dependencies.providers(job.provider, job.kind);
     if (provider === null) throw new GatewayError('provider_unavailable', `provider "${job.provider}" is no longer configured`);

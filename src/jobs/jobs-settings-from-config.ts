@@ -12,6 +12,7 @@ export interface JobsConfigBlock {
   batch_size: number;
   idle_poll_ms: number;
   max_content_bytes: number;
+  assets?: { directory: string; ttl_ms: number } | undefined;
   models: ReadonlyArray<{ name: string; kind: 'video' | 'image'; provider: string; model: string; price_per_second: number; price_per_image: number }>;
   webhooks: {
     targets: ReadonlyArray<{ name: string; url: string; secret: string; tenant?: string | undefined; key?: string | undefined; events: readonly JobEventType[] }>;
@@ -36,6 +37,7 @@ export function jobsSettingsFromConfig(block: JobsConfigBlock, providerNames: re
     batchSize: block.batch_size,
     idlePollMs: block.idle_poll_ms,
     maxContentBytes: block.max_content_bytes,
+    assets: { directory: block.assets === undefined || block.assets.directory === '' ? null : block.assets.directory, ttlMs: block.assets?.ttl_ms ?? 86_400_000 },
     webhooks: {
       targets: block.webhooks.targets.map((target) => ({
         name: target.name, url: target.url, secret: target.secret, tenant: target.tenant ?? null, key: target.key ?? null, events: target.events,

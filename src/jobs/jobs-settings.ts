@@ -46,6 +46,8 @@ export interface JobsSettings {
   idlePollMs: number;
   /** Largest content (video) streamed to a client. */
   maxContentBytes: number;
+  /** Where finished videos are kept, and for how long; absent or a null directory: content streams through. */
+  assets?: { directory: string | null; ttlMs: number } | undefined;
   webhooks: {
     targets: readonly WebhookTarget[];
     /** A per-request `x-sluice-webhook-url` must start with one of these. */

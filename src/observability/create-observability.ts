@@ -1,7 +1,8 @@
 import { Gauge } from 'prom-client';
 import type { GatewayEvent } from '../core/index.js';
 import type { Clock, EventBus } from '../lib/index.js';
-import type { RequestLogStore, WebhookOutboxStore } from '../storage/index.js';
+import type { AlertStateStore, LeaseStore, RequestLogStore, WebhookMessage, WebhookOutboxStore } from '../storage/index.js';
+import type { WebhookDigest } from '../webhooks/index.js';
 import { createAlerts } from './alerts/index.js';
 import type { Alerts, AlertsConfig } from './alerts/index.js';
 import { clusterWorkerMetricsSource, localMetricsSource } from './cluster-metrics.js';
@@ -36,6 +37,7 @@ export interface ObservabilitySettings {
   tracing: {
     enabled: boolean; endpoint: string; headers: Readonly<Record<string, string>>; sample_ratio: number;
     capture_content: boolean; max_content_chars: number; service_name: string; max_queue_spans: number;
+    propagate_upstream?: boolean | undefined;
   };
   /** Public model names (their own series); anything else requested is `other`. */
   models: readonly string[];
@@ -47,6 +49,10 @@ export interface ObservabilitySettings {
   /** The config's `alerts:` block, and the outbox its notifications go through. */
   alerts: AlertsConfig;
   outbox: WebhookOutboxStore;
+  /** With several instances: only the holder of the `alert-evaluator` lease evaluates windowed alert rules. */
+  leases?: LeaseStore | undefined;
+  /** Windowed alerts' state, shared so the next leader carries on the same episodes. */
+  alertStates?: AlertStateStore | undefined;
   clock: Clock;
 }
 
@@ -56,6 +62,10 @@ export interface Observability {
   readonly alerts: Alerts | null;
   /** Signing secrets of the messages this folder puts in the webhook outbox. */
   webhookSecrets(secretRef: string): string | null;
+  /** The `traceparent` to send upstream for a request (`tracing.propagate_upstream`); undefined when not propagated. */
+  readonly upstreamTraceparent: ((incoming: string | null) => string | null) | undefined;
+  /** Groups the outbox messages of one delivery round into POSTs: alert messages into one digest per channel. */
+  webhookDigest(messages: readonly WebhookMessage[]): WebhookDigest[];
   /** What GET /metrics serves. */
   readonly metricsSource: MetricsSource;
   /** Writes every row queued so far (tests and shutdown). */
@@ -116,6 +126,8 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     // The gateway's one outbox deliverer (started with the jobs) delivers alert messages too.
     deliver: false,
     outbox: settings.outbox,
+    leases: settings.leases,
+    states: settings.alertStates,
     clock: settings.clock,
     registry: metrics.registry,
     logger: settings.logger,
@@ -130,7 +142,9 @@ export async function createObservability(settings: ObservabilitySettings): Prom
   return {
     health,
     alerts,
+    upstreamTraceparent: tracer !== null && settings.tracing.propagate_upstream === true ? tracer.upstreamTraceparent : undefined,
     webhookSecrets: (secretRef) => alerts?.resolveSecret(secretRef) ?? null,
+    webhookDigest: (messages) => alerts?.digest(messages) ?? messages.map((message) => ({ members: [message], id: message.id, payload: message.payload })),
     metricsSource: settings.clusterWorker === true ? clusterWorkerMetricsSource(metrics.registry) : localMetricsSource(metrics.registry),
     flush: () => writer.flush(),
     async close() {

@@ -9,8 +9,10 @@ import { ExportResultCode, parseTraceParent } from '@opentelemetry/core';
 import type { ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-base';
-import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, RandomIdGenerator, SamplingDecision, TraceIdRatioBasedSampler,
+} from '@opentelemetry/sdk-trace-base';
+import type { IdGenerator, ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { GatewayEvent } from '../core/index.js';
@@ -31,6 +33,11 @@ export interface RequestTracerSettings extends SpanPlanSettings {
 
 export interface RequestTracer {
   handle(event: GatewayEvent): void;
+  /**
+   * At a request's start: the `traceparent` to send upstream, naming the server span this tracer
+   * will build for the request (same trace id and span id), under the client's trace if it sent one.
+   */
+  upstreamTraceparent(incoming: string | null): string;
   /** Exports every span built so far. */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -54,36 +61,66 @@ export function createRequestTracer(settings: RequestTracerSettings): RequestTra
     maxExportBatchSize: 1024,
     scheduledDelayMillis: settings.exportDelayMs ?? 1000,
   });
+  const ids = new PresetIdGenerator();
+  const rootSampler = new TraceIdRatioBasedSampler(settings.sampleRatio);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': settings.serviceName }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(settings.sampleRatio) }),
+    idGenerator: ids,
+    sampler: new ParentBasedSampler({ root: rootSampler }),
     spanProcessors: [countingProcessor(batch, queue, settings.maxQueueSpans, dropped)],
   });
   const tracer = provider.getTracer('sluice');
-  const parents = new Map<string, string>();
+  const parents = new Map<string, { incoming: string | undefined; upstream: string | undefined }>();
 
   return {
+    upstreamTraceparent(incoming) {
+      const parent = incoming === null ? null : parseTraceParent(incoming);
+      const spanId = ids.random.generateSpanId();
+      if (parent !== null) return `00-${parent.traceId}-${spanId}-${parent.traceFlags & 1 ? '01' : '00'}`;
+      // A new trace: the root sampler decides by trace id alone, so this agrees with the later span.
+      const traceId = ids.random.generateTraceId();
+      const sampled = rootSampler.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+      return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
+    },
     handle(event) {
       if (event.type === 'request-start') {
-        if (event.traceparent !== undefined && event.traceparent !== null && parents.size < MAX_PENDING_PARENTS) {
-          parents.set(event.requestId, event.traceparent);
+        const incoming = event.traceparent ?? undefined;
+        const upstream = event.upstreamTraceparent ?? undefined;
+        if ((incoming !== undefined || upstream !== undefined) && parents.size < MAX_PENDING_PARENTS) {
+          parents.set(event.requestId, { incoming, upstream });
         }
         return;
       }
       if (event.type !== 'request-end') return;
       const summary = event.summary;
-      const traceparent = parents.get(summary.requestId);
-      if (traceparent !== undefined) parents.delete(summary.requestId);
+      const pending = parents.get(summary.requestId);
+      if (pending !== undefined) parents.delete(summary.requestId);
+      const traceparent = pending?.incoming;
+      const client = traceparent === undefined ? null : parseTraceParent(traceparent);
+      let upstream = pending?.upstream === undefined ? null : parseTraceParent(pending.upstream);
+      // Decide sampling before planning anything: a dropped trace costs one random id, not its spans.
+      if (upstream !== null) {
+        if ((upstream.traceFlags & 1) === 0) return;
+      } else if (client !== null) {
+        if ((client.traceFlags & 1) === 0) return;
+      } else {
+        const traceId = ids.random.generateTraceId();
+        if (rootSampler.shouldSample(ROOT_CONTEXT, traceId).decision !== SamplingDecision.RECORD_AND_SAMPLED) return;
+        upstream = { traceId, spanId: ids.random.generateSpanId(), traceFlags: 1 };
+      }
       const planned = summaryToSpans(summary, settings);
       const built: Span[] = [];
       const contexts: Context[] = [];
       for (const plan of planned) {
         const parentContext = plan.parent === -1 ? parentOf(traceparent) : contexts[plan.parent] ?? ROOT_CONTEXT;
+        // The server span takes the ids already sent upstream, so the upstream's spans hang under it.
+        if (plan.parent === -1 && upstream !== null) ids.preset = { traceId: upstream.traceId, spanId: upstream.spanId };
         const span = tracer.startSpan(plan.name, {
           kind: plan.kind === 'server' ? SpanKind.SERVER : SpanKind.CLIENT,
           startTime: plan.startMs,
           attributes: plan.attributes,
         }, parentContext) as Span;
+        ids.preset = null;
         if (plan.error) span.setStatus({ code: SpanStatusCode.ERROR });
         built.push(span);
         contexts.push(trace.setSpan(parentContext, span));
@@ -94,6 +131,20 @@ export function createRequestTracer(settings: RequestTracerSettings): RequestTra
     flush: () => provider.forceFlush(),
     close: () => provider.shutdown(),
   };
+}
+
+/** Random ids, except for the one span whose ids were chosen (and sent upstream) at the request's start. */
+class PresetIdGenerator implements IdGenerator {
+  readonly random = new RandomIdGenerator();
+  preset: { traceId: string; spanId: string } | null = null;
+
+  generateTraceId(): string {
+    return this.preset?.traceId ?? this.random.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    return this.preset?.spanId ?? this.random.generateSpanId();
+  }
 }
 
 function parentOf(traceparent: string | undefined): Context {

@@ -62,3 +62,5 @@ export type { RedisCacheStoreOptions } from './redis/redis-cache-store.js';
 export { createCacheStore } from './create-cache-store.js';
 export type { CacheStoreSettings } from './create-cache-store.js';
 export { isRedisCluster } from './redis/connect-redis.js';
+export type { AlertStateRow, AlertStateStore } from './alert-state-store.js';
+export { MemoryAlertStateStore } from './memory/memory-alert-state-store.js';

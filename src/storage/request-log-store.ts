@@ -8,6 +8,7 @@ import type { LeaseStore } from './lease-store.js';
 import type { ResponseStore } from './response-store.js';
 import type { PromptStore } from './prompt-store.js';
 import type { ServiceStore } from './service-store.js';
+import type { AlertStateStore } from './alert-state-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -208,6 +209,8 @@ export interface Database {
   readonly services: ServiceStore;
   /** The response cache's entries, when `cache.store` is `database`. */
   readonly cache: CacheStore;
+  /** Windowed alerts' state, shared by whichever instance leads evaluation. */
+  readonly alertStates: AlertStateStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

@@ -94,5 +94,14 @@ export function describeWebhookOutboxStoreContract(name: string, open: () => Pro
       expect(ids).toHaveLength(40);
       expect(new Set(ids).size).toBe(40);
     });
+
+    it('stores several messages in one call, skipping those whose dedupe key exists', async () => {
+      const { store } = handle;
+      expect(await store.enqueue(message('msg_b1'))).toBe(true);
+      expect(await store.enqueueAll([message('msg_b1x', { dedupeKey: 'dedupe-msg_b1' }), message('msg_b2'), message('msg_b3')])).toBe(2);
+      expect(await store.get('msg_b1x')).toBeNull();
+      expect((await store.get('msg_b3'))?.status).toBe('pending');
+      expect(await store.enqueueAll([])).toBe(0);
+    });
   });
 }

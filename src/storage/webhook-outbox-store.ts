@@ -49,6 +49,11 @@ export interface WebhookOutboxStore {
   /** Stores a pending message due now; false (and nothing changes) when its dedupe key exists. */
   enqueue(message: NewWebhookMessage): Promise<boolean>;
   /**
+   * Stores several messages at once (one statement: a claimer sees all of them or none, so they
+   * can be digested together); those whose dedupe key exists are skipped. Resolves with how many were new.
+   */
+  enqueueAll(messages: readonly NewWebhookMessage[]): Promise<number>;
+  /**
    * Leases up to `limit` pending messages due at `now` whose lease is free or expired, oldest due
    * first, to `owner` until `now + leaseMs`. Concurrent claimers never receive the same message.
    */

@@ -16,6 +16,15 @@ export interface WebhookAttemptReport {
   retryAt: number | null;
 }
 
+/** Several claimed messages sent as one POST (a digest): signed with `id`, carrying `payload`. */
+export interface WebhookDigest {
+  /** All for the same URL and secret; each is marked delivered (or retried) with the POST's outcome. */
+  members: readonly WebhookMessage[];
+  /** The digest's `webhook-id`: derived from its members, so a retry of the same members repeats it. */
+  id: string;
+  payload: string;
+}
+
 export interface WebhookDelivererOptions {
   store: WebhookOutboxStore;
   /** The `whsec_…` secret a message's `secretRef` names; null when it is no longer configured. */
@@ -32,6 +41,11 @@ export interface WebhookDelivererOptions {
   batchSize?: number;
   /** Each attempt: time to the receiver's answer. */
   timeoutMs?: number;
+  /**
+   * Groups the messages claimed in one round into POSTs (e.g. one digest per alert channel);
+   * absent: every message is its own POST. Must return every message exactly once.
+   */
+  digest?: (messages: readonly WebhookMessage[]) => WebhookDigest[];
   /** Told after every attempt (logging, metrics); must not throw. */
   onAttempt?: (report: WebhookAttemptReport) => void;
   onError?: (error: unknown) => void;
@@ -43,7 +57,8 @@ export interface WebhookDelivererOptions {
  * next attempt. Redirects are not followed: a receiver must answer at the configured URL.
  */
 export class WebhookDeliverer {
-  private readonly options: Required<Omit<WebhookDelivererOptions, 'onAttempt' | 'onError'>> & Pick<WebhookDelivererOptions, 'onAttempt' | 'onError'>;
+  private readonly options: Required<Omit<WebhookDelivererOptions, 'onAttempt' | 'onError' | 'digest'>> &
+    Pick<WebhookDelivererOptions, 'onAttempt' | 'onError' | 'digest'>;
   private readonly agent: Agent;
   private readonly loop: TimerLoop;
 
@@ -75,7 +90,8 @@ export class WebhookDeliverer {
     let attempted = 0;
     for (;;) {
       const batch = await store.claimDue(owner, clock.now(), leaseMs, batchSize);
-      await Promise.all(batch.map((message) => this.attempt(message)));
+      const posts = this.options.digest?.(batch) ?? batch.map((message) => ({ members: [message], id: message.id, payload: message.payload }));
+      await Promise.all(posts.map((post) => this.attempt(post)));
       attempted += batch.length;
       if (batch.length < batchSize) return attempted;
     }
@@ -91,22 +107,28 @@ export class WebhookDeliverer {
     await this.agent.close();
   }
 
-  private async attempt(message: WebhookMessage): Promise<void> {
+  private async attempt(post: WebhookDigest): Promise<void> {
     const { store, clock, owner } = this.options;
-    const outcome = await this.post(message);
+    const first = post.members[0];
+    if (first === undefined) return;
+    const outcome = await this.post(first, post.id, post.payload);
     const at = clock.now();
-    if (outcome.delivered) {
-      await store.markDelivered(message.id, owner, at, outcome.status ?? 200);
-      this.options.onAttempt?.({ message, status: outcome.status, delivered: true, error: null, retryAt: null });
-      return;
+    for (const message of post.members) {
+      if (outcome.delivered) {
+        await store.markDelivered(message.id, owner, at, outcome.status ?? 200);
+        this.options.onAttempt?.({ message, status: outcome.status, delivered: true, error: null, retryAt: null });
+        continue;
+      }
+      const delay = this.options.retryDelaysMs[message.attempts];
+      const retryAt = delay === undefined || outcome.permanent ? null : at + delay;
+      await store.markAttemptFailed(message.id, owner, { at, status: outcome.status, error: outcome.error, retryAt });
+      this.options.onAttempt?.({ message, status: outcome.status, delivered: false, error: outcome.error, retryAt });
     }
-    const delay = this.options.retryDelaysMs[message.attempts];
-    const retryAt = delay === undefined || outcome.permanent ? null : at + delay;
-    await store.markAttemptFailed(message.id, owner, { at, status: outcome.status, error: outcome.error, retryAt });
-    this.options.onAttempt?.({ message, status: outcome.status, delivered: false, error: outcome.error, retryAt });
   }
 
-  private async post(message: WebhookMessage): Promise<{ delivered: boolean; status: number | null; error: string | null; permanent: boolean }> {
+  private async post(
+    message: WebhookMessage, id: string, payload: string,
+  ): Promise<{ delivered: boolean; status: number | null; error: string | null; permanent: boolean }> {
     const secret = this.options.resolveSecret(message.secretRef);
     if (secret === null) {
       return { delivered: false, status: null, error: `no signing secret configured for "${message.secretRef}"`, permanent: true };
@@ -121,9 +143,9 @@ export class WebhookDeliverer {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'sluice-webhooks/1',
-          ...webhookHeaders(secret, message.id, timestamp, message.payload),
+          ...webhookHeaders(secret, id, timestamp, payload),
         },
-        body: message.payload,
+        body: payload,
       });
       await response.body.dump();
       const delivered = response.statusCode >= 200 && response.statusCode < 300;

@@ -1,5 +1,6 @@
 import type { GatewayEvent, RequestSummary } from '../../core/index.js';
 import type { Clock } from '../../lib/index.js';
+import type { AlertStateRow } from '../../storage/index.js';
 import type { AlertNotification, AlertRule, AlertState } from './alert-rule.js';
 import { SlidingWindow } from './sliding-window.js';
 
@@ -13,6 +14,11 @@ export interface AlertEngineOptions {
   healthScores?: ((scope: 'gateway' | 'provider') => Array<[string, number | null]>) | undefined;
   /** Called for each notification; must only queue (the outbox). */
   notify: (notification: AlertNotification) => void;
+  /**
+   * Called after every transition of a windowed alert (its row, or null once it is gone), after
+   * the notification it caused; must only queue (the shared alert-state store).
+   */
+  onState?: ((rule: string, scopeKey: string, row: AlertStateRow | null) => void) | undefined;
 }
 
 export interface AlertInstance {
@@ -27,9 +33,13 @@ export interface AlertInstance {
 }
 
 interface Instance extends AlertInstance {
+  /** When the condition started to hold: every message of the episode is keyed by it. */
+  episodeStart: number;
   firingSince: number | null;
   repeats: number;
 }
+
+const WINDOWED: ReadonlySet<AlertRule['type']> = new Set(['error_rate', 'p95_latency', 'health_score']);
 
 const HISTORY_LIMIT = 200;
 
@@ -38,8 +48,9 @@ const HISTORY_LIMIT = 200;
  * for `for_ms`, then `firing` (notified once, again every `repeatIntervalMs`), then `resolved`
  * (notified when `sendResolved`) once it no longer holds. Windowed rules (error rate, p95, health)
  * are checked by `evaluate()`; circuit and budget rules fire from events. Each notification carries
- * a dedupe key unique to its episode, so the outbox stores it once however many instances or
- * restarts enqueue it.
+ * a dedupe key made of its rule, scope, the episode's start and its kind, so the outbox stores it
+ * once however many instances or restarts enqueue it. Windowed alerts report every transition
+ * (`onState`) so that the next leader can `restore()` them and carry on the same episodes.
  */
 export class AlertEngine {
   private readonly options: AlertEngineOptions;
@@ -106,6 +117,23 @@ export class AlertEngine {
     }
   }
 
+  /**
+   * Replaces the windowed alerts with stored ones (this instance just became the leader). Their
+   * next notification uses the stored episode, so nothing already sent is sent again.
+   */
+  restore(rows: readonly AlertStateRow[]): void {
+    for (const [key, instance] of this.instances) {
+      if (this.isWindowed(instance.rule)) this.instances.delete(key);
+    }
+    for (const row of rows) {
+      if (!this.isWindowed(row.rule)) continue;
+      this.instances.set(`${row.rule}\u0000${row.scopeKey}`, {
+        rule: row.rule, scopeKey: row.scopeKey, state: row.state, value: row.value, since: row.since, notifiedAt: row.notifiedAt,
+        episodeStart: row.episodeStart, firingSince: row.firingSince, repeats: row.repeats,
+      });
+    }
+  }
+
   /** Current non-resolved instances and the latest notifications, newest first. */
   snapshot(): { active: AlertInstance[]; history: AlertNotification[] } {
     const active = [...this.instances.values()].map(({ rule, scopeKey, state, value, since, notifiedAt }) => ({ rule, scopeKey, state, value, since, notifiedAt }));
@@ -138,13 +166,19 @@ export class AlertEngine {
       this.instances.delete(key);
       if (instance.state === 'firing' && instance.firingSince !== null && this.options.sendResolved) {
         this.emit(rule, scopeKey, 'resolved', value, rule.threshold ?? null, instance.firingSince, now,
-          `${rule.name}:${scopeKey}:${instance.firingSince}:resolved`, `${rule.name} resolved for ${scopeKey}`);
+          `${rule.name}:${scopeKey}:${instance.episodeStart}:resolved`, `${rule.name} resolved for ${scopeKey}`);
       }
+      this.saveState(rule, scopeKey, null);
       return;
     }
     if (instance === undefined) {
-      const created: Instance = { rule: rule.name, scopeKey, state: 'pending', value, since: now, notifiedAt: null, firingSince: null, repeats: 0 };
+      const created: Instance = {
+        rule: rule.name, scopeKey, state: 'pending', value, since: now, notifiedAt: null, episodeStart: now, firingSince: null, repeats: 0,
+      };
       this.instances.set(key, created);
+      // Stored before it can fire: a leader that dies between the firing message and the next
+      // write leaves this episode start behind, and its successor's firing has the same key.
+      this.saveState(rule, scopeKey, created);
       this.maybeFire(rule, created, now);
       return;
     }
@@ -155,7 +189,8 @@ export class AlertEngine {
       instance.repeats += 1;
       instance.notifiedAt = now;
       this.emit(rule, scopeKey, 'firing', value, rule.threshold ?? null, instance.firingSince, now,
-        `${rule.name}:${scopeKey}:${instance.firingSince}:repeat:${instance.repeats}`, describe(rule, scopeKey, value, true));
+        `${rule.name}:${scopeKey}:${instance.episodeStart}:repeat:${instance.repeats}`, describe(rule, scopeKey, value, true));
+      this.saveState(rule, scopeKey, instance);
     }
   }
 
@@ -168,7 +203,21 @@ export class AlertEngine {
     instance.since = now;
     instance.notifiedAt = now;
     this.emit(rule, instance.scopeKey, 'firing', instance.value, rule.threshold ?? null, now, now,
-      `${rule.name}:${instance.scopeKey}:${now}:firing`, describe(rule, instance.scopeKey, instance.value, false));
+      `${rule.name}:${instance.scopeKey}:${instance.episodeStart}:firing`, describe(rule, instance.scopeKey, instance.value, false));
+    this.saveState(rule, instance.scopeKey, instance);
+  }
+
+  private saveState(rule: AlertRule, scopeKey: string, instance: Instance | null): void {
+    if (this.options.onState === undefined || !WINDOWED.has(rule.type)) return;
+    this.options.onState(rule.name, scopeKey, instance === null || instance.state === 'resolved' ? null : {
+      rule: instance.rule, scopeKey, state: instance.state, value: instance.value, episodeStart: instance.episodeStart, since: instance.since,
+      firingSince: instance.firingSince, notifiedAt: instance.notifiedAt, repeats: instance.repeats,
+    });
+  }
+
+  private isWindowed(ruleName: string): boolean {
+    const rule = this.options.rules.find((candidate) => candidate.name === ruleName);
+    return rule !== undefined && WINDOWED.has(rule.type);
   }
 
   private emit(

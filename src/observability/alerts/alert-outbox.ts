@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { NewWebhookMessage, WebhookOutboxStore } from '../../storage/index.js';
+import type { NewWebhookMessage, WebhookMessage, WebhookOutboxStore } from '../../storage/index.js';
+import type { WebhookDigest } from '../../webhooks/index.js';
 import type { AlertChannel, AlertNotification } from './alert-rule.js';
 
 /** Slack and Slack-compatible hooks (Mattermost, Rocket.Chat) do not verify signatures; the deliverer signs with this. */
@@ -88,13 +89,75 @@ export function webhookPayload(notification: AlertNotification, channel: string)
   });
 }
 
-/** Enqueues a notification's messages; returns how many were new (0 when another instance was first). */
-export async function enqueueNotification(
-  store: WebhookOutboxStore, notification: AlertNotification, channels: readonly AlertChannel[], now: number,
+/**
+ * Enqueues the messages of notifications made together in one statement, so a delivery round
+ * claims all of them (one digest per channel) or none; returns how many were new (0 when another
+ * instance or an earlier run was first).
+ */
+export async function enqueueNotifications(
+  store: WebhookOutboxStore, notifications: readonly AlertNotification[], channels: readonly AlertChannel[], now: number,
 ): Promise<number> {
-  let stored = 0;
-  for (const message of toOutboxMessages(notification, channels, now)) {
-    if (await store.enqueue(message)) stored += 1;
+  return store.enqueueAll(notifications.flatMap((notification) => toOutboxMessages(notification, channels, now)));
+}
+
+/**
+ * Digests per channel: alert messages claimed in the same delivery round for the same channel go
+ * out as one POST (a burst of alerts is one Slack message, not one per model). Any other message,
+ * and a channel's lone message, is sent as it was enqueued. The digest's id derives from its
+ * members, so a retry of the same members carries the same `webhook-id`.
+ */
+const DIGEST_MAX = 10;
+
+export function alertDigest(channels: readonly AlertChannel[]): (messages: readonly WebhookMessage[]) => WebhookDigest[] {
+  const typeByRef = new Map(channels.map((channel) => [alertSecretRef(channel.name), channel.type]));
+  return (messages) => {
+    const posts: WebhookDigest[] = [];
+    const groups = new Map<string, WebhookMessage[]>();
+    for (const message of messages) {
+      if (!typeByRef.has(message.secretRef)) {
+        posts.push({ members: [message], id: message.id, payload: message.payload });
+        continue;
+      }
+      const key = `${message.secretRef}\u0000${message.url}`;
+      groups.set(key, [...(groups.get(key) ?? []), message]);
+    }
+    // Slack takes at most 50 blocks a message: a digest holds up to 10 notifications.
+    const chunks = [...groups.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / DIGEST_MAX) }, (_, index) =>
+      group.slice(index * DIGEST_MAX, (index + 1) * DIGEST_MAX)));
+    for (const members of chunks) {
+      const first = members[0];
+      if (first === undefined) continue;
+      if (members.length === 1) {
+        posts.push({ members, id: first.id, payload: first.payload });
+        continue;
+      }
+      const ordered = [...members].sort((left, right) => left.createdAt - right.createdAt || left.id.localeCompare(right.id));
+      const id = `msg_${createHash('sha256').update(ordered.map((message) => message.id).sort().join(',')).digest('hex').slice(0, 32)}`;
+      const payloads = ordered.map((message) => parseObject(message.payload));
+      posts.push({
+        members: ordered, id,
+        payload: typeByRef.get(first.secretRef) === 'slack' ? slackDigest(payloads) : webhookDigest(id, payloads, first.createdAt),
+      });
+    }
+    return posts;
+  };
+}
+
+function parseObject(payload: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(payload);
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? Object.fromEntries(Object.entries(parsed)) : {};
+}
+
+function slackDigest(payloads: ReadonlyArray<Record<string, unknown>>): string {
+  const texts = payloads.map((payload) => String(payload.text ?? ''));
+  const blocks: unknown[] = [{ type: 'header', text: { type: 'plain_text', text: `Sluice: ${payloads.length} alert notifications` } }];
+  for (const payload of payloads) {
+    blocks.push({ type: 'divider' });
+    if (Array.isArray(payload.blocks)) blocks.push(...payload.blocks);
   }
-  return stored;
+  return JSON.stringify({ text: `${payloads.length} alert notifications: ${texts.join(' · ')}`, blocks });
+}
+
+function webhookDigest(id: string, payloads: ReadonlyArray<Record<string, unknown>>, createdAt: number): string {
+  return JSON.stringify({ id, object: 'event', type: 'alert.digest', created_at: Math.floor(createdAt / 1000), data: { events: payloads } });
 }

@@ -3,11 +3,13 @@ import { Counter } from 'prom-client';
 import type { Registry } from 'prom-client';
 import type { GatewayEvent } from '../../core/index.js';
 import type { Clock } from '../../lib/index.js';
-import type { WebhookOutboxStore } from '../../storage/index.js';
+import { MemoryAlertStateStore, SingletonLease } from '../../storage/index.js';
+import type { AlertStateStore, LeaseStore, WebhookMessage, WebhookOutboxStore } from '../../storage/index.js';
 import { WebhookDeliverer } from '../../webhooks/index.js';
+import type { WebhookDigest } from '../../webhooks/index.js';
 import { AlertEngine } from './alert-engine.js';
 import type { AlertInstance } from './alert-engine.js';
-import { alertSecretResolver, enqueueNotification, testOutboxMessages } from './alert-outbox.js';
+import { alertDigest, alertSecretResolver, enqueueNotifications, testOutboxMessages } from './alert-outbox.js';
 import type { AlertChannel, AlertNotification, AlertRule } from './alert-rule.js';
 
 /** The config's `alerts:` block. */
@@ -28,6 +30,15 @@ export interface AlertsOptions {
   logger: { warn(object: object, message: string): void };
   /** Run a deliverer here (default true); false when another deliverer serves the outbox (the gateway's jobs). */
   deliver?: boolean | undefined;
+  /**
+   * Shared by the fleet: windowed rules are evaluated only by the instance holding the
+   * `alert-evaluator` lease. Absent: this instance always evaluates (a single process).
+   */
+  leases?: LeaseStore | undefined;
+  /** Where windowed alerts' state lives, so the next leader carries on (default: this process's memory). */
+  states?: AlertStateStore | undefined;
+  /** This instance's lease owner id (tests); unique per process by default. */
+  owner?: string | undefined;
 }
 
 export interface Alerts {
@@ -38,6 +49,10 @@ export interface Alerts {
   snapshot(): { rules: readonly AlertRule[]; channels: Array<{ name: string; type: string }>; active: AlertInstance[]; history: AlertNotification[] };
   /** The signing secret of an alert message (`alerts:<channel>`), for the deliverer that serves the outbox. */
   resolveSecret(secretRef: string): string | null;
+  /** Groups a delivery round's alert messages into one digest per channel, for the deliverer that serves the outbox. */
+  digest(messages: readonly WebhookMessage[]): WebhookDigest[];
+  /** Whether this instance evaluates the windowed rules now (it holds the lease). */
+  leading(): boolean;
   /** Queues a test message to every channel; resolves with the number queued. */
   sendTest(): Promise<number>;
   /** Waits until every queued notification is in the outbox and a delivery round ran (tests). */
@@ -55,10 +70,14 @@ export function createAlerts(options: AlertsOptions): Alerts {
     name: 'sluice_alert_deliveries_total', help: 'Alert and webhook delivery attempts by outcome', labelNames: ['event_type', 'outcome'], registers: [options.registry],
   });
   let pending: Promise<unknown> = Promise.resolve();
+  const batch: AlertNotification[] = [];
   const resolveSecret = alertSecretResolver(config.channels);
+  const digest = alertDigest(config.channels);
+  const states = options.states ?? new MemoryAlertStateStore();
   const deliverer = new WebhookDeliverer({
     store: outbox,
     resolveSecret,
+    digest,
     clock,
     owner: `alerts-${randomUUID()}`,
     onAttempt: (report) => deliveries.labels(report.message.eventType, report.delivered ? 'delivered' : report.retryAt === null ? 'failed' : 'retrying').inc(),
@@ -73,19 +92,53 @@ export function createAlerts(options: AlertsOptions): Alerts {
     notify(notification) {
       alertsTotal.labels(notification.rule, notification.state).inc();
       // The engine runs on the event path: the database write is chained, never awaited there.
-      pending = pending.then(() => enqueueNotification(outbox, notification, config.channels, clock.now()))
-        .then((stored) => {
-          if (stored > 0) deliverer.wake();
-        })
-        .catch((error: unknown) => options.logger.warn({ err: error, rule: notification.rule }, 'queueing an alert failed'));
+      // Notifications made in the same turn (one evaluation) are written together, as one digest.
+      batch.push(notification);
+      if (batch.length > 1) return;
+      pending = pending.then(() => {
+        const notifications = batch.splice(0);
+        return enqueueNotifications(outbox, notifications, config.channels, clock.now())
+          .then((stored) => {
+            if (stored > 0) deliverer.wake();
+          })
+          .catch((error: unknown) => options.logger.warn({ err: error, rules: notifications.map((item) => item.rule) }, 'queueing alerts failed'));
+      });
+    },
+    onState(rule, scopeKey, row) {
+      // After the notification it follows (same chain): see AlertEngine's transition.
+      pending = pending.then(() => (row === null ? states.remove(rule, scopeKey) : states.put(row)))
+        .catch((error: unknown) => options.logger.warn({ err: error, rule }, 'saving an alert state failed'));
     },
   });
+  // A lease longer than two evaluation intervals: the leader renews it at every evaluation.
+  const lease = options.leases === undefined ? null : new SingletonLease({
+    store: options.leases, name: 'alert-evaluator', owner: options.owner, clock, ttlMs: Math.max(3 * config.evaluate_interval_ms, 10_000),
+    onError: (error) => options.logger.warn({ err: error }, 'renewing the alert-evaluator lease failed'),
+  });
+  let restored = lease === null;
+  /** The leader's evaluation: a new leader first takes over the stored state of windowed alerts. */
+  const evaluateIfLeading = async (): Promise<void> => {
+    if (lease !== null && !(await lease.tick())) {
+      restored = false;
+      return;
+    }
+    if (!restored) {
+      await pending;
+      engine.restore(await states.list());
+      restored = true;
+    }
+    engine.evaluate();
+    await pending;
+  };
   const windowed = config.rules.some((rule) => rule.type === 'error_rate' || rule.type === 'p95_latency' || rule.type === 'health_score');
   let cancelTimer: (() => void) | null = null;
   const scheduleEvaluation = (): void => {
     cancelTimer = clock.setTimer(() => {
-      engine.evaluate();
-      scheduleEvaluation();
+      void evaluateIfLeading()
+        .catch((error: unknown) => options.logger.warn({ err: error }, 'evaluating alerts failed'))
+        .finally(() => {
+          if (cancelTimer !== null) scheduleEvaluation();
+        });
     }, config.evaluate_interval_ms);
   };
   if (windowed) scheduleEvaluation();
@@ -94,10 +147,9 @@ export function createAlerts(options: AlertsOptions): Alerts {
   return {
     handle: engine.handle,
     resolveSecret,
-    async evaluate() {
-      engine.evaluate();
-      await pending;
-    },
+    digest,
+    leading: () => lease === null || lease.held(),
+    evaluate: evaluateIfLeading,
     snapshot: () => ({
       rules: config.rules,
       channels: config.channels.map((channel) => ({ name: channel.name, type: channel.type })),
@@ -118,7 +170,9 @@ export function createAlerts(options: AlertsOptions): Alerts {
     },
     async close() {
       cancelTimer?.();
+      cancelTimer = null;
       await pending;
+      await lease?.stop();
       await deliverer.stop();
     },
   };

@@ -117,7 +117,9 @@ export class UpstreamClient {
       const response = await this.pool.request({
         method: request.method,
         path: this.basePath + request.path,
-        headers: { ...this.settings.headers, ...request.headers, 'x-request-id': context.requestId },
+        headers: context.traceparent === undefined
+          ? { ...this.settings.headers, ...request.headers, 'x-request-id': context.requestId }
+          : { ...this.settings.headers, ...request.headers, 'x-request-id': context.requestId, traceparent: context.traceparent },
         body: request.body,
         signal: context.signal,
       });

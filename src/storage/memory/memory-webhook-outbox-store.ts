@@ -15,6 +15,12 @@ export class MemoryWebhookOutboxStore implements WebhookOutboxStore {
     return true;
   }
 
+  async enqueueAll(messages: readonly NewWebhookMessage[]): Promise<number> {
+    let stored = 0;
+    for (const message of messages) if (await this.enqueue(message)) stored += 1;
+    return stored;
+  }
+
   async claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<WebhookMessage[]> {
     const due = [...this.messages.values()]
       .filter((message) => message.status === 'pending' && message.nextAttemptAt <= now &&

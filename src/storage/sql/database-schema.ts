@@ -154,6 +154,19 @@ export interface LeaseTable {
   expires_at: number;
 }
 
+/** Windowed alerts' state, kept across leaders and restarts (see alert-state-store.ts); times in epoch ms. */
+export interface AlertStateTable {
+  rule: string;
+  scope_key: string;
+  state: string;
+  value: number | null;
+  episode_start: number;
+  since: number;
+  firing_since: number | null;
+  notified_at: number | null;
+  repeats: number;
+}
+
 /** Stored Responses API objects: the Response and its input items as JSON text; times in epoch ms. */
 export interface ResponseTable {
   id: string;
@@ -253,6 +266,7 @@ export interface DatabaseSchema {
   request_attempts: RequestAttemptTable;
   leases: LeaseTable;
   services: ServiceTable;
+  alert_states: AlertStateTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

@@ -276,6 +276,26 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('webhook_outbox').ifExists().execute();
       },
     },
+    '0015_alert_states': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // The leader of alert evaluation writes each transition; the next leader reads them back.
+        await database.schema.createTable('alert_states')
+          .addColumn('rule', 'text', (column) => column.notNull())
+          .addColumn('scope_key', 'text', (column) => column.notNull())
+          .addColumn('state', 'text', (column) => column.notNull())
+          .addColumn('value', 'double precision')
+          .addColumn('episode_start', 'bigint', (column) => column.notNull())
+          .addColumn('since', 'bigint', (column) => column.notNull())
+          .addColumn('firing_since', 'bigint')
+          .addColumn('notified_at', 'bigint')
+          .addColumn('repeats', 'integer', (column) => column.notNull())
+          .addPrimaryKeyConstraint('alert_states_pk', ['rule', 'scope_key'])
+          .execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('alert_states').ifExists().execute();
+      },
+    },
     '0007_scale_out': {
       async up(database: Kysely<unknown>): Promise<void> {
         // Singleton leases for fleets without Redis (retention, alerts, rollups, the job poller).

@@ -4,6 +4,7 @@ import type { Database } from '../request-log-store.js';
 import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
+import { SqlAlertStateStore } from './sql-alert-state-store.js';
 import { SqlJobStore } from './sql-job-store.js';
 import { SqlCacheStore } from './sql-cache-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
@@ -32,6 +33,7 @@ export function openSqlDatabase(
     prompts: new SqlPromptStore(database, dialectName),
     services: new SqlServiceStore(database),
     cache: new SqlCacheStore(database, dialectName),
+    alertStates: new SqlAlertStateStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,

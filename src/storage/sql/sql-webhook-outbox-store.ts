@@ -32,15 +32,14 @@ export class SqlWebhookOutboxStore implements WebhookOutboxStore {
   constructor(private readonly database: Kysely<DatabaseSchema>, private readonly dialect: SqlDialectName) {}
 
   async enqueue(message: NewWebhookMessage): Promise<boolean> {
-    const row: WebhookOutboxTable = {
-      id: message.id, dedupe_key: message.dedupeKey, url: message.url, secret_ref: message.secretRef,
-      event_type: message.eventType, payload: message.payload, tenant_id: message.tenantId, status: 'pending', attempts: 0,
-      next_attempt_at: message.createdAt, lease_owner: null, lease_until: null, last_status: null, last_error: null,
-      created_at: message.createdAt, delivered_at: null,
-    };
-    const result = await this.database.insertInto('webhook_outbox').values(row)
+    return (await this.enqueueAll([message])) > 0;
+  }
+
+  async enqueueAll(messages: readonly NewWebhookMessage[]): Promise<number> {
+    if (messages.length === 0) return 0;
+    const result = await this.database.insertInto('webhook_outbox').values(messages.map(toRow))
       .onConflict((conflict) => conflict.doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    return Number(result.numInsertedOrUpdatedRows ?? 0);
   }
 
   async claimDue(owner: string, now: number, leaseMs: number, limit: number): Promise<WebhookMessage[]> {
@@ -110,5 +109,14 @@ function fromRow(row: unknown): WebhookMessage {
     payload: parsed.payload, tenantId: parsed.tenant_id, createdAt: parsed.created_at, status: parsed.status,
     attempts: parsed.attempts, nextAttemptAt: parsed.next_attempt_at, leaseOwner: parsed.lease_owner,
     leaseUntil: parsed.lease_until, lastStatus: parsed.last_status, lastError: parsed.last_error, deliveredAt: parsed.delivered_at,
+  };
+}
+
+function toRow(message: NewWebhookMessage): WebhookOutboxTable {
+  return {
+    id: message.id, dedupe_key: message.dedupeKey, url: message.url, secret_ref: message.secretRef,
+    event_type: message.eventType, payload: message.payload, tenant_id: message.tenantId, status: 'pending', attempts: 0,
+    next_attempt_at: message.createdAt, lease_owner: null, lease_until: null, last_status: null, last_error: null,
+    created_at: message.createdAt, delivered_at: null,
   };
 }
