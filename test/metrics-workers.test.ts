@@ -83,7 +83,7 @@ describe('metrics under --workers 2', () => {
     }
     for (let scrape = 0; scrape < 6; scrape += 1) {
       const response = await send(baseUrl, 'GET', '/metrics');
-      expect(response.status).toBe(200);
+      expect(response.status, response.text).toBe(200);
       const samples = parsePrometheusText(response.text);
       expect(sumOf(samples, 'sluice_requests_total')).toBe(total);
       expect(sumOf(samples, 'sluice_requests_total', { model: 'mock/echo', provider: 'mock', status_class: '2xx' })).toBe(total);
