@@ -8,3 +8,4 @@ export * from './clock.js';
 export * from './duration.js';
 export * from './standard-webhooks.js';
 export * from './timer-loop.js';
+export * from './stats.js';
