@@ -42,3 +42,9 @@ export type { SingletonLeaseOptions } from './singleton-lease.js';
 export { DisabledResponseStore } from './response-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export { MemoryResponseStore } from './memory/memory-response-store.js';
+export { ExperimentConflictError } from './experiment-store.js';
+export type {
+  DefinitionChange, ExperimentEvent, ExperimentEventType, ExperimentPhase, ExperimentRecord, ExperimentSettings, ExperimentStatus,
+  ExperimentStore, ExperimentTargetKind, ExperimentUnit, ExperimentVariant, StatusChange,
+} from './experiment-store.js';
+export { MemoryExperimentStore } from './memory/memory-experiment-store.js';

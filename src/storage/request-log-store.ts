@@ -1,3 +1,4 @@
+import type { ExperimentStore } from './experiment-store.js';
 import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
@@ -178,6 +179,8 @@ export interface Database {
   readonly leases: LeaseStore;
   /** Stored Responses API objects. */
   readonly responses: ResponseStore;
+  /** A/B experiments, their phases and audit trail. */
+  readonly experiments: ExperimentStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

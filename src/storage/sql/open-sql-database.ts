@@ -10,6 +10,7 @@ import { SqlLeaseStore } from './sql-lease-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 import { SqlResponseStore } from './sql-response-store.js';
+import { SqlExperimentStore } from './sql-experiment-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -26,6 +27,7 @@ export function openSqlDatabase(
     jobs: new SqlJobStore(database, dialectName),
     leases: new SqlLeaseStore(database),
     responses: new SqlResponseStore(database),
+    experiments: new SqlExperimentStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,
