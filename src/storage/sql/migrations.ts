@@ -269,12 +269,8 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
           .addColumn('details', 'text', (column) => column.notNull())
           .execute();
         await database.schema.createIndex('experiment_events_experiment').on('experiment_events').columns(['experiment_id', 'id']).execute();
-        // Results read one experiment's rows of the request log by the prefix of experiment_variant.
-        await database.schema.createIndex('request_logs_experiment').on('request_logs').column('experiment_variant')
-          .where(sql.ref('experiment_variant'), 'is not', null).execute();
       },
       async down(database: Kysely<unknown>): Promise<void> {
-        await database.schema.dropIndex('request_logs_experiment').ifExists().execute();
         await database.schema.dropTable('experiment_events').ifExists().execute();
         await database.schema.dropTable('experiment_phases').ifExists().execute();
         await database.schema.dropTable('experiments').ifExists().execute();
