@@ -12,6 +12,7 @@ import type { GatewayMetrics, Logger } from './observability/index.js';
 import { createAuthentication, createPolicies, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
+import { ExperimentService } from './services/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
@@ -50,6 +51,10 @@ export interface Gateway {
   readonly priceBook: PriceBook;
   /** Image and video jobs: the service, this instance's poller and webhook deliverer. */
   readonly jobs: Jobs;
+  /** A/B experiments: definitions, lifecycle, assignment, results. */
+  readonly experiments: ExperimentService;
+  /** Settles once the config's experiments are synced and the running ones loaded. */
+  readonly experimentsReady: Promise<void>;
   /** Writes every request-log row queued so far (tests and shutdown). */
   flushRequestLog(): Promise<void>;
   /** Starts listening; resolves with the base URL. */
@@ -191,6 +196,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     };
   }
   const responses = createResponseState(config.responses, database, clock);
+  const experiments = new ExperimentService({ store: database.experiments, outcomes: database.requestLog, clock, random, logger });
+  // The store's tables exist once the migrations are in; until then no experiment applies.
+  const experimentsReady = storage.migrated.then(async () => {
+    await experiments.syncConfig(config.experiments);
+    await experiments.start();
+  });
+  experimentsReady.catch((error: unknown) => logger.error({ err: error }, 'loading the experiments failed'));
   const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
 
   const app = await createApp({
@@ -201,7 +213,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock },
+    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock, experiments },
     models: routing.models,
     readiness: async () => {
       const report = await readiness();
@@ -217,6 +229,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
     responses,
+    experiments,
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
@@ -234,6 +247,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     priceBook,
     jobs,
+    experiments,
+    experimentsReady,
     flushRequestLog: () => observability.flush(),
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
@@ -241,6 +256,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     async close() {
       await app.close();
       await jobs.close();
+      await experiments.stop();
       // Every request has now reported; write every row before the database goes.
       await observability.close();
       await retentionLease.stop();

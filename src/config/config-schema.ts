@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { configExperimentSchema } from '../services/index.js';
 
 const positiveInt = z.int().positive();
 const name = z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
@@ -325,6 +326,8 @@ export const configSchema = z.strictObject({
     /** Delete stored responses after this many days; 0 keeps them until deleted. */
     retention_days: z.int().min(0).default(30),
   }).prefault({}),
+  /** A/B experiments declared as code, synced into the experiment store at start (docs/experiments.md). */
+  experiments: z.array(configExperimentSchema).default([]),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -343,3 +346,4 @@ export type MetricsConfig = z.output<typeof metricsSchema>;
 export type TracingConfig = z.output<typeof tracingSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
+export type ExperimentConfig = z.output<typeof configExperimentSchema>;

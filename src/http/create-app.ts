@@ -5,8 +5,10 @@ import type { InferenceDependencies, RequestLogQueries, ResponseState } from '..
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import type { ExperimentService } from '../services/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
+import { adminExperimentRoutes } from './admin/admin-experiment-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
@@ -50,12 +52,15 @@ export interface AppDependencies {
   alerts?: AlertsAdmin | undefined;
   /** Stored responses for /v1/responses. */
   responses: ResponseState;
+  /** A/B experiments for /admin/api/experiments. */
+  experiments?: ExperimentService | undefined;
 }
 
 const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
   'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
+  'x-sluice-experiment', 'x-sluice-variant',
 ].join(', ');
 
 /** Builds the HTTP server: every route, the key check, request ids and the error shape. */
@@ -172,6 +177,8 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
     await scope.register(storedResponseRoutes, { state: dependencies.responses });
+    const experiments = dependencies.experiments;
+    if (experiments !== undefined) await scope.register(adminExperimentRoutes, { experiments });
   });
   return app;
 }
@@ -185,7 +192,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
-  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, anthropic-version, anthropic-beta');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-session, x-sluice-variant, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }

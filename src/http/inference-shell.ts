@@ -5,6 +5,7 @@ import { GatewayError } from '../core/index.js';
 import type { ChatStream } from '../core/index.js';
 import { RequestLifecycle } from '../inference/index.js';
 import type { LifecycleSettings } from '../inference/index.js';
+import { mayPinVariant } from '../policies/index.js';
 import type { Authenticator } from '../policies/index.js';
 import { answerHeaders } from './answer-headers.js';
 import { authenticateRequest } from './authenticate.js';
@@ -62,6 +63,11 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
       lifecycle.metadata = parseMetadata(readHeader(request, 'x-sluice-metadata'));
       const headerUser = readHeader(request, 'x-sluice-user');
       lifecycle.endUser = headerUser === null ? null : capped(headerUser, 'x-sluice-user');
+      const session = readHeader(request, 'x-sluice-session');
+      lifecycle.session = session === null ? null : capped(session, 'x-sluice-session');
+      // Pinning a variant is for QA: from keys that may not, the header is ignored (CONTRACT §3.4).
+      const pin = readHeader(request, 'x-sluice-variant');
+      lifecycle.pinnedVariant = pin !== null && mayPinVariant(lifecycle.principal) ? pin : null;
       const body = await readJsonBody(request.raw, shell.maxBodyBytes);
       noteBody(lifecycle, body);
       const input = route.parse(body, request);

@@ -4,12 +4,16 @@ import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
+import { applyModelExperiment } from './apply-experiment.js';
+import type { ExperimentAssigner } from './apply-experiment.js';
 import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
   models: ModelRegistry;
   /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
   policies: PolicyGate;
+  /** A/B experiments on public models; absent when there are none. */
+  experiments?: ExperimentAssigner | undefined;
 }
 
 export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: 'stream'; stream: ChatStream };
@@ -26,17 +30,20 @@ export interface ChatCompletionOptions {
 export async function handleChatCompletion(
   dependencies: InferenceDependencies,
   lifecycle: RequestLifecycle,
-  request: ChatRequest,
+  requested: ChatRequest,
   options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
-  const streaming = request.stream === true;
-  lifecycle.describe({ kind: 'chat', body: request }, request.model, streaming);
+  const streaming = requested.stream === true;
+  // The variant may send the request to another model or with other parameters; the log and the
+  // key's admission keep the model the client asked for (the experiment's target).
+  const request = applyModelExperiment(dependencies.experiments, lifecycle, requested);
+  lifecycle.describe({ kind: 'chat', body: request }, requested.model, streaming);
   const callContext = lifecycle.callContext(options.ingress);
   let admission: Admission = OPEN_ADMISSION;
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
-    admission = await admitRequest(dependencies.policies, lifecycle, request.model, () => estimateChatInput(request),
+    admission = await admitRequest(dependencies.policies, lifecycle, requested.model, () => estimateChatInput(request),
       request.max_completion_tokens ?? request.max_tokens ?? null);
     lifecycle.rateLimitHeaders = admission.headers;
     // Settlements below run off the response path: until one lands, its reservation still counts.

@@ -14,3 +14,5 @@ export { ResponseState, createResponseState, ownerOf } from './response-state.js
 export type { ResponseStateSettings } from './response-state.js';
 export { countInputTokens } from './count-input-tokens.js';
 export type { InputTokenCount } from './count-input-tokens.js';
+export { applyModelExperiment } from './apply-experiment.js';
+export type { ExperimentAssigner } from './apply-experiment.js';

@@ -5,6 +5,7 @@ import type { Principal } from '../policies/index.js';
 import { estimateChatUsage, estimateEmbeddingsUsage } from '../pricing/index.js';
 import type { PriceBook } from '../pricing/index.js';
 import type { ChatRequest, EmbeddingsRequest } from '../core/index.js';
+import type { AppliedVariant } from '../services/index.js';
 
 /** What every lifecycle of a gateway shares. */
 export interface LifecycleSettings {
@@ -50,6 +51,12 @@ export class RequestLifecycle {
   endUser: string | null = null;
   /** Caller metadata from `x-sluice-metadata`. */
   metadata: Record<string, string> | null = null;
+  /** `x-sluice-session`: the unit of session-based experiments. */
+  session: string | null = null;
+  /** `x-sluice-variant` from a key allowed to pin one; null otherwise. */
+  pinnedVariant: string | null = null;
+  /** The experiment variant this request was assigned, once assigned. */
+  experiment: AppliedVariant | null = null;
   /** `x-ratelimit-*` headers from admission; every answer after admission carries them. */
   rateLimitHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   /** The provider and upstream model of the answer, once known. */
@@ -167,6 +174,7 @@ export class RequestLifecycle {
       usageEstimated,
       fallback,
     };
+    if (this.experiment?.exposure != null) summary.experimentVariant = this.experiment.exposure;
     if (this.settings.logBodies === true) {
       summary.requestBody = this.request?.body ?? null;
       summary.responseBody = (result?.responseBody ?? result?.output)?.() ?? null;

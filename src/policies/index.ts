@@ -15,3 +15,4 @@ export { formatDuration } from './format-duration.js';
 export type { Authenticator, Principal } from './principal.js';
 export { createAuthentication, createPolicies, createTierTable } from './create-policies.js';
 export type { AuthenticationSettings, PolicySettings, TierSettings } from './create-policies.js';
+export { mayPinVariant } from './may-pin-variant.js';

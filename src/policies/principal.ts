@@ -18,6 +18,8 @@ export interface Principal {
   limits: LimitSet;
   /** The counter namespace of those limits (`key:<id>`, `jwt:<subject>`); null = unlimited. */
   limitSubject: string | null;
+  /** Extra rights beyond the role, e.g. `experiments:pin` (CONTRACT §3.4). */
+  permissions?: readonly string[] | undefined;
 }
 
 export interface Authenticator {

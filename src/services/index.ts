@@ -9,3 +9,10 @@ export {
 export type { ConfigExperiment, ExperimentCreateInput, ExperimentUpdateInput } from './experiments/experiment-definition.js';
 export { SRM_P_VALUE, computeResults } from './experiments/experiment-results.js';
 export type { Comparison, ExperimentResults, GuardrailCheck, ResultsInput, VariantResult } from './experiments/experiment-results.js';
+export { ExperimentService } from './experiments/experiment-service.js';
+export type { Actor, AppliedVariant, AssignmentContext, ExperimentLogger, ExperimentServiceOptions } from './experiments/experiment-service.js';
+export { variantParamsSchema } from './experiments/experiment-definition.js';
+export type { VariantParams } from './experiments/experiment-definition.js';
+export type {
+  ExperimentEvent, ExperimentPhase, ExperimentRecord, ExperimentStatus, ExperimentTargetKind, ExperimentVariant,
+} from '../storage/index.js';

@@ -8,12 +8,26 @@ export const GUARDRAIL_METRICS = ['success_rate', 'latency', 'latency_p95', 'cos
 
 const name = z.string().regex(EXPERIMENT_NAME, 'letters, digits, _ . - (at most 64), starting with a letter or digit');
 
+/** The request parameters a variant may set: sampling and length, never the messages or tools. */
+export const variantParamsSchema = z.strictObject({
+  temperature: z.number().min(0).max(2).optional(),
+  top_p: z.number().min(0).max(1).optional(),
+  max_tokens: z.int().positive().optional(),
+  max_completion_tokens: z.int().positive().optional(),
+  presence_penalty: z.number().min(-2).max(2).optional(),
+  frequency_penalty: z.number().min(-2).max(2).optional(),
+  seed: z.int().optional(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).optional(),
+  reasoning_effort: z.string().min(1).max(32).optional(),
+});
+export type VariantParams = z.infer<typeof variantParamsSchema>;
+
 const variantSchema = z.strictObject({
   name,
   weight: z.number().min(0).max(1_000_000).default(1),
   model: z.string().min(1).max(256).optional(),
   prompt_version: z.int().positive().optional(),
-  params: z.record(z.string(), z.unknown()).optional(),
+  params: variantParamsSchema.optional(),
 });
 
 const targetSchema = z.union([
