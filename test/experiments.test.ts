@@ -252,3 +252,69 @@ describe('config-declared experiments on two instances', () => {
     }
   });
 });
+
+describe('feedback as the primary metric', () => {
+  it('scores come from the key that made the request or an admin, and the results compare their means', async () => {
+    const upstream = await startMockUpstream();
+    upstream.route('/v1/chat/completions', () => openaiCompletion({ content: 'fine' }));
+    const test = await startTestGateway({
+      logging: { level: 'silent', request_log: { flush_interval_ms: 50 } },
+      providers: [{ name: 'up', type: 'openai', base_url: `${upstream.url}/v1`, api_key: 'sk-upstream-1234567890' }],
+      models,
+      experiments: [{
+        name: 'thumbs-ab', target: { model: 'assistant' }, unit: 'user', status: 'running', primary_metric: 'feedback:thumbs', min_samples_per_variant: 5,
+        variants: [{ name: 'control', weight: 1 }, { name: 'b', weight: 1, model: 'assistant-b' }],
+      }],
+    });
+    try {
+      await test.gateway.experimentsReady;
+      const newKey = async (name: string): Promise<string> => {
+        const response = await fetch(`${test.url}/admin/api/keys`, {
+          method: 'POST', headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify({ name }),
+        });
+        return z.object({ key: z.string() }).parse(await response.json()).key;
+      };
+      const [owner, stranger] = [await newKey('owner'), await newKey('stranger')];
+      const feedback = async (key: string, body: unknown): Promise<number> => (await fetch(`${test.url}/v1/feedback`, {
+        method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+      })).status;
+      const client = new OpenAI({ baseURL: `${test.url}/v1`, apiKey: owner, maxRetries: 0 });
+      const answers: Array<{ id: string; variant: string }> = [];
+      for (let i = 0; i < 40; i += 1) {
+        const { response } = await client.chat.completions.create({ model: 'assistant', messages: [{ role: 'user', content: 'hi' }], user: `fan-${i}` }).withResponse();
+        answers.push({ id: response.headers.get('x-request-id') ?? '', variant: response.headers.get('x-sluice-variant') ?? '' });
+      }
+      await test.gateway.flushRequestLog();
+      const [first] = answers;
+      if (first === undefined) throw new Error('no answers');
+      expect(await feedback(stranger, { request_id: first.id, metric: 'thumbs', value: 1 })).toBe(404);
+      expect(await feedback(owner, { request_id: 'req_nope', metric: 'thumbs', value: 1 })).toBe(404);
+      expect(await feedback(owner, { request_id: first.id, metric: 'Thumbs Up', value: 1 })).toBe(400);
+      // Four in five of b's answers get a thumbs up, one in five of control's; the admin scores the first one.
+      const score = (answer: { variant: string }, index: number): number => (answer.variant === 'b' ? (index % 5 === 0 ? 0 : 1) : (index % 5 === 0 ? 1 : 0));
+      for (const [index, answer] of answers.entries()) {
+        expect(await feedback(index === 0 ? TEST_MASTER_KEY : owner, { request_id: answer.id, metric: 'thumbs', value: score(answer, index) })).toBe(201);
+      }
+      const meanOf = (variant: string): number => {
+        const scored = answers.map((answer, index) => ({ answer, value: score(answer, index) })).filter((entry) => entry.answer.variant === variant);
+        return scored.reduce((sum, entry) => sum + entry.value, 0) / scored.length;
+      };
+      const response = await fetch(`${test.url}/admin/api/experiments/thumbs-ab/results`, { headers: { authorization: `Bearer ${TEST_MASTER_KEY}` } });
+      const results = z.object({
+        variants: z.array(z.object({ name: z.string(), n: z.number(), feedback_n: z.number(), mean_feedback: z.number() })),
+        winner: z.string().nullable(),
+        verdict: z.string(),
+      }).parse(await response.json());
+      const bCount = answers.filter((answer) => answer.variant === 'b').length;
+      expect(results.variants).toEqual([
+        { name: 'control', n: 40 - bCount, feedback_n: 40 - bCount, mean_feedback: meanOf('control') },
+        { name: 'b', n: bCount, feedback_n: bCount, mean_feedback: meanOf('b') },
+      ].map((variant) => expect.objectContaining(variant)));
+      expect(results.winner).toBe('b');
+      expect(results.verdict).toMatch(/^b beats control on feedback thumbs/);
+    } finally {
+      await test.close();
+      await upstream.close();
+    }
+  });
+});

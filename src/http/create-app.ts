@@ -14,6 +14,7 @@ import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
 import { createAuthenticateHook } from './authenticate.js';
+import { feedbackRoutes } from './feedback-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import type { JobRoutesOptions } from './job-routes.js';
@@ -178,7 +179,10 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
     await scope.register(storedResponseRoutes, { state: dependencies.responses });
     const experiments = dependencies.experiments;
-    if (experiments !== undefined) await scope.register(adminExperimentRoutes, { experiments });
+    if (experiments !== undefined) {
+      await scope.register(adminExperimentRoutes, { experiments });
+      await scope.register(feedbackRoutes, { experiments });
+    }
   });
   return app;
 }

@@ -84,6 +84,11 @@ describe('tests match worked examples', () => {
     closeTo(result.interval.high, 0.2054832, 1e-6);
   });
 
+  it("Welch's test of two constant samples: no evidence when equal, certain when not", () => {
+    expect(welchTTest({ n: 5, mean: 1, variance: 0 }, { n: 5, mean: 1, variance: 0 }).pValue).toBe(1);
+    expect(welchTTest({ n: 5, mean: 0, variance: 0 }, { n: 5, mean: 1, variance: 0 })).toMatchObject({ pValue: 0, statistic: Infinity, difference: 1 });
+  });
+
   it('summaries from running sums equal the two-pass ones', () => {
     const values = [3.1, 4.7, 5.9, 2.2, 8.8];
     const sums = summaryFromSums(values.length, values.reduce((s, v) => s + v, 0), values.reduce((s, v) => s + v * v, 0));

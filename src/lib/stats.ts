@@ -285,7 +285,10 @@ export function welchTTest(a: SampleSummary, b: SampleSummary, confidence = 0.95
   const va = a.variance / a.n;
   const vb = b.variance / b.n;
   const standardError = Math.sqrt(va + vb);
-  if (standardError === 0) return none;
+  // Two constant samples: equal means are no evidence at all, different ones are certain.
+  if (standardError === 0) {
+    return difference === 0 ? none : { ...none, statistic: Math.sign(difference) * Infinity, pValue: 0, interval: { low: difference, high: difference } };
+  }
   const df = (va + vb) ** 2 / (va ** 2 / (a.n - 1) + vb ** 2 / (b.n - 1));
   const t = difference / standardError;
   const pValue = 2 * studentTCdf(-Math.abs(t), df);

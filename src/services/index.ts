@@ -3,7 +3,7 @@ export type { AssignableExperiment, Assignment, AssignmentMode, UnitSources } fr
 export { decodeExposure, encodeExposure, exposurePrefix } from './experiments/exposure.js';
 export type { Exposure } from './experiments/exposure.js';
 export {
-  EXPERIMENT_METRICS, EXPERIMENT_NAME, GUARDRAIL_METRICS, configExperimentSchema, experimentCreateSchema, experimentStopSchema,
+  EXPERIMENT_METRICS, EXPERIMENT_NAME, FEEDBACK_METRIC, GUARDRAIL_METRICS, configExperimentSchema, feedbackSchema, experimentCreateSchema, experimentStopSchema,
   experimentUpdateSchema,
 } from './experiments/experiment-definition.js';
 export type { ConfigExperiment, ExperimentCreateInput, ExperimentUpdateInput } from './experiments/experiment-definition.js';

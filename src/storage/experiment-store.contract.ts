@@ -124,6 +124,16 @@ export function describeExperimentStoreContract(name: string, open: () => Promis
       expect(await store.phases('editable')).toEqual([{ phase: 1, variants, startedAt: current.createdAt }]);
     });
 
+    it('keeps the last feedback value per request and metric, and reads a metric from a time on', async () => {
+      await store.putFeedback({ requestId: 'req-f1', metric: 'thumbs', value: 0, keyId: 'key_a', createdAt: 100 });
+      await store.putFeedback({ requestId: 'req-f1', metric: 'thumbs', value: 1, keyId: 'key_a', createdAt: 110 });
+      await store.putFeedback({ requestId: 'req-f1', metric: 'task_success', value: 0.5, keyId: null, createdAt: 120 });
+      await store.putFeedback({ requestId: 'req-f0', metric: 'thumbs', value: 1, keyId: null, createdAt: 50 });
+      expect(await store.feedback('thumbs', 60)).toEqual([{ requestId: 'req-f1', metric: 'thumbs', value: 1, keyId: 'key_a', createdAt: 110 }]);
+      expect((await store.feedback('thumbs', 0)).map((record) => record.requestId).sort()).toEqual(['req-f0', 'req-f1']);
+      expect(await store.feedback('task_success', 0)).toEqual([{ requestId: 'req-f1', metric: 'task_success', value: 0.5, keyId: null, createdAt: 120 }]);
+    });
+
     it('records promotions and deletes an experiment with its trail', async () => {
       await store.create(record('doomed', 'm-doomed'), 'master');
       await store.record('doomed', { type: 'promoted', at: 50, actor: 'master', details: { variant: 'b', prompt_version: 4 } });

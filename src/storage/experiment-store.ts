@@ -97,6 +97,16 @@ export class ExperimentConflictError extends Error {
   }
 }
 
+/** A quality score for one request (POST /v1/feedback): the last value sent for a metric wins. */
+export interface FeedbackRecord {
+  requestId: string;
+  metric: string;
+  value: number;
+  /** The key that sent it (null for the master key). */
+  keyId: string | null;
+  createdAt: number;
+}
+
 /**
  * Experiments, their frozen phases and their audit trail. Every change of status or definition
  * writes its event in the same transaction, so the trail never misses a change; starting and
@@ -118,4 +128,8 @@ export interface ExperimentStore {
   events(name: string): Promise<ExperimentEvent[]>;
   /** Deletes a draft or stopped experiment with its phases and events. */
   delete(name: string): Promise<boolean>;
+  /** Records (or replaces) a request's value for a feedback metric. */
+  putFeedback(record: FeedbackRecord): Promise<void>;
+  /** Every value of a metric recorded since `since`, for requests that started after it. */
+  feedback(metric: string, since: number): Promise<FeedbackRecord[]>;
 }

@@ -45,6 +45,6 @@ export { MemoryResponseStore } from './memory/memory-response-store.js';
 export { ExperimentConflictError } from './experiment-store.js';
 export type {
   DefinitionChange, ExperimentEvent, ExperimentEventType, ExperimentPhase, ExperimentRecord, ExperimentSettings, ExperimentStatus,
-  ExperimentStore, ExperimentTargetKind, ExperimentUnit, ExperimentVariant, StatusChange,
+  ExperimentStore, ExperimentTargetKind, ExperimentUnit, ExperimentVariant, FeedbackRecord, StatusChange,
 } from './experiment-store.js';
 export { MemoryExperimentStore } from './memory/memory-experiment-store.js';

@@ -6,6 +6,15 @@ export const EXPERIMENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const EXPERIMENT_METRICS = ['success_rate', 'latency', 'cost', 'tokens'] as const;
 export const GUARDRAIL_METRICS = ['success_rate', 'latency', 'latency_p95', 'cost', 'tokens'] as const;
 
+/** A feedback metric's name, as POST /v1/feedback takes it. */
+export const FEEDBACK_METRIC = /^[a-z0-9][a-z0-9_.-]{0,63}$/;
+
+/** success_rate | latency | cost | tokens | feedback:<metric> */
+const primaryMetricSchema = z.union([
+  z.enum(EXPERIMENT_METRICS),
+  z.string().regex(/^feedback:[a-z0-9][a-z0-9_.-]{0,63}$/, 'success_rate, latency, cost, tokens or feedback:<metric>'),
+]);
+
 const name = z.string().regex(EXPERIMENT_NAME, 'letters, digits, _ . - (at most 64), starting with a letter or digit');
 
 /** The request parameters a variant may set: sampling and length, never the messages or tools. */
@@ -42,7 +51,7 @@ const definitionFields = {
   target: targetSchema,
   unit: z.enum(['user', 'session', 'key', 'request']).default('user'),
   variants: z.array(variantSchema).min(2).max(10),
-  primary_metric: z.enum(EXPERIMENT_METRICS).default('success_rate'),
+  primary_metric: primaryMetricSchema.default('success_rate'),
   guardrails: z.array(z.enum(GUARDRAIL_METRICS)).max(5).default([]),
   min_samples_per_variant: z.int().min(1).max(10_000_000).default(100),
   confidence: z.number().min(0.5).max(0.9999).default(0.95),
@@ -68,7 +77,7 @@ export const experimentUpdateSchema = z.strictObject({
   description: definitionFields.description.optional(),
   unit: z.enum(['user', 'session', 'key', 'request']).optional(),
   variants: definitionFields.variants.optional(),
-  primary_metric: z.enum(EXPERIMENT_METRICS).optional(),
+  primary_metric: primaryMetricSchema.optional(),
   guardrails: z.array(z.enum(GUARDRAIL_METRICS)).max(5).optional(),
   min_samples_per_variant: definitionFields.min_samples_per_variant.optional(),
   confidence: definitionFields.confidence.optional(),
@@ -95,4 +104,11 @@ export type ConfigExperiment = z.infer<typeof configExperimentSchema>;
 export const experimentStopSchema = z.strictObject({
   winner: name.optional(),
   promote: z.boolean().default(false),
+});
+
+/** POST /v1/feedback */
+export const feedbackSchema = z.strictObject({
+  request_id: z.string().min(1).max(128),
+  metric: z.string().regex(FEEDBACK_METRIC, 'lowercase letters, digits, _ . - (at most 64)'),
+  value: z.number().finite(),
 });

@@ -21,6 +21,8 @@ export interface ResultsInput {
   minSamplesPerVariant: number;
   confidence: number;
   outcomes: readonly ExperimentOutcomeRow[];
+  /** For a `feedback:<metric>` primary metric: each request's value of that metric. */
+  feedback?: ReadonlyMap<string, number> | undefined;
 }
 
 export interface VariantResult {
@@ -43,6 +45,9 @@ export interface VariantResult {
   cache_hits: number;
   /** Requests that carried no unit and were assigned by chance. */
   unit_missing: number;
+  /** Feedback metrics: how many requests got a value, and their mean. */
+  feedback_n: number | null;
+  mean_feedback: number | null;
 }
 
 export interface GuardrailCheck {
@@ -103,6 +108,7 @@ interface Sample {
   totalCost: number;
   cacheHits: number;
   unitMissing: number;
+  scores: number[];
 }
 
 /**
@@ -123,6 +129,8 @@ export function computeResults(input: ResultsInput): ExperimentResults {
     if (sample === undefined) continue;
     sample.n += 1;
     if (exposure.mode === 'random') sample.unitMissing += 1;
+    const score = input.feedback?.get(row.requestId);
+    if (score !== undefined) sample.scores.push(score);
     if (row.statusCode >= 200 && row.statusCode < 300 && row.errorCode === null) sample.successes += 1;
     if (row.cacheStatus !== null && CACHED.has(row.cacheStatus)) {
       sample.cacheHits += 1;
@@ -135,7 +143,8 @@ export function computeResults(input: ResultsInput): ExperimentResults {
     sample.totalCost += row.costUsd;
   }
   const ordered = input.variants.map((variant) => samples.get(variant.name) ?? emptySample(variant));
-  const variants = ordered.map((sample) => variantResult(sample, input.confidence));
+  const isFeedback = input.primaryMetric.startsWith('feedback:');
+  const variants = ordered.map((sample) => variantResult(sample, input.confidence, isFeedback));
   const [control, ...challengers] = ordered;
   if (control === undefined) throw new Error('an experiment has at least two variants');
 
@@ -154,14 +163,16 @@ export function computeResults(input: ResultsInput): ExperimentResults {
     return { ...comparison, p_value_adjusted: pAdjusted, significant, guardrails };
   });
 
-  const short = ordered.filter((sample) => sample.n < input.minSamplesPerVariant);
+  // A feedback metric is only as well sampled as the requests that got a value.
+  const sampleSize = (sample: Sample): number => (isFeedback ? sample.scores.length : sample.n);
+  const short = ordered.filter((sample) => sampleSize(sample) < input.minSamplesPerVariant);
   const enoughData = short.length === 0;
   let winner: string | null = null;
   let verdict: string;
   if (srmAlarm) {
     verdict = `Sample ratio mismatch (χ² p = ${formatP(srmPValue)}): the split of ${ordered.map((sample) => `${sample.name} ${sample.n}`).join(', ')} does not match the weights. Do not trust these results; look for what drops or duplicates one variant's requests.`;
   } else if (!enoughData) {
-    verdict = `Not enough data: ${short.map((sample) => `${sample.name} has ${sample.n} of ${input.minSamplesPerVariant}`).join(', ')} samples. No winner is declared before every variant reaches the minimum.`;
+    verdict = `Not enough data: ${short.map((sample) => `${sample.name} has ${sampleSize(sample)} of ${input.minSamplesPerVariant}`).join(', ')} ${isFeedback ? 'scored requests' : 'samples'}. No winner is declared before every variant reaches the minimum.`;
   } else {
     const winners = comparisons.filter((comparison) => comparison.significant && comparison.better && comparison.guardrails.every((check) => check.ok));
     const best = winners.sort((a, b) => (b.prob_beat_control ?? 0) - (a.prob_beat_control ?? 0))[0];
@@ -198,11 +209,11 @@ export function computeResults(input: ResultsInput): ExperimentResults {
 function emptySample(variant: ExperimentVariant): Sample {
   return {
     name: variant.name, weight: variant.weight, n: 0, successes: 0, latencies: [], inputTokens: [], outputTokens: [], costs: [],
-    totalCost: 0, cacheHits: 0, unitMissing: 0,
+    totalCost: 0, cacheHits: 0, unitMissing: 0, scores: [],
   };
 }
 
-function variantResult(sample: Sample, confidence: number): VariantResult {
+function variantResult(sample: Sample, confidence: number, isFeedback: boolean): VariantResult {
   const interval = sample.n === 0 ? null : wilsonInterval(sample.successes, sample.n, confidence);
   return {
     name: sample.name,
@@ -221,6 +232,8 @@ function variantResult(sample: Sample, confidence: number): VariantResult {
     total_cost_usd: sample.totalCost,
     cache_hits: sample.cacheHits,
     unit_missing: sample.unitMissing,
+    feedback_n: isFeedback ? sample.scores.length : null,
+    mean_feedback: isFeedback ? meanOrNull(sample.scores) : null,
   };
 }
 
@@ -246,6 +259,24 @@ function compare(metric: string, control: Sample, challenger: Sample, confidence
       prob_beat_control: probabilityBetaGreater(aA, bA, aB, bB),
       expected_loss: expectedLossBeta(aA, bA, aB, bB),
       better: rateB > rateA,
+    };
+  }
+  if (metric.startsWith('feedback:')) {
+    // Higher is better: a thumbs-up rate or a task-success score, tested with Welch.
+    const a = summarize(control.scores);
+    const b = summarize(challenger.scores);
+    if (a.n < 2 || b.n < 2) return { ...base, ...nothing() };
+    const test = welchTTest(a, b, confidence);
+    return {
+      ...base,
+      difference: test.difference,
+      lift: a.mean === 0 ? null : test.difference / a.mean,
+      ci_low: test.interval.low,
+      ci_high: test.interval.high,
+      p_value: test.pValue,
+      prob_beat_control: probabilityMeanLower(b, a),
+      expected_loss: null,
+      better: b.mean > a.mean,
     };
   }
   // Lower is better for latency, cost and tokens. Latency is heavy-tailed: its test runs on logs,
@@ -308,10 +339,11 @@ function guardrailText(comparison: Comparison): string {
 }
 
 function metricLabel(metric: string): string {
-  return metric === 'success_rate' ? 'success rate' : metric;
+  return metric === 'success_rate' ? 'success rate' : metric.startsWith('feedback:') ? `feedback ${metric.slice('feedback:'.length)}` : metric;
 }
 
 function unitOf(metric: string): string {
+  if (metric.startsWith('feedback:')) return 'mean score';
   return metric === 'latency' ? 'ms (geometric mean)' : metric === 'cost' ? 'USD per request' : 'tokens per request';
 }
 

@@ -20,8 +20,11 @@ export interface ExperimentLogger {
 
 export interface ExperimentServiceOptions {
   store: ExperimentStore;
-  /** The request log, read for results. */
-  outcomes: { experimentOutcomes(prefix: string, since: number): Promise<ExperimentOutcomeRow[]> };
+  /** The request log, read for results and to check who made a request that gets feedback. */
+  outcomes: {
+    experimentOutcomes(prefix: string, since: number): Promise<ExperimentOutcomeRow[]>;
+    get(requestId: string, scope: Record<string, never>): Promise<{ keyId: string | null; tenantId: string | null } | null>;
+  };
   clock: Clock;
   /** The per-request draw for requests without a unit. */
   random: () => number;
@@ -238,11 +241,33 @@ export class ExperimentService {
     const wanted = phases.find((candidate) => candidate.phase === (phase ?? record.phase));
     if (wanted === undefined) throw new GatewayError('not_found', `Experiment ${name} has no phase ${phase ?? record.phase}.`);
     const outcomes = await this.options.outcomes.experimentOutcomes(exposurePrefix(name, wanted.phase), wanted.startedAt);
+    const feedback = record.primaryMetric.startsWith('feedback:')
+      ? new Map((await this.store.feedback(record.primaryMetric.slice('feedback:'.length), wanted.startedAt)).map((score) => [score.requestId, score.value]))
+      : undefined;
     const results = computeResults({
       name, phase: wanted.phase, variants: wanted.variants, primaryMetric: record.primaryMetric, guardrails: record.guardrails,
-      minSamplesPerVariant: record.minSamplesPerVariant, confidence: record.confidence, outcomes,
+      minSamplesPerVariant: record.minSamplesPerVariant, confidence: record.confidence, outcomes, feedback,
     });
     return { ...results, status: record.status };
+  }
+
+  /**
+   * Records a quality score for a request (POST /v1/feedback). Only the key that made the request,
+   * or an admin, may score it: otherwise anyone could vote on another tenant's requests.
+   */
+  async recordFeedback(
+    caller: { role: 'admin' | 'tenant_admin' | 'client'; keyId: string | null; tenantId: string | null },
+    input: { request_id: string; metric: string; value: number },
+  ): Promise<void> {
+    const request = await this.options.outcomes.get(input.request_id, {});
+    const allowed = request !== null && (caller.role === 'admin'
+      || (caller.role === 'tenant_admin' && caller.tenantId !== null && caller.tenantId === request.tenantId)
+      || (caller.keyId !== null && caller.keyId === request.keyId));
+    // One answer for "no such request" and "not yours", so a key cannot probe for others' request ids.
+    if (!allowed) {
+      throw new GatewayError('not_found', `No request ${input.request_id} made with this key in the request log (rows are written within a few seconds).`, { param: 'request_id' });
+    }
+    await this.store.putFeedback({ requestId: input.request_id, metric: input.metric, value: input.value, keyId: caller.keyId, createdAt: this.options.clock.now() });
   }
 
   /**
@@ -350,7 +375,7 @@ function existingAsInput(record: ExperimentRecord): Pick<ExperimentCreateInput, 
 }
 
 function metricOf(metric: string): ExperimentCreateInput['primary_metric'] {
-  return metric === 'latency' || metric === 'cost' || metric === 'tokens' ? metric : 'success_rate';
+  return metric;
 }
 
 function guardrailOf(metric: string): ExperimentCreateInput['guardrails'][number] {

@@ -1,6 +1,6 @@
 import { ExperimentConflictError } from '../experiment-store.js';
 import type {
-  DefinitionChange, ExperimentEvent, ExperimentPhase, ExperimentRecord, ExperimentStore, StatusChange,
+  DefinitionChange, ExperimentEvent, FeedbackRecord, ExperimentPhase, ExperimentRecord, ExperimentStore, StatusChange,
 } from '../experiment-store.js';
 
 interface Entry {
@@ -12,6 +12,15 @@ interface Entry {
 /** Experiments in process memory: for tests and a gateway without a database. */
 export class MemoryExperimentStore implements ExperimentStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly scores = new Map<string, FeedbackRecord>();
+
+  async putFeedback(record: FeedbackRecord): Promise<void> {
+    this.scores.set(`${record.requestId}\u0000${record.metric}`, { ...record });
+  }
+
+  async feedback(metric: string, since: number): Promise<FeedbackRecord[]> {
+    return [...this.scores.values()].filter((record) => record.metric === metric && record.createdAt >= since).map((record) => ({ ...record }));
+  }
 
   async create(record: ExperimentRecord, actor: string): Promise<ExperimentRecord> {
     if (this.entries.has(record.name)) throw new ExperimentConflictError('name_taken', `An experiment named ${record.name} exists.`);

@@ -182,7 +182,17 @@ export interface ExperimentEventTable {
   details: string;
 }
 
+/** Quality scores sent for requests (POST /v1/feedback), one per request and metric. */
+export interface RequestFeedbackTable {
+  request_id: string;
+  metric: string;
+  value: number;
+  key_id: string | null;
+  created_at: number;
+}
+
 export interface DatabaseSchema {
+  request_feedback: RequestFeedbackTable;
   experiments: ExperimentTable;
   experiment_phases: ExperimentPhaseTable;
   experiment_events: ExperimentEventTable;

@@ -269,8 +269,18 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
           .addColumn('details', 'text', (column) => column.notNull())
           .execute();
         await database.schema.createIndex('experiment_events_experiment').on('experiment_events').columns(['experiment_id', 'id']).execute();
+        await database.schema.createTable('request_feedback')
+          .addColumn('request_id', 'text', (column) => column.notNull())
+          .addColumn('metric', 'text', (column) => column.notNull())
+          .addColumn('value', 'double precision', (column) => column.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('request_feedback_pk', ['request_id', 'metric'])
+          .execute();
+        await database.schema.createIndex('request_feedback_metric_time').on('request_feedback').columns(['metric', 'created_at']).execute();
       },
       async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('request_feedback').ifExists().execute();
         await database.schema.dropTable('experiment_events').ifExists().execute();
         await database.schema.dropTable('experiment_phases').ifExists().execute();
         await database.schema.dropTable('experiments').ifExists().execute();

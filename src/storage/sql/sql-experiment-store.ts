@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import { ExperimentConflictError } from '../experiment-store.js';
 import type {
-  DefinitionChange, ExperimentEvent, ExperimentPhase, ExperimentRecord, ExperimentStatus, ExperimentStore,
+  DefinitionChange, ExperimentEvent, FeedbackRecord, ExperimentPhase, ExperimentRecord, ExperimentStatus, ExperimentStore,
   ExperimentTargetKind, ExperimentUnit, ExperimentVariant, StatusChange,
 } from '../experiment-store.js';
 import type { DatabaseSchema, ExperimentTable } from './database-schema.js';
@@ -152,6 +152,21 @@ export class SqlExperimentStore implements ExperimentStore {
       await transaction.deleteFrom('experiments').where('id', '=', row.id).execute();
       return true;
     });
+  }
+
+  async putFeedback(record: FeedbackRecord): Promise<void> {
+    await this.database.insertInto('request_feedback').values({
+      request_id: record.requestId, metric: record.metric, value: record.value, key_id: record.keyId, created_at: record.createdAt,
+    }).onConflict((conflict) => conflict.columns(['request_id', 'metric']).doUpdateSet({
+      value: record.value, key_id: record.keyId, created_at: record.createdAt,
+    })).execute();
+  }
+
+  async feedback(metric: string, since: number): Promise<FeedbackRecord[]> {
+    const rows = await this.database.selectFrom('request_feedback').selectAll().where('metric', '=', metric).where('created_at', '>=', since).execute();
+    return rows.map((row) => ({
+      requestId: row.request_id, metric: row.metric, value: Number(row.value), keyId: row.key_id, createdAt: Number(row.created_at),
+    }));
   }
 
   /** A unique-index violation is the other instance winning the race for the target. */
