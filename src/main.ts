@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayConfig } from './config/index.js';
 import type { GatewayEvent } from './core/index.js';
+import { createCaching } from './cache/index.js';
 import { createApp } from './http/index.js';
 import { createGatewayJobs } from './jobs/index.js';
 import type { Jobs } from './jobs/index.js';
@@ -16,10 +18,12 @@ import { ExperimentService } from './services/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
+import { ServiceCatalog, createPromptRegistry } from './services/index.js';
 import {
-  SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
+  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCacheStore, createCircuitBreakerStore, createLeaseStore,
+  createLimitStore, developmentAdminKey, openStorage,
 } from './storage/index.js';
-import type { Database } from './storage/index.js';
+import type { CacheStore, Database } from './storage/index.js';
 
 export interface GatewayOptions {
   /** Where relative paths in the config resolve; defaults to the process's cwd. */
@@ -55,6 +59,8 @@ export interface Gateway {
   readonly experiments: ExperimentService;
   /** Settles once the config's experiments are synced and the running ones loaded. */
   readonly experimentsReady: Promise<void>;
+  /** The response cache's entries (memory, the database or Redis). */
+  readonly cacheStore: CacheStore;
   /** Writes every request-log row queued so far (tests and shutdown). */
   flushRequestLog(): Promise<void>;
   /** Starts listening; resolves with the base URL. */
@@ -183,6 +189,15 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
     otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
   });
+  const prompts = createPromptRegistry({
+    store: database.prompts,
+    feed: config.storage.redis_url === '' ? new DisabledPromptChangeFeed() : new RedisPromptChangeFeed({ url: config.storage.redis_url }),
+    cacheTtlMs: config.prompts_cache_ttl_s * 1000,
+    definitions: config.prompts,
+    directory: config.prompts_dir === undefined ? null : resolve(cwd, config.prompts_dir),
+    logger,
+  });
+  await prompts.start(storage.migrated);
   async function readiness(): Promise<{ ready: boolean; checks: Record<string, unknown> }> {
     const databaseStatus = await checkDatabase(database);
     const redisUp = limits.ping === null ? true : await limits.ping();
@@ -192,6 +207,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       checks: {
         database: { status: databaseStatus },
         redis: { status: limits.ping === null ? 'not_configured' : redisUp ? 'ok' : 'unreachable' },
+        prompts: { status: prompts.registry.health().status, feed: prompts.registry.health().feed },
       },
     };
   }
@@ -204,7 +220,19 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   experimentsReady.catch((error: unknown) => logger.error({ err: error }, 'loading the experiments failed'));
   const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
+  const cacheStore = await createCacheStore({
+    store: config.cache.store, redisUrl: config.storage.redis_url, redisTimeoutMs: config.cache.redis_timeout_ms,
+    memoryMaxBytes: config.cache.memory_max_bytes, database,
+  });
+  const caching = createCaching({
+    cache: config.cache, models: config.models, store: cacheStore, clock,
+    resolveRoute: (model) => routing.models.resolve(model),
+    onError: (operation, error) => logger.warn({ operation, err: error }, 'response cache: treated as a miss'),
+  });
 
+  const serviceCatalog = new ServiceCatalog({
+    fileServices: config.services, store: database.services, modelExists: (model) => routing.models.resolve(model) !== null,
+  });
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
@@ -213,7 +241,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     },
     authenticator,
     keys,
-    inference: { models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock, experiments },
+    inference: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock, experiments,
+      ...(caching.active ? { cache: caching.responses, embeddingsCache: caching.embeddings } : {}),
+    },
+    cacheStore,
     models: routing.models,
     readiness: async () => {
       const report = await readiness();
@@ -230,6 +262,11 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     jobs: jobs.routes,
     responses,
     experiments,
+    prompts: prompts.registry,
+    services: {
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null,
+    },
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
@@ -249,6 +286,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     jobs,
     experiments,
     experimentsReady,
+    cacheStore,
     flushRequestLog: () => observability.flush(),
     async listen(overrides = {}) {
       return app.listen({ host: overrides.host ?? config.server.host, port: overrides.port ?? config.server.port });
@@ -266,6 +304,9 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();
       await breakers.close();
+      await prompts.registry.close();
+      caching.stop();
+      await cacheStore.close();
       logger.flush();
     },
   };

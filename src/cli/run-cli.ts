@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { runCachePurge, runCacheStats } from './cache-command.js';
 import { runConfigCheck } from './config-check-command.js';
 import { runExperimentsList, runExperimentsResults, runExperimentsStart, runExperimentsStop } from './experiments-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runLogs } from './logs-command.js';
 import { runMigrate } from './migrate-command.js';
+import { runPromptsHistory, runPromptsLabel, runPromptsList, runPromptsPush, runPromptsShow } from './prompts-command.js';
 import { runStats } from './stats-command.js';
 import { runStart } from './start-command.js';
 
@@ -109,6 +111,34 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     .option('--winner <variant>', 'the variant that won')
     .option('--promote', 'move the prompt label or service model to the winner (prompt and service targets)')
     .action(runExperimentsStop);
+  const promptsCommand = program.command('prompts').description('the prompt registry (in the configured database, or through a running gateway with --url)');
+  const promptOptions = (command: Command): Command => connectionOptions(command).option('--tenant <tenant>', 'a tenant\'s prompts (master key only; default the global ones)');
+  promptOptions(promptsCommand.command('list').description('prompts with their labels and latest version')).action(runPromptsList);
+  promptOptions(promptsCommand.command('show').description('one version: production, else the latest').argument('<name>', 'the prompt'))
+    .option('--label <label>', 'the version this label points at')
+    .option('--version <n>', 'this version')
+    .action(runPromptsShow);
+  promptOptions(promptsCommand.command('push').description('create the prompt in FILE (YAML or JSON), or add a version when it changed; its labels are applied').argument('<file>', 'the prompt file'))
+    .action(runPromptsPush);
+  promptOptions(promptsCommand.command('label').description('point LABEL at VERSION (a rollback is a move to an older one)')
+    .argument('<name>', 'the prompt').argument('<label>', 'production, staging, …').argument('<version>', 'the version number'))
+    .option('--reason <text>', 'why, for the history')
+    .action(runPromptsLabel);
+  promptOptions(promptsCommand.command('history').description('every label move, newest first').argument('<name>', 'the prompt'))
+    .option('--label <label>', 'only this label')
+    .action(runPromptsHistory);
+
+  const cacheCommand = program.command('cache').description('the response cache: hit rate, savings, invalidation');
+  connectionOptions(cacheCommand.command('stats').description('hit rate and dollars saved'))
+    .option('--since <when>', 'a duration (24h, 7d), an ISO date or epoch ms', '24h')
+    .option('--by <field>', 'model, namespace, key or tenant')
+    .action(runCacheStats);
+  connectionOptions(cacheCommand.command('purge').description('invalidate entries by namespace prefix and model (on every instance at once)'))
+    .option('--namespace <prefix>', 'a namespace prefix, e.g. docs or docs/api')
+    .option('--model <name>', 'only this public model')
+    .option('--tenant <tenant>', 'only this tenant (master key; default every tenant)')
+    .option('--all', 'every entry')
+    .action(runCachePurge);
 
   try {
     await program.parseAsync([...argv]);

@@ -13,7 +13,7 @@ export interface StatsOptions {
   json?: boolean;
 }
 
-/** `sluice stats`: requests, error rate, latency percentiles, tokens and cost per group. */
+/** `sluice stats`: requests, error rate, latency percentiles, tokens, cost, cache hit rate and dollars saved per group. */
 export async function runStats(options: StatsOptions): Promise<void> {
   const groupBy = parseGroupBy(options.by);
   const now = Date.now();
@@ -27,7 +27,7 @@ export async function runStats(options: StatsOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify({ since: new Date(since).toISOString(), until: new Date(until).toISOString(), group_by: groupBy, data: groups.map(toWireFigures) })}\n`);
       return;
     }
-    const header = [groupBy ?? 'all', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'ttft p50', 'tokens in', 'tokens out', 'cost USD'];
+    const header = [groupBy ?? 'all', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'ttft p50', 'tokens in', 'tokens out', 'cost USD', 'cache hits', 'saved USD'];
     const rows = groups.map((group) => formatGroup(group, groupBy));
     process.stdout.write(`${formatTable(header, rows)}\n`);
   } finally {
@@ -44,6 +44,8 @@ function formatGroup(group: SummaryGroup, groupBy: GroupByField | null): string[
     ms(group.latencyMs.p50), ms(group.latencyMs.p95), ms(group.latencyMs.p99), ms(group.timeToFirstTokenMs.p50),
     String(group.promptTokens), String(group.completionTokens),
     group.costUsd.toFixed(6),
+    group.cacheHits === 0 ? '-' : `${group.cacheHits} (${(group.cacheHitRate * 100).toFixed(1)}%)`,
+    group.savedUsd.toFixed(6),
   ];
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { configExperimentSchema } from '../services/index.js';
+import { serviceDefinitionSchema } from '../services/index.js';
 
 const positiveInt = z.int().positive();
 const name = z.string().regex(/^[A-Za-z0-9][\w.:-]*$/, 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit');
@@ -149,6 +150,13 @@ const modelSchema = z.strictObject({
   context_window_fallbacks: z.array(z.string()).default([]),
   /** Answered as a normal completion when every attempt failed (marked x-sluice-fallback: static). */
   fallback_response: z.string().min(1).optional(),
+  /** Overrides the global cache block for this public model; unset fields follow it. */
+  cache: z.strictObject({
+    enabled: z.boolean().optional(),
+    ttl_s: positiveInt.optional(),
+    /** The semantic cache is opt-in per model (it trades correctness for cost; see docs/caching.md). */
+    semantic: z.boolean().optional(),
+  }).prefault({}),
   pricing: pricingSchema.optional(),
 });
 
@@ -297,6 +305,46 @@ const alertsSchema = z.strictObject({
   evaluate_interval_ms: positiveInt.default(30_000),
 });
 
+const cacheSchema = z.strictObject({
+  /** Off by default; models[].cache.enabled turns it on per public model. */
+  enabled: z.boolean().default(false),
+  ttl_s: positiveInt.default(3600),
+  /** Client-supplied TTLs are clamped to this. */
+  max_ttl_s: positiveInt.default(604_800),
+  /** Where entries live: `auto` = Redis when storage.redis_url is set, else memory; `database` = SQLite or Postgres. */
+  store: z.enum(['auto', 'memory', 'redis', 'database']).default('auto'),
+  /** The memory store's LRU budget. */
+  memory_max_bytes: positiveInt.default(256 * 1024 * 1024),
+  /** Larger answers are not stored. */
+  max_entry_bytes: positiveInt.default(2 * 1024 * 1024),
+  /** tenant | key | user (key and end user); the tenant is always part of the key. */
+  scope: z.enum(['tenant', 'key', 'user']).default('tenant'),
+  /** Answers with another finish reason (length, content_filter) are never stored. */
+  store_finish_reasons: z.array(z.enum(['stop', 'tool_calls', 'function_call', 'content_filter'])).default(['stop', 'tool_calls']),
+  /** Honour cache-control, x-sluice-cache-* and the body's `cache` object. */
+  client_controls: z.boolean().default(true),
+  /** Every Redis command of the cache gives up after this long (the request is then a miss). */
+  redis_timeout_ms: positiveInt.default(250),
+  coalesce: z.union([
+    z.boolean().transform((enabled) => ({ enabled, max_waiters: 1000 })),
+    z.strictObject({ enabled: z.boolean().default(true), max_waiters: positiveInt.default(1000) }),
+  ]).default({ enabled: true, max_waiters: 1000 }),
+  semantic: z.strictObject({
+    enabled: z.boolean().default(false),
+    /** Any public model (or provider/model) Sluice can route for embeddings. */
+    embedding_model: z.string().default(''),
+    /** Cosine SIMILARITY in [0, 1] (not a distance): a hit needs at least this. */
+    threshold: z.number().min(0).max(1).default(0.95),
+    /** Requested from the embedding model when set (OpenAI text-embedding-3 accept it). */
+    dimensions: positiveInt.optional(),
+    max_messages: positiveInt.default(4),
+    max_chars: positiveInt.default(8000),
+    max_entries_per_partition: positiveInt.default(2000),
+    /** An embedding slower than this is a miss, never a failure. */
+    embedding_timeout_ms: positiveInt.default(1500),
+  }).prefault({}),
+});
+
 export const configSchema = z.strictObject({
   environment: z.enum(['development', 'staging', 'production']).default('development'),
   server: serverSchema.prefault({}),
@@ -328,6 +376,15 @@ export const configSchema = z.strictObject({
   }).prefault({}),
   /** A/B experiments declared as code, synced into the experiment store at start (docs/experiments.md). */
   experiments: z.array(configExperimentSchema).default([]),
+  /** Prompts as code, synced into the registry at start (each checked there, with its path). */
+  prompts: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** A folder of one YAML or JSON file per prompt, synced at start; relative to the working directory. */
+  prompts_dir: z.string().min(1).optional(),
+  /** How long an instance trusts what a label points at without hearing of a change (the safety net behind Redis invalidation). */
+  prompts_cache_ttl_s: z.number().positive().default(10),
+  /** Named AI services (POST /v1/services/{name}/run); read-only in the admin API. */
+  services: z.array(serviceDefinitionSchema).default([]),
+  cache: cacheSchema.prefault({}),
 });
 
 /** The config as written in the file (every field optional where a default exists). */
@@ -347,3 +404,5 @@ export type TracingConfig = z.output<typeof tracingSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
 export type ExperimentConfig = z.output<typeof configExperimentSchema>;
+export type ServiceConfig = z.output<typeof serviceDefinitionSchema>;
+export type CacheConfig = z.output<typeof cacheSchema>;

@@ -2,6 +2,7 @@ import type { ConfigProblem } from './config-error.js';
 import type { ConfigInput, GatewayConfig } from './config-schema.js';
 import { configSchema } from './config-schema.js';
 import { formatPath } from './config-error.js';
+import { checkServiceDefinitions } from '../services/index.js';
 
 export type ResolveResult = { ok: true; config: GatewayConfig } | { ok: false; problems: ConfigProblem[] };
 
@@ -80,6 +81,9 @@ function checkReferences(config: GatewayConfig): ConfigProblem[] {
     if (!providerNames.has(model.provider)) problems.push({ path: `jobs.models[${index}].provider`, message: `unknown provider "${model.provider}"` });
   });
   problems.push(...checkObservability(config));
+  problems.push(...checkServiceDefinitions(config.services, (model) => modelNames.has(model) ||
+    (config.allow_direct_models && providerNames.has(model.split('/')[0] ?? ''))));
+  problems.push(...checkCacheReferences(config));
   // Only development may run on a generated admin key; start and `config check` refuse the same configs.
   if (config.environment !== 'development' && config.auth.master_key === undefined) {
     problems.push({ path: 'auth.master_key', message: `required when environment is ${config.environment}` });
@@ -133,6 +137,25 @@ function checkObservability(config: GatewayConfig): ConfigProblem[] {
       if (!channels.has(channel)) problems.push({ path: `alerts.rules[${index}].channels[${channelIndex}]`, message: `unknown channel "${channel}"` });
     });
   });
+  return problems;
+}
+
+function checkCacheReferences(config: GatewayConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const cache = config.cache;
+  if (cache.store === 'redis' && config.storage.redis_url === '') {
+    problems.push({ path: 'cache.store', message: 'redis needs storage.redis_url' });
+  }
+  const semanticModels = config.models.filter((model) => model.cache.semantic ?? cache.semantic.enabled);
+  const embeddingModel = cache.semantic.embedding_model;
+  if (semanticModels.length > 0 && embeddingModel === '') {
+    problems.push({ path: 'cache.semantic.embedding_model', message: 'the semantic cache needs an embedding model' });
+  } else if (embeddingModel !== '' && !config.models.some((model) => model.name === embeddingModel)) {
+    const provider = embeddingModel.split('/')[0] ?? '';
+    if (!embeddingModel.includes('/') || !config.providers.some((item) => item.name === provider)) {
+      problems.push({ path: 'cache.semantic.embedding_model', message: `unknown model "${embeddingModel}"` });
+    }
+  }
   return problems;
 }
 

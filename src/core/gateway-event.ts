@@ -29,11 +29,24 @@ export interface RequestSummary {
   costUsd: number;
   /** True when the upstream reported no usage and Sluice counted the tokens itself. */
   usageEstimated: boolean;
-  /** `hit` or `miss` when the response cache applies to the request. */
-  cacheStatus?: 'hit' | 'miss' | null;
+  /** What the response cache did, when it applies to the request's model. */
+  cacheStatus?: CacheStatus | null;
+  /** Hits and coalesced followers: what the original call cost (this one costs 0). */
+  costSavedUsd?: number | null;
+  /** Hits: the request whose answer was stored. */
+  cacheOriginRequestId?: string | null;
   serviceName?: string | null;
   promptVersion?: string | null;
+  /** The registry prompt applied to the request, and the label the caller asked for. */
+  promptName?: string | null;
+  promptLabel?: string | null;
   experimentVariant?: string | null;
+  /** Services and JSON healing: the fixes applied to the model's output, in order. */
+  jsonFixes?: string[] | null;
+  /** Services: how many times the model was asked again. */
+  reaskCount?: number | null;
+  /** Services and JSON healing: whether the final output was valid JSON matching its schema. */
+  outputValid?: boolean | null;
   /** Only with `logging.log_bodies`: the parsed request body and the response text. */
   requestBody?: unknown;
   responseBody?: string | null;
@@ -52,6 +65,11 @@ export interface RequestStart {
   /** The client's W3C `traceparent` header, when it sent one: the parent of the request's spans. */
   traceparent?: string | null | undefined;
 }
+
+/** `x-sluice-cache`: answered from the cache (exactly or by similarity), shared with an identical request in flight, or from upstream. */
+export type CacheStatus = 'hit' | 'semantic_hit' | 'miss' | 'coalesced' | 'refresh' | 'bypass';
+
+export const CACHE_STATUSES: readonly CacheStatus[] = ['hit', 'semantic_hit', 'miss', 'coalesced', 'refresh', 'bypass'];
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 

@@ -13,8 +13,8 @@ export interface AttemptRecord {
   status: number | null;
   errorCode: string | null;
   errorMessage: string | null;
-  /** Why this attempt was made: the first try, a retry of the same target, a fallback, or a hedge. */
-  kind?: 'first' | 'retry' | 'fallback' | 'hedge' | undefined;
+  /** Why this attempt was made: the first try, a retry of the same target, a fallback, a hedge, or a service's re-ask. */
+  kind?: 'first' | 'retry' | 'fallback' | 'hedge' | 'reask' | undefined;
 }
 
 /** What every call below the HTTP layer receives. */

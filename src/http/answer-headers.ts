@@ -28,6 +28,14 @@ export function answerHeaders(
     headers['x-sluice-experiment'] = experiment.experiment;
     headers['x-sluice-variant'] = experiment.variant.name;
   }
+  if (lifecycle.prompt !== null) headers['x-sluice-prompt-version'] = String(lifecycle.prompt.version);
+  if (lifecycle.jsonFixes !== null && lifecycle.jsonFixes.length > 0) headers['x-sluice-json-fixes'] = lifecycle.jsonFixes.join(',');
+  const cache = lifecycle.cache;
+  if (cache !== null) {
+    headers['x-sluice-cache'] = cache.status;
+    if (cache.ageS !== null) headers['x-sluice-cache-age'] = String(cache.ageS);
+    if (cache.similarity !== null) headers['x-sluice-cache-similarity'] = cache.similarity.toFixed(4);
+  }
   if (error !== null) {
     if (error instanceof LimitExceededError) Object.assign(headers, error.headers);
     addRetryHeaders(headers, error);

@@ -9,8 +9,15 @@ import type { ExperimentService } from '../services/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
 import { adminExperimentRoutes } from './admin/admin-experiment-routes.js';
+import type { PromptRegistry } from '../services/index.js';
+import type { CacheStore } from '../cache/index.js';
+import { adminCacheRoutes } from './admin/admin-cache-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
+import { adminPromptRoutes } from './admin/admin-prompt-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
+import { adminServiceRoutes } from './admin/admin-service-routes.js';
+import { serviceListRoutes, servicesRoutes } from './services/services-routes.js';
+import type { ServiceDependencies } from '../inference/index.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
 import { createAuthenticateHook } from './authenticate.js';
@@ -55,11 +62,17 @@ export interface AppDependencies {
   responses: ResponseState;
   /** A/B experiments for /admin/api/experiments. */
   experiments?: ExperimentService | undefined;
+  /** The prompt registry: /admin/api/prompts, and prompts applied on chat endpoints. */
+  prompts?: PromptRegistry | undefined;
+  /** Named AI services (/v1/services, /admin/api/services). */
+  services?: ServiceDependencies | undefined;
+  /** The response cache's entries, for /admin/api/cache. */
+  cacheStore?: CacheStore | undefined;
 }
 
 const EXPOSED_HEADERS = [
-  'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'retry-after',
-  'x-sluice-attempt-trail', 'x-sluice-fallback', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
+  'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'x-sluice-cache-age', 'x-sluice-cache-similarity', 'retry-after',
+  'x-sluice-attempt-trail', 'x-sluice-fallback', 'x-sluice-prompt-version', 'x-sluice-json-fixes', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
   'x-sluice-experiment', 'x-sluice-variant',
 ].join(', ');
@@ -148,6 +161,9 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await app.register(async (scope) => {
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
       await scope.register(adminRoutes, { requestLog });
+      if (dependencies.prompts !== undefined) await scope.register(adminPromptRoutes, { prompts: dependencies.prompts });
+      const cacheStore = dependencies.cacheStore;
+      if (cacheStore !== undefined) await scope.register(adminCacheRoutes, { store: cacheStore, requestLog, clock: () => dependencies.inference.clock.now() });
     });
   }
   const shell: ShellDependencies = {
@@ -156,6 +172,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     maxBodyBytes: dependencies.server.maxBodyBytes,
     closing: () => closing,
     onError,
+    prompts: dependencies.prompts,
   };
   await app.register(async (scope) => {
     // The shell reads inference bodies itself, after the key check.
@@ -170,6 +187,19 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await app.register(async (scope) => {
       scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
       await scope.register(jobRoutes, { ...jobs, onError });
+    });
+  }
+  const services = dependencies.services;
+  if (services !== undefined) {
+    await app.register(async (scope) => {
+      scope.removeAllContentTypeParsers();
+      scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+      await scope.register(servicesRoutes, { services, shell });
+    });
+    await app.register(serviceListRoutes, { services, authenticator: dependencies.authenticator });
+    await app.register(async (scope) => {
+      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      await scope.register(adminServiceRoutes, { catalog: services.catalog });
     });
   }
   await app.register(async (scope) => {
@@ -197,6 +227,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
   reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-session, x-sluice-variant, anthropic-version, anthropic-beta');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-prompt, x-sluice-json-repair, x-sluice-cache-ttl, x-sluice-cache-namespace, cache-control, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);
 }

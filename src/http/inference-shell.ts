@@ -7,7 +7,9 @@ import { RequestLifecycle } from '../inference/index.js';
 import type { LifecycleSettings } from '../inference/index.js';
 import { mayPinVariant } from '../policies/index.js';
 import type { Authenticator } from '../policies/index.js';
+import type { PromptRegistry } from '../services/index.js';
 import { answerHeaders } from './answer-headers.js';
+import { applyRegistryPrompt } from './apply-registry-prompt.js';
 import { authenticateRequest } from './authenticate.js';
 import { toGatewayError } from './to-gateway-error.js';
 import type { StreamWriter, WireFormat } from './wire-format.js';
@@ -21,6 +23,8 @@ export interface ShellDependencies {
   /** True once the server is draining: new requests get a clean 503 in the API's own shape. */
   closing: () => boolean;
   onError: (error: GatewayError, requestId: string) => void;
+  /** The prompt registry, for bodies that name a prompt; absent, prompt fields pass to validation as they are. */
+  prompts?: PromptRegistry | undefined;
 }
 
 /** What a use case answers: one JSON document, or a stream and the writer for this API. */
@@ -34,6 +38,8 @@ export interface InferenceRoute<Input> {
   /** The endpoint name the request log records (`chat.completions`, `messages`, `embeddings`). */
   endpoint: string;
   wire: WireFormat;
+  /** The body shape a registry prompt is applied to, for endpoints that take one. */
+  prompts?: 'openai' | 'anthropic' | undefined;
   /** Validates the JSON body (throwing `invalid_request` naming the field). */
   parse(body: unknown, request: FastifyRequest): Input;
   /** The body's own end-user field, when the API has one. */
@@ -68,7 +74,10 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
       // Pinning a variant is for QA: from keys that may not, the header is ignored (CONTRACT §3.4).
       const pin = readHeader(request, 'x-sluice-variant');
       lifecycle.pinnedVariant = pin !== null && mayPinVariant(lifecycle.principal) ? pin : null;
-      const body = await readJsonBody(request.raw, shell.maxBodyBytes);
+      let body = await readJsonBody(request.raw, shell.maxBodyBytes);
+      if (route.prompts !== undefined && shell.prompts !== undefined) {
+        body = await applyRegistryPrompt(shell.prompts, lifecycle, body, readHeader(request, 'x-sluice-prompt'), route.prompts);
+      }
       noteBody(lifecycle, body);
       const input = route.parse(body, request);
       lifecycle.endUser ??= route.endUserOf?.(input) ?? null;

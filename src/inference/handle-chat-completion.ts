@@ -1,11 +1,14 @@
+import type { CacheControls, EmbeddingsCache, FlightOutcome, ResponseCache } from '../cache/index.js';
+import { NO_CONTROLS } from '../cache/index.js';
 import { GatewayError, convertWireUsage, hasContent } from '../core/index.js';
-import type { ChatRequest, ChatResult, ChatStream, IngressRequest, StreamChunk, Usage } from '../core/index.js';
+import type { CallContext, ChatRequest, ChatResult, ChatStream, IngressRequest, Provider, StreamChunk, Usage } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
 import { applyModelExperiment } from './apply-experiment.js';
 import type { ExperimentAssigner } from './apply-experiment.js';
+import { healJsonAnswer } from './heal-json-answer.js';
 import type { LifecycleSettings, RequestLifecycle } from './request-lifecycle.js';
 
 export interface InferenceDependencies extends LifecycleSettings {
@@ -14,6 +17,10 @@ export interface InferenceDependencies extends LifecycleSettings {
   policies: PolicyGate;
   /** A/B experiments on public models; absent when there are none. */
   experiments?: ExperimentAssigner | undefined;
+  /** The response cache; absent when no model is cached. */
+  cache?: ResponseCache | undefined;
+  /** The per-item embeddings cache; absent when no model is cached. */
+  embeddingsCache?: EmbeddingsCache | undefined;
 }
 
 export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: 'stream'; stream: ChatStream };
@@ -21,6 +28,10 @@ export type ChatOutcome = { kind: 'completion'; result: ChatResult } | { kind: '
 export interface ChatCompletionOptions {
   /** The body as sent to a non-OpenAI entrance, for adapters that speak its format natively. */
   ingress?: IngressRequest | undefined;
+  /** The client's cache controls (headers and the body's `cache` field, already removed from the body). */
+  cacheControls?: CacheControls | undefined;
+  /** Repair JSON in a non-streaming answer (response healing); the fixes go on the lifecycle. */
+  healJson?: boolean | undefined;
 }
 
 /**
@@ -46,33 +57,103 @@ export async function handleChatCompletion(
     admission = await admitRequest(dependencies.policies, lifecycle, requested.model, () => estimateChatInput(request),
       request.max_completion_tokens ?? request.max_tokens ?? null);
     lifecycle.rateLimitHeaders = admission.headers;
-    // Settlements below run off the response path: until one lands, its reservation still counts.
-    if (!streaming) {
-      const result = await route.chat(request, callContext);
-      void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
-      lifecycle.provider = result.provider;
-      lifecycle.providerModel = result.model;
-      const recorded = {
-        provider: result.provider,
-        model: result.model,
-        usage: result.usage,
-        output: () => completionText(result),
-        responseBody: () => result.body ?? JSON.stringify(result.readCompletion()),
-      };
-      if (result.staticFallback !== undefined) lifecycle.staticFallback(result.staticFallback.error, recorded);
-      else lifecycle.succeed(recorded);
-      return { kind: 'completion', result };
+    const plan = dependencies.cache?.plan({
+      request, ingressBody: options.ingress?.body, tenantId: lifecycle.principal?.tenantId ?? null,
+      keyId: lifecycle.principal?.keyId ?? null, endUser: lifecycle.endUser, controls: options.cacheControls ?? NO_CONTROLS,
+    }) ?? null;
+    if (dependencies.cache !== undefined && plan !== null) {
+      return await answerThroughCache(dependencies, dependencies.cache, plan, lifecycle, request, route, callContext, admission, options);
     }
+    // Settlements below run off the response path: until one lands, its reservation still counts.
+    if (!streaming) return { kind: 'completion', result: finishCompletion(await route.chat(request, callContext), request, lifecycle, admission, options) };
     const stream = await route.streamChat(request, callContext);
-    lifecycle.provider = stream.provider;
-    lifecycle.providerModel = stream.model;
-    return { kind: 'stream', stream: { ...stream, chunks: observeStream(stream, lifecycle, admission) } };
+    return { kind: 'stream', stream: observe(stream, lifecycle, admission, false) };
   } catch (error) {
     const last = lifecycle.attempts[lifecycle.attempts.length - 1];
     void admission.settle({ usage: null, provider: last?.provider ?? null, providerModel: last?.model ?? null, streamedOutputTokens: 0 });
     lifecycle.fail(error);
     throw error;
   }
+}
+
+/**
+ * A cached model: a hit is replayed in the caller's mode and costs nothing; a miss joins an
+ * identical request in flight (coalesced, also free) or calls upstream and fills the cache.
+ */
+async function answerThroughCache(
+  dependencies: InferenceDependencies, cache: ResponseCache, plan: NonNullable<ReturnType<ResponseCache['plan']>>,
+  lifecycle: RequestLifecycle, request: ChatRequest, route: Provider, callContext: CallContext, admission: Admission,
+  options: ChatCompletionOptions,
+): Promise<ChatOutcome> {
+  const wants = request.stream === true ? 'stream' : 'json';
+  const hit = plan.bypass ? null : await cache.lookup(plan, lifecycle.signal);
+  if (hit !== null) {
+    lifecycle.cache = {
+      status: hit.status, ageS: hit.ageS, similarity: hit.similarity, originRequestId: hit.originRequestId, savedUsd: hit.savedUsd,
+    };
+    return served(cache.replay(hit, wants, lifecycle.requestId), request, lifecycle, admission, options);
+  }
+  const priceBook = dependencies.priceBook;
+  const run = await cache.run(plan, wants, lifecycle.signal, (signal) => {
+    // The upstream call belongs to the flight: it outlives this client while others wait for it.
+    const flightContext = { ...callContext, signal };
+    return wants === 'stream' ? route.streamChat(request, flightContext) : route.chat(request, flightContext);
+  }, {
+    requestId: lifecycle.requestId,
+    costOf: (outcome: FlightOutcome) => {
+      const usage = outcome.cached?.usage;
+      if (usage === undefined || usage === null || priceBook === undefined) return 0;
+      return priceBook.costUsd({ requestedModel: request.model, provider: outcome.provider, providerModel: outcome.model }, convertWireUsage(usage));
+    },
+  });
+  if (run.status === 'coalesced') {
+    lifecycle.cache = { status: 'coalesced', ageS: null, similarity: null, originRequestId: null, savedUsd: null };
+    return served(run.answer, request, lifecycle, admission, options);
+  }
+  lifecycle.cache = { status: plan.bypass ? 'bypass' : run.status, ageS: null, similarity: null, originRequestId: null, savedUsd: null };
+  if ('chunks' in run.answer) return { kind: 'stream', stream: observe(run.answer, lifecycle, admission, false) };
+  return { kind: 'completion', result: finishCompletion(run.answer, request, lifecycle, admission, options) };
+}
+
+/** An answer the cache served (a hit or a coalesced follower): no tokens or dollars toward limits and budgets. */
+function served(
+  answer: ChatResult | ChatStream, request: ChatRequest, lifecycle: RequestLifecycle, admission: Admission, options: ChatCompletionOptions,
+): ChatOutcome {
+  if ('chunks' in answer) return { kind: 'stream', stream: observe(answer, lifecycle, admission, true) };
+  return { kind: 'completion', result: finishCompletion(answer, request, lifecycle, admission, options, true) };
+}
+
+function finishCompletion(
+  answer: ChatResult, request: ChatRequest, lifecycle: RequestLifecycle, admission: Admission, options: ChatCompletionOptions, free = false,
+): ChatResult {
+  // Healing is the caller's choice, so it runs on what this caller gets: the cache keeps the
+  // upstream's answer as it was, and a hit is healed for a caller who asks.
+  let result = answer;
+  if (options.healJson === true) {
+    const healed = healJsonAnswer(request, result);
+    result = healed.result;
+    lifecycle.jsonFixes = healed.fixes;
+    lifecycle.outputValid = healed.valid;
+  }
+  void admission.settle({ usage: free ? null : result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
+  lifecycle.provider = result.provider;
+  lifecycle.providerModel = result.model;
+  const recorded = {
+    provider: result.provider,
+    model: result.model,
+    usage: result.usage,
+    output: () => completionText(result),
+    responseBody: () => result.body ?? JSON.stringify(result.readCompletion()),
+  };
+  if (result.staticFallback !== undefined) lifecycle.staticFallback(result.staticFallback.error, recorded);
+  else lifecycle.succeed(recorded);
+  return result;
+}
+
+function observe(stream: ChatStream, lifecycle: RequestLifecycle, admission: Admission, free: boolean): ChatStream {
+  lifecycle.provider = stream.provider;
+  lifecycle.providerModel = stream.model;
+  return { ...stream, chunks: observeStream(stream, lifecycle, admission, free) };
 }
 
 export function modelNotFound(model: string): GatewayError {
@@ -82,7 +163,7 @@ export function modelNotFound(model: string): GatewayError {
 }
 
 /** Watches a stream go by: first token, usage, text for estimates; settles and ends the lifecycle when it stops. */
-async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, admission: Admission): AsyncGenerator<StreamChunk> {
+async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, admission: Admission, free: boolean): AsyncGenerator<StreamChunk> {
   let usage: Usage | null = null;
   let contentChunks = 0;
   let outcome: 'completed' | 'failed' | 'abandoned' = 'abandoned';
@@ -113,7 +194,9 @@ async function* observeStream(stream: ChatStream, lifecycle: RequestLifecycle, a
     throw error;
   } finally {
     // Without usage (failed or abandoned), each content chunk counts as one output token.
-    void admission.settle({ usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
+    void admission.settle(free
+      ? { usage: null, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: 0 }
+      : { usage, provider: stream.provider, providerModel: stream.model, streamedOutputTokens: contentChunks });
     if (outcome === 'completed' && stream.staticFallback !== undefined) lifecycle.staticFallback(stream.staticFallback.error, result());
     else if (outcome === 'completed') lifecycle.succeed(result());
     else if (outcome === 'abandoned') lifecycle.abandon(result());

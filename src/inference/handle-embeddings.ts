@@ -1,3 +1,5 @@
+import type { CacheControls } from '../cache/index.js';
+import { NO_CONTROLS } from '../cache/index.js';
 import type { EmbeddingsRequest, EmbeddingsResult } from '../core/index.js';
 import { OPEN_ADMISSION, estimateEmbeddingsInput } from '../policies/index.js';
 import type { Admission } from '../policies/index.js';
@@ -10,6 +12,7 @@ export async function handleEmbeddings(
   dependencies: InferenceDependencies,
   lifecycle: RequestLifecycle,
   request: EmbeddingsRequest,
+  cacheControls: CacheControls = NO_CONTROLS,
 ): Promise<EmbeddingsResult> {
   lifecycle.describe({ kind: 'embeddings', body: request }, request.model, false);
   let admission: Admission = OPEN_ADMISSION;
@@ -18,7 +21,25 @@ export async function handleEmbeddings(
     if (route === null) throw modelNotFound(request.model);
     admission = await admitRequest(dependencies.policies, lifecycle, request.model, () => estimateEmbeddingsInput(request), 0);
     lifecycle.rateLimitHeaders = admission.headers;
-    const result = await route.embed(request, lifecycle.callContext());
+    const cache = dependencies.cache;
+    let result: EmbeddingsResult;
+    if (cache !== undefined && dependencies.embeddingsCache !== undefined && cache.appliesTo(request.model)) {
+      const principal = lifecycle.principal;
+      const priceBook = dependencies.priceBook;
+      const run = await dependencies.embeddingsCache.run({
+        request, tenantId: principal?.tenantId ?? null, keyId: principal?.keyId ?? null, endUser: lifecycle.endUser,
+        controls: cacheControls, ttlS: cache.ttlFor(request.model),
+      }, (misses) => route.embed(misses, lifecycle.callContext()), {
+        requestId: lifecycle.requestId,
+        costOf: (answer) => priceBook?.costUsd({ requestedModel: request.model, provider: answer.provider, providerModel: answer.model }, answer.usage) ?? 0,
+      });
+      result = run.result;
+      lifecycle.cache = {
+        status: run.status, ageS: null, similarity: null, originRequestId: null, savedUsd: run.hits === 0 ? null : run.savedUsd,
+      };
+    } else {
+      result = await route.embed(request, lifecycle.callContext());
+    }
     void admission.settle({ usage: result.usage, provider: result.provider, providerModel: result.model, streamedOutputTokens: 0 });
     lifecycle.provider = result.provider;
     lifecycle.providerModel = result.model;

@@ -1,3 +1,4 @@
+import type { CacheControls } from '../cache/index.js';
 import type { ChatRequest, IngressRequest } from '../core/index.js';
 import { handleChatCompletion } from './handle-chat-completion.js';
 import type { ChatOutcome, InferenceDependencies } from './handle-chat-completion.js';
@@ -13,6 +14,7 @@ export function handleMessages(
   lifecycle: RequestLifecycle,
   request: ChatRequest,
   ingress: IngressRequest,
+  cacheControls?: CacheControls,
 ): Promise<ChatOutcome> {
-  return handleChatCompletion(dependencies, lifecycle, request, { ingress });
+  return handleChatCompletion(dependencies, lifecycle, request, { ingress, cacheControls });
 }

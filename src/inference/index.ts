@@ -3,7 +3,7 @@ export type { ChatCompletionOptions, ChatOutcome, InferenceDependencies } from '
 export { handleEmbeddings } from './handle-embeddings.js';
 export { handleMessages } from './handle-messages.js';
 export { RequestLifecycle } from './request-lifecycle.js';
-export type { LifecycleSettings, LoggedRequest, RecordedResult } from './request-lifecycle.js';
+export type { CacheOutcome, LifecycleSettings, LoggedRequest, RecordedResult } from './request-lifecycle.js';
 export { RequestLogQueries, scopeFor } from './request-log-queries.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from '../storage/index.js';
 export type {
@@ -16,3 +16,6 @@ export { countInputTokens } from './count-input-tokens.js';
 export type { InputTokenCount } from './count-input-tokens.js';
 export { applyModelExperiment } from './apply-experiment.js';
 export type { ExperimentAssigner } from './apply-experiment.js';
+export { runService } from './run-service.js';
+export { hasHealingPlugin, healJsonAnswer, wantsJsonHealing } from './heal-json-answer.js';
+export type { ServiceDependencies, ServiceErrorDetails, ServiceMeta, ServiceOutcome, ServiceRunRequest } from './run-service.js';

@@ -1,5 +1,5 @@
 import { GatewayError, ProviderError } from '../core/index.js';
-import type { AttemptRecord, CallContext, EventSink, IngressRequest, RequestSummary, Usage } from '../core/index.js';
+import type { AttemptRecord, CacheStatus, CallContext, EventSink, IngressRequest, RequestSummary, Usage } from '../core/index.js';
 import type { Clock } from '../lib/index.js';
 import type { Principal } from '../policies/index.js';
 import { estimateChatUsage, estimateEmbeddingsUsage } from '../pricing/index.js';
@@ -26,6 +26,20 @@ export interface RecordedResult {
   output?: (() => string) | undefined;
   /** What to log as the response body (`log_bodies`); defaults to the text. */
   responseBody?: (() => string) | undefined;
+  /** The cost when the answer took several calls, each priced on its own (a service's re-asks). */
+  costUsd?: number | undefined;
+}
+
+/** What the response cache did for a request (see `x-sluice-cache`). */
+export interface CacheOutcome {
+  status: CacheStatus;
+  /** Hits: seconds since the entry was stored. */
+  ageS: number | null;
+  /** Semantic hits: the cosine similarity of the match. */
+  similarity: number | null;
+  originRequestId: string | null;
+  /** Hits: the original call's cost; coalesced followers: priced from the shared answer's usage. */
+  savedUsd: number | null;
 }
 
 /** The parsed request, for usage estimates and body logging. */
@@ -62,6 +76,15 @@ export class RequestLifecycle {
   /** The provider and upstream model of the answer, once known. */
   provider: string | null = null;
   providerModel: string | null = null;
+  /** The registry prompt applied to the request: its name, the version served and the label that chose it. */
+  prompt: { name: string; version: number; label: string | null } | null = null;
+  /** Services: the service run; services and JSON healing: the fixes applied, and whether the output was valid. */
+  serviceName: string | null = null;
+  jsonFixes: readonly string[] | null = null;
+  reaskCount: number | null = null;
+  outputValid: boolean | null = null;
+  /** Set when the response cache applies to the request's model. */
+  cache: CacheOutcome | null = null;
   private readonly settings: LifecycleSettings;
   private readonly controller = new AbortController();
   private request: LoggedRequest | null = null;
@@ -140,14 +163,22 @@ export class RequestLifecycle {
     const providerModel = result?.model ?? last?.model ?? null;
     let usage = result?.usage ?? null;
     let usageEstimated = false;
-    if (usage === null && error === null && result !== null) {
+    const cache = this.cache;
+    // Answered by the cache: no tokens were spent, so none are logged (they would count twice in
+    // token reports); the cost is 0 and what the answer cost once is recorded as saved.
+    const served = cache !== null && (cache.status === 'hit' || cache.status === 'semantic_hit' || cache.status === 'coalesced');
+    if (usage === null && error === null && result !== null && !served) {
       usage = this.estimate(result);
       usageEstimated = usage !== null;
     }
     const priceBook = this.settings.priceBook;
-    const costUsd = usage === null || priceBook === undefined
+    const price = (counted: Usage | null) => (counted === null || priceBook === undefined
       ? 0
-      : priceBook.costUsd({ requestedModel: this.requestedModel, provider, providerModel }, usage);
+      : priceBook.costUsd({ requestedModel: this.requestedModel, provider, providerModel }, counted));
+    // A service's answer may have taken several calls, each priced on its own (result.costUsd).
+    const costUsd = served ? 0 : result?.costUsd ?? price(usage);
+    const costSavedUsd = !served ? null : cache.savedUsd ?? result?.costUsd ?? price(usage);
+    if (served) usage = null;
     const principal = this.principal;
     const summary: RequestSummary = {
       requestId: this.requestId,
@@ -173,8 +204,20 @@ export class RequestLifecycle {
       costUsd,
       usageEstimated,
       fallback,
+      cacheStatus: cache?.status ?? null,
+      costSavedUsd,
+      cacheOriginRequestId: cache?.originRequestId ?? null,
     };
     if (this.experiment?.exposure != null) summary.experimentVariant = this.experiment.exposure;
+    if (this.prompt !== null) {
+      summary.promptName = this.prompt.name;
+      summary.promptVersion = String(this.prompt.version);
+      summary.promptLabel = this.prompt.label;
+    }
+    if (this.serviceName !== null) summary.serviceName = this.serviceName;
+    if (this.jsonFixes !== null) summary.jsonFixes = [...this.jsonFixes];
+    if (this.reaskCount !== null) summary.reaskCount = this.reaskCount;
+    if (this.outputValid !== null) summary.outputValid = this.outputValid;
     if (this.settings.logBodies === true) {
       summary.requestBody = this.request?.body ?? null;
       summary.responseBody = (result?.responseBody ?? result?.output)?.() ?? null;

@@ -49,10 +49,17 @@ export function toRequestLogValues(summary: RequestSummary): RequestLogValues {
     summary.metadata === null ? null : JSON.stringify(summary.metadata),
     summary.requestBody === undefined || summary.requestBody === null ? null : prepareBody(summary.requestBody),
     summary.responseBody === undefined || summary.responseBody === null ? null : prepareBody(summary.responseBody),
+    summary.promptName ?? null,
+    summary.promptLabel ?? null,
+    summary.jsonFixes === undefined || summary.jsonFixes === null ? null : JSON.stringify(summary.jsonFixes),
+    summary.reaskCount ?? null,
+    summary.outputValid === undefined || summary.outputValid === null ? null : summary.outputValid ? 1 : 0,
+    summary.costSavedUsd ?? null,
+    summary.cacheOriginRequestId ?? null,
     needsAttemptRows(summary.attempts, summary.errorCode)
       ? summary.attempts.map((attempt) => [
         attempt.provider, attempt.model, attempt.startedAt, attempt.durationMs, attempt.status, attempt.errorCode,
-        attempt.errorMessage === null ? null : redactSecrets(attempt.errorMessage),
+        attempt.errorMessage === null ? null : redactSecrets(attempt.errorMessage), attempt.kind ?? null,
       ])
       : null,
   ];

@@ -182,6 +182,7 @@ export class KeyService {
       userId: record.userId,
       tier: record.tier,
       allowedModels: record.allowedModels === null || record.allowedModels.length === 0 ? null : Object.freeze([...record.allowedModels]),
+      allowedServices: record.allowedServices === null || record.allowedServices.length === 0 ? null : Object.freeze([...record.allowedServices]),
       limits: Object.freeze(mergeLimits(tier, record.limits)),
       limitSubject: `key:${record.id}`,
     });

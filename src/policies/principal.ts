@@ -14,6 +14,8 @@ export interface Principal {
   tier: string | null;
   /** Public model names this caller may use; null = all. */
   allowedModels: readonly string[] | null;
+  /** AI service names this caller may run; null (or absent) = all. */
+  allowedServices?: readonly string[] | null | undefined;
   /** The caller's own limits (its tier merged with its overrides). */
   limits: LimitSet;
   /** The counter namespace of those limits (`key:<id>`, `jwt:<subject>`); null = unlimited. */

@@ -11,6 +11,13 @@ export type { RedisFailureMode, RedisLimitStoreOptions } from './redis/redis-lim
 export type { KeyListQuery, KeyStore, StoredLimits, VirtualKeyPatch, VirtualKeyRecord } from './key-store.js';
 export { MemoryKeyStore } from './memory/memory-key-store.js';
 export { openDatabase } from './open-database.js';
+export type { PromptChange, PromptChangeFeed } from './prompt-change-feed.js';
+export { DisabledPromptChangeFeed } from './memory/disabled-prompt-change-feed.js';
+export { RedisPromptChangeFeed } from './redis/redis-prompt-change-feed.js';
+export type {
+  NewPromptVersion, PromptLabelEvent, PromptLabelRecord, PromptListQuery, PromptMessageTemplate, PromptRecord, PromptStatsQuery,
+  PromptStore, PromptTemplate, PromptType, PromptUsageStats, PromptVersionRecord,
+} from './prompt-store.js';
 export type { OpenDatabaseOptions } from './open-database.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from './request-log-store.js';
 export type {
@@ -48,3 +55,15 @@ export type {
   ExperimentStore, ExperimentTargetKind, ExperimentUnit, ExperimentVariant, FeedbackRecord, StatusChange,
 } from './experiment-store.js';
 export { MemoryExperimentStore } from './memory/memory-experiment-store.js';
+export type { ServiceStore, StoredService } from './service-store.js';
+export { MemoryServiceStore } from './memory/memory-service-store.js';
+export { ALL_TENANTS, DisabledCacheStore, normaliseNamespace, namespaceMatches } from './cache-store.js';
+export type {
+  CacheAddress, CacheEntry, CacheEntryKind, CacheEntryMeta, CacheEntryPage, CacheListFilter, CacheLookup, CacheStore, CacheStoreStats,
+  InvalidationTarget, SemanticPartition,
+} from './cache-store.js';
+export { MemoryCacheStore } from './memory/memory-cache-store.js';
+export { RedisCacheStore } from './redis/redis-cache-store.js';
+export type { RedisCacheStoreOptions } from './redis/redis-cache-store.js';
+export { createCacheStore } from './create-cache-store.js';
+export type { CacheStoreSettings } from './create-cache-store.js';

@@ -266,6 +266,8 @@ function makeRow(base: number, index: number, row: DatasetRow): RequestLogRow {
     providerModel: `${row.model.replace('model-', '')}-1`,
     attemptCount: attempts.length,
     cacheStatus: null,
+    costSavedUsd: null,
+    cacheOriginRequestId: null,
     stream: row.ttftMs !== undefined,
     statusCode: row.status,
     errorCode: row.errorCode ?? null,

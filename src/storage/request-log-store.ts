@@ -1,10 +1,14 @@
 import type { ExperimentStore } from './experiment-store.js';
+import type { CacheStatus } from '../core/index.js';
+import type { CacheStore } from './cache-store.js';
 import type { KeyStore } from './key-store.js';
 import type { JobStore } from './job-store.js';
 import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 import type { RequestLogValues } from './request-log-values.js';
 import type { LeaseStore } from './lease-store.js';
 import type { ResponseStore } from './response-store.js';
+import type { PromptStore } from './prompt-store.js';
+import type { ServiceStore } from './service-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -14,6 +18,8 @@ export interface AttemptLogRow {
   statusCode: number | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Why the attempt was made: first, retry, fallback, hedge, or reask (a service asked again). */
+  kind?: string | null | undefined;
 }
 
 /** The row every request leaves in the request log (see docs/request-log.md). Times are epoch ms. */
@@ -35,7 +41,11 @@ export interface RequestLogRow {
   provider: string | null;
   providerModel: string | null;
   attemptCount: number;
-  cacheStatus: 'hit' | 'miss' | null;
+  cacheStatus: CacheStatus | null;
+  /** Hits and coalesced followers: what the answer cost once (their own cost is 0). */
+  costSavedUsd: number | null;
+  /** Hits: the request whose answer was stored. */
+  cacheOriginRequestId: string | null;
   stream: boolean;
   statusCode: number;
   errorCode: string | null;
@@ -51,12 +61,21 @@ export interface RequestLogRow {
   costUsd: number;
   serviceName: string | null;
   promptVersion: string | null;
+  /** The registry prompt applied, and the label the caller asked for (null when it named a version or nothing). */
+  promptName?: string | null | undefined;
+  promptLabel?: string | null | undefined;
   experimentVariant: string | null;
   metadata: Record<string, string> | null;
   /** Only with `logging.log_bodies`, secrets redacted. */
   requestBody: string | null;
   responseBody: string | null;
   attempts: AttemptLogRow[];
+  /** Services and JSON healing: the fixes applied to the model's output, in order. */
+  jsonFixes?: string[] | null | undefined;
+  /** Services: how many times the model was asked again after an invalid answer. */
+  reaskCount?: number | null | undefined;
+  /** Services and JSON healing: whether the final output was valid JSON matching its schema. */
+  outputValid?: boolean | null | undefined;
 }
 
 /**
@@ -118,6 +137,11 @@ export interface UsageFigures {
   cachedTokens: number;
   reasoningTokens: number;
   costUsd: number;
+  /** Requests answered by the cache (exact, semantic or coalesced) of those it applied to. */
+  cacheHits: number;
+  cacheHitRate: number;
+  /** What the cached answers cost when they were first made. */
+  savedUsd: number;
 }
 
 export interface Percentiles {
@@ -198,6 +222,12 @@ export interface Database {
   readonly responses: ResponseStore;
   /** A/B experiments, their phases and audit trail. */
   readonly experiments: ExperimentStore;
+  /** The prompt registry. */
+  readonly prompts: PromptStore;
+  /** Admin-defined AI services. */
+  readonly services: ServiceStore;
+  /** The response cache's entries, when `cache.store` is `database`. */
+  readonly cache: CacheStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

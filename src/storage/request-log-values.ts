@@ -1,9 +1,10 @@
+import type { CacheStatus } from '../core/index.js';
 import type { AttemptLogRow, RequestLogRow } from './request-log-store.js';
 
 /** One upstream call, as the request log writes it. */
 export type AttemptValues = [
   provider: string, model: string, startedAt: number, durationMs: number, statusCode: number | null,
-  errorCode: string | null, errorMessage: string | null,
+  errorCode: string | null, errorMessage: string | null, kind: string | null,
 ];
 
 /**
@@ -16,17 +17,19 @@ export type RequestLogValues = [
   rowKey: string, requestId: string, startedAt: number, endedAt: number, durationMs: number,
   timeToFirstTokenMs: number | null, overheadMs: number, endpoint: string, keyId: string | null, tenantId: string | null,
   endUser: string | null, requestedModel: string | null, provider: string | null, providerModel: string | null,
-  attemptCount: number, cacheStatus: 'hit' | 'miss' | null, stream: 0 | 1, statusCode: number, errorCode: string | null,
+  attemptCount: number, cacheStatus: CacheStatus | null, stream: 0 | 1, statusCode: number, errorCode: string | null,
   errorMessage: string | null, promptTokens: number, completionTokens: number, totalTokens: number, cachedTokens: number,
   cacheWriteTokens: number, reasoningTokens: number, usageEstimated: 0 | 1, costUsd: number, serviceName: string | null,
   promptVersion: string | null, experimentVariant: string | null, metadata: string | null, requestBody: string | null,
-  responseBody: string | null, attempts: AttemptValues[] | null,
+  responseBody: string | null, promptName: string | null, promptLabel: string | null,
+  jsonFixes: string | null, reaskCount: number | null, outputValid: 0 | 1 | null,
+  costSavedUsd: number | null, cacheOriginRequestId: string | null, attempts: AttemptValues[] | null,
 ];
 
 /** How many of a row's values are columns of request_logs (the attempts come after them). */
-export const REQUEST_LOG_COLUMN_COUNT = 34;
+export const REQUEST_LOG_COLUMN_COUNT = 41;
 /** Where a row's attempts sit. */
-export const ATTEMPTS_INDEX = 34;
+export const ATTEMPTS_INDEX = 41;
 
 /**
  * Attempt rows are written only when they add something: several attempts, or a failure. A
@@ -47,12 +50,19 @@ export function logRowToValues(row: RequestLogRow): RequestLogValues {
     row.completionTokens, row.totalTokens, row.cachedTokens, row.cacheWriteTokens, row.reasoningTokens,
     row.usageEstimated ? 1 : 0, row.costUsd, row.serviceName, row.promptVersion, row.experimentVariant,
     row.metadata === null ? null : JSON.stringify(row.metadata), row.requestBody, row.responseBody,
+    row.promptName ?? null, row.promptLabel ?? null,
+    row.jsonFixes === null || row.jsonFixes === undefined ? null : JSON.stringify(row.jsonFixes), row.reaskCount ?? null,
+    row.outputValid === null || row.outputValid === undefined ? null : row.outputValid ? 1 : 0,
+    row.costSavedUsd, row.cacheOriginRequestId,
     needsAttemptRows(row.attempts, row.errorCode) ? row.attempts.map(toAttemptValues) : null,
   ];
 }
 
 function toAttemptValues(attempt: AttemptLogRow): AttemptValues {
-  return [attempt.provider, attempt.model, attempt.startedAt, attempt.durationMs, attempt.statusCode, attempt.errorCode, attempt.errorMessage];
+  return [
+    attempt.provider, attempt.model, attempt.startedAt, attempt.durationMs, attempt.statusCode, attempt.errorCode, attempt.errorMessage,
+    attempt.kind ?? null,
+  ];
 }
 
 /**

@@ -82,6 +82,9 @@ export function toWireFigures(group: SummaryGroup): Record<string, unknown> {
     cached_tokens: group.cachedTokens,
     reasoning_tokens: group.reasoningTokens,
     cost_usd: group.costUsd,
+    cache_hits: group.cacheHits,
+    cache_hit_rate: group.cacheHitRate,
+    saved_usd: group.savedUsd,
   };
 }
 
@@ -115,10 +118,17 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
     reasoning_tokens: row.reasoningTokens,
     usage_estimated: row.usageEstimated,
     cost_usd: row.costUsd,
+    cost_saved_usd: row.costSavedUsd,
+    cache_origin_request_id: row.cacheOriginRequestId,
     service: row.serviceName,
     prompt_version: row.promptVersion,
+    prompt_name: row.promptName ?? null,
+    prompt_label: row.promptLabel ?? null,
     experiment_variant: row.experimentVariant,
     metadata: row.metadata,
+    json_fixes: row.jsonFixes ?? null,
+    reask_count: row.reaskCount ?? null,
+    output_valid: row.outputValid ?? null,
   };
   if (detail) {
     wire['request_body'] = row.requestBody;
@@ -131,6 +141,7 @@ export function toWireLog(row: RequestLogRow, detail: boolean): Record<string, u
       status: attempt.statusCode,
       error_code: attempt.errorCode,
       error_message: attempt.errorMessage,
+      kind: attempt.kind ?? null,
     }));
   }
   return wire;

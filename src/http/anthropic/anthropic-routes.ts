@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { takeCacheControls } from '../../cache/index.js';
 import { countInputTokens, handleMessages } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
 import { estimateChatInput } from '../../policies/index.js';
@@ -48,9 +49,11 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
     url: '/v1/messages',
     endpoint: 'messages',
     wire: ANTHROPIC_WIRE,
+    prompts: 'anthropic',
     parse: (body) => parseBody(messagesRequestSchema, body),
     endUserOf: (body) => (body.metadata?.user_id === '' ? null : body.metadata?.user_id),
-    async run(lifecycle, body, request) {
+    async run(lifecycle, parsed, request) {
+      const { body, controls } = takeCacheControls(request.headers, parsed, inference.cache?.clientControls ?? false);
       const { request: chatRequest, untranslatable } = convertFromAnthropicRequest(body);
       const outcome = await handleMessages(inference, lifecycle, chatRequest, {
         format: 'anthropic',
@@ -58,7 +61,7 @@ export async function anthropicRoutes(app: FastifyInstance, options: AnthropicRo
         version: anthropicVersion(request.headers),
         headers: betaHeaders(request.headers),
         untranslatable: untranslatable ?? undefined,
-      });
+      }, controls);
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         return {

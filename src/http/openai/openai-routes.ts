@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { takeCacheControls } from '../../cache/index.js';
 import { GatewayError } from '../../core/index.js';
-import { handleChatCompletion, handleEmbeddings } from '../../inference/index.js';
+import { handleChatCompletion, handleEmbeddings, hasHealingPlugin, wantsJsonHealing } from '../../inference/index.js';
 import type { InferenceDependencies } from '../../inference/index.js';
 import type { ModelInfo, ModelRegistry } from '../../routing/index.js';
 import { ANTHROPIC_WIRE } from '../anthropic/index.js';
@@ -27,10 +28,17 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     url: '/v1/chat/completions',
     endpoint: 'chat.completions',
     wire: OPENAI_WIRE,
+    prompts: 'openai',
     parse: (body) => parseBody(chatRequestSchema, body),
     endUserOf: (body) => body.user,
-    async run(lifecycle, body) {
-      const outcome = await handleChatCompletion(inference, lifecycle, body);
+    async run(lifecycle, parsed, request) {
+      // OpenRouter's plugin is Sluice's to honour, not the upstream's: it never goes upstream.
+      const plugins = parsed['plugins'];
+      const healJson = wantsJsonHealing(request.headers['x-sluice-json-repair'], plugins) && parsed.stream !== true;
+      const unplugged = plugins !== undefined && hasHealingPlugin(plugins) ? withoutPlugins(parsed) : parsed;
+      // LiteLLM's `cache` field and the cache headers are Sluice's too: taken off before the key and the upstream call.
+      const { body, controls } = takeCacheControls(request.headers, unplugged, inference.cache?.clientControls ?? false);
+      const outcome = await handleChatCompletion(inference, lifecycle, body, { healJson, cacheControls: controls });
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         return { kind: 'json', body: result.body ?? JSON.stringify(result.readCompletion()), staticFallback: result.staticFallback !== undefined };
@@ -50,8 +58,9 @@ export async function openaiRoutes(app: FastifyInstance, options: OpenAIRoutesOp
     wire: OPENAI_WIRE,
     parse: (body) => parseBody(embeddingsRequestSchema, body),
     endUserOf: (body) => body.user,
-    async run(lifecycle, body) {
-      const result = await handleEmbeddings(inference, lifecycle, body);
+    async run(lifecycle, parsed, request) {
+      const { body, controls } = takeCacheControls(request.headers, parsed, inference.cache?.clientControls ?? false);
+      const result = await handleEmbeddings(inference, lifecycle, body, controls);
       return { kind: 'json', body: result.body ?? JSON.stringify(result.response), staticFallback: false };
     },
   });
@@ -95,4 +104,11 @@ function isAnthropicClient(request: FastifyRequest): boolean {
 function visibleModels(models: ModelRegistry, allowed: readonly string[] | null): ReturnType<ModelRegistry['list']> {
   const all = models.list();
   return allowed === null ? all : all.filter((model) => allowed.includes(model.id));
+}
+
+/** The body without `plugins` (copied only for the rare request that has them). */
+function withoutPlugins<Body extends Record<string, unknown>>(body: Body): Body {
+  const copy = { ...body };
+  delete copy['plugins'];
+  return copy;
 }

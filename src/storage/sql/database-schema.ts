@@ -33,10 +33,20 @@ export interface RequestLogTable {
   cost_usd: number;
   service_name: string | null;
   prompt_version: string | null;
+  /** Migration 0003: the prompt applied and the label the caller asked for. */
+  prompt_name: string | null;
+  prompt_label: string | null;
   experiment_variant: string | null;
+  /** Migration 0011_cache. */
+  cost_saved_usd: number | null;
+  cache_origin_request_id: string | null;
   metadata: string | null;
   request_body: string | null;
   response_body: string | null;
+  /** JSON array of the fixes a service or JSON healing applied (migration 0008). */
+  json_fixes: string | null;
+  reask_count: number | null;
+  output_valid: number | null;
 }
 
 export interface RequestAttemptTable {
@@ -50,6 +60,16 @@ export interface RequestAttemptTable {
   status_code: number | null;
   error_code: string | null;
   error_message: string | null;
+  kind: string | null;
+}
+
+/** Admin-defined AI services; `tenant_id` is '' for the global ones. */
+export interface ServiceTable {
+  tenant_id: string;
+  name: string;
+  definition: string;
+  created_at: number;
+  updated_at: number;
 }
 
 /** Virtual keys: the secret's SHA-256 only; lists and maps as JSON text; times in epoch ms. */
@@ -191,18 +211,99 @@ export interface RequestFeedbackTable {
   created_at: number;
 }
 
+/** A prompt; tenant_id is '' for a global one. */
+export interface PromptTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: string;
+  description: string;
+  tags: string;
+  source: string;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Immutable: a trigger refuses updates. Template, variables and settings as JSON text. */
+export interface PromptVersionTable {
+  prompt_id: string;
+  version: number;
+  template: string;
+  variables: string | null;
+  model_config: string;
+  output_schema: string | null;
+  commit_message: string;
+  content_hash: string;
+  created_by: string;
+  created_at: number;
+}
+
+export interface PromptLabelTable {
+  prompt_id: string;
+  label: string;
+  version: number;
+  updated_by: string;
+  updated_at: number;
+}
+
+export interface PromptLabelEventTable {
+  id: Generated<number>;
+  prompt_id: string;
+  label: string;
+  from_version: number | null;
+  to_version: number;
+  actor: string;
+  reason: string | null;
+  at: number;
+}
+
+/** Response-cache entries (migration 0011_cache); the embedding is JSON text. */
+export interface CacheEntryTable {
+  key_hash: string;
+  tenant_id: string;
+  namespace: string;
+  model: string;
+  kind: string;
+  generation: number;
+  scope_hash: string | null;
+  embedding: string | null;
+  value: string;
+  origin_request_id: string;
+  cost_usd: number;
+  created_at: number;
+  expires_at: number;
+  size_bytes: number;
+  hit_count: number;
+  last_hit_at: number | null;
+}
+
+/** Response-cache generation counters, one per tenant, namespace path and model (`*` = all). */
+export interface CacheGenerationTable {
+  tenant_id: string;
+  path: string;
+  model: string;
+  generation: number;
+}
+
 export interface DatabaseSchema {
   request_feedback: RequestFeedbackTable;
   experiments: ExperimentTable;
   experiment_phases: ExperimentPhaseTable;
   experiment_events: ExperimentEventTable;
+  prompts: PromptTable;
+  prompt_versions: PromptVersionTable;
+  prompt_labels: PromptLabelTable;
+  prompt_label_events: PromptLabelEventTable;
   jobs: JobTable;
+  cache_entries: CacheEntryTable;
+  cache_generations: CacheGenerationTable;
   virtual_keys: VirtualKeyTable;
   webhook_outbox: WebhookOutboxTable;
   responses: ResponseTable;
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
   leases: LeaseTable;
+  services: ServiceTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

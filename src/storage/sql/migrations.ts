@@ -128,6 +128,85 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('virtual_keys').ifExists().execute();
       },
     },
+    '0003_prompts': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // tenant_id is '' for global prompts: NULLs never collide in a unique index.
+        await database.schema.createTable('prompts')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('type', 'text', (column) => column.notNull())
+          .addColumn('description', 'text', (column) => column.notNull())
+          .addColumn('tags', 'text', (column) => column.notNull())
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .execute();
+        await database.schema.createIndex('prompts_tenant_name').on('prompts').columns(['tenant_id', 'name']).unique().execute();
+        await database.schema.createTable('prompt_versions')
+          .addColumn('prompt_id', 'text', (column) => column.notNull())
+          .addColumn('version', 'integer', (column) => column.notNull())
+          .addColumn('template', 'text', (column) => column.notNull())
+          .addColumn('variables', 'text')
+          .addColumn('model_config', 'text', (column) => column.notNull())
+          .addColumn('output_schema', 'text')
+          .addColumn('commit_message', 'text', (column) => column.notNull())
+          .addColumn('content_hash', 'text', (column) => column.notNull())
+          .addColumn('created_by', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('prompt_versions_pk', ['prompt_id', 'version'])
+          .execute();
+        await database.schema.createIndex('prompt_versions_hash').on('prompt_versions').columns(['prompt_id', 'content_hash']).execute();
+        // Versions are immutable: caches keep them for good and the log's version numbers keep
+        // their meaning, so the database itself refuses to change one.
+        if (dialect === 'postgres') {
+          await sql`CREATE FUNCTION prompt_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'prompt versions are immutable'; END $$`.execute(database);
+          await sql`CREATE TRIGGER prompt_versions_no_update BEFORE UPDATE ON prompt_versions
+            FOR EACH ROW EXECUTE FUNCTION prompt_versions_immutable()`.execute(database);
+        } else {
+          await sql`CREATE TRIGGER prompt_versions_no_update BEFORE UPDATE ON prompt_versions BEGIN
+            SELECT RAISE(ABORT, 'prompt versions are immutable');
+          END`.execute(database);
+        }
+        await database.schema.createTable('prompt_labels')
+          .addColumn('prompt_id', 'text', (column) => column.notNull())
+          .addColumn('label', 'text', (column) => column.notNull())
+          .addColumn('version', 'integer', (column) => column.notNull())
+          .addColumn('updated_by', 'text', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('prompt_labels_pk', ['prompt_id', 'label'])
+          .execute();
+        await database.schema.createTable('prompt_label_events')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (column) => column.primaryKey())
+          .addColumn('prompt_id', 'text', (column) => column.notNull())
+          .addColumn('label', 'text', (column) => column.notNull())
+          .addColumn('from_version', 'integer')
+          .addColumn('to_version', 'integer', (column) => column.notNull())
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('at', 'bigint', (column) => column.notNull())
+          .execute();
+        await database.schema.createIndex('prompt_label_events_prompt').on('prompt_label_events').columns(['prompt_id', 'label', 'id']).execute();
+
+        // Each request names the prompt, the version served and the label asked for, so a later
+        // label move never rewrites history. Per-version stats read them by this partial index.
+        await database.schema.alterTable('request_logs').addColumn('prompt_name', 'text').execute();
+        await database.schema.alterTable('request_logs').addColumn('prompt_label', 'text').execute();
+        await database.schema.createIndex('request_logs_prompt_time').on('request_logs')
+          .columns(['prompt_name', 'prompt_version', 'started_at']).where(sql.ref('prompt_name'), 'is not', null).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropIndex('request_logs_prompt_time').ifExists().execute();
+        await database.schema.alterTable('request_logs').dropColumn('prompt_label').execute();
+        await database.schema.alterTable('request_logs').dropColumn('prompt_name').execute();
+        await database.schema.dropTable('prompt_label_events').ifExists().execute();
+        await database.schema.dropTable('prompt_labels').ifExists().execute();
+        await database.schema.dropTable('prompt_versions').ifExists().execute();
+        if (dialect === 'postgres') await sql`DROP FUNCTION IF EXISTS prompt_versions_immutable()`.execute(database);
+        await database.schema.dropTable('prompts').ifExists().execute();
+      },
+    },
     '0004_jobs': {
       async up(database: Kysely<unknown>): Promise<void> {
         await database.schema.createTable('jobs')
@@ -284,6 +363,76 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('experiment_events').ifExists().execute();
         await database.schema.dropTable('experiment_phases').ifExists().execute();
         await database.schema.dropTable('experiments').ifExists().execute();
+      },
+    },
+    '0008_services': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // Admin-defined AI services; the empty tenant is the global namespace (see SqlServiceStore).
+        await database.schema.createTable('services')
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('name', 'text', (column) => column.notNull())
+          .addColumn('definition', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('services_pk', ['tenant_id', 'name'])
+          .execute();
+        // What a service run did to the model's output (service_name already exists).
+        await database.schema.alterTable('request_logs').addColumn('json_fixes', 'text').execute();
+        await database.schema.alterTable('request_logs').addColumn('reask_count', 'integer').execute();
+        await database.schema.alterTable('request_logs').addColumn('output_valid', 'smallint').execute();
+        // Why each attempt was made (first, retry, fallback, hedge, reask).
+        await database.schema.alterTable('request_attempts').addColumn('kind', 'text').execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.alterTable('request_attempts').dropColumn('kind').execute();
+        await database.schema.alterTable('request_logs').dropColumn('output_valid').execute();
+        await database.schema.alterTable('request_logs').dropColumn('reask_count').execute();
+        await database.schema.alterTable('request_logs').dropColumn('json_fixes').execute();
+        await database.schema.dropTable('services').ifExists().execute();
+      },
+    },
+    '0011_cache': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('cache_entries')
+          .addColumn('key_hash', 'text', (column) => column.primaryKey())
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('namespace', 'text', (column) => column.notNull())
+          .addColumn('model', 'text', (column) => column.notNull())
+          .addColumn('kind', 'text', (column) => column.notNull())
+          .addColumn('generation', 'bigint', (column) => column.notNull())
+          .addColumn('scope_hash', 'text')
+          .addColumn('embedding', 'text')
+          .addColumn('value', 'text', (column) => column.notNull())
+          .addColumn('origin_request_id', 'text', (column) => column.notNull())
+          .addColumn('cost_usd', 'double precision', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint', (column) => column.notNull())
+          .addColumn('size_bytes', 'integer', (column) => column.notNull())
+          .addColumn('hit_count', 'integer', (column) => column.notNull())
+          .addColumn('last_hit_at', 'bigint')
+          .execute();
+        // Listing and purging walk a tenant's namespaces; the reaper walks expiry; semantic
+        // lookups read one partition (rows without a scope cost that index nothing).
+        await database.schema.createIndex('cache_entries_tenant_namespace').on('cache_entries').columns(['tenant_id', 'namespace', 'model']).execute();
+        await database.schema.createIndex('cache_entries_expires_at').on('cache_entries').column('expires_at').execute();
+        await database.schema.createIndex('cache_entries_scope').on('cache_entries').columns(['scope_hash', 'created_at'])
+          .where(sql.ref('scope_hash'), 'is not', null).execute();
+        await database.schema.createTable('cache_generations')
+          .addColumn('tenant_id', 'text', (column) => column.notNull())
+          .addColumn('path', 'text', (column) => column.notNull())
+          .addColumn('model', 'text', (column) => column.notNull())
+          .addColumn('generation', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('cache_generations_pk', ['tenant_id', 'path', 'model'])
+          .execute();
+        // The request log learns what hits saved and whose answer they replayed.
+        await database.schema.alterTable('request_logs').addColumn('cost_saved_usd', 'double precision').execute();
+        await database.schema.alterTable('request_logs').addColumn('cache_origin_request_id', 'text').execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.alterTable('request_logs').dropColumn('cache_origin_request_id').execute();
+        await database.schema.alterTable('request_logs').dropColumn('cost_saved_usd').execute();
+        await database.schema.dropTable('cache_generations').ifExists().execute();
+        await database.schema.dropTable('cache_entries').ifExists().execute();
       },
     },
   };

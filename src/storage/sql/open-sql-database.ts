@@ -5,12 +5,15 @@ import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlJobStore } from './sql-job-store.js';
+import { SqlCacheStore } from './sql-cache-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlLeaseStore } from './sql-lease-store.js';
+import { SqlPromptStore } from './sql-prompt-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 import { SqlResponseStore } from './sql-response-store.js';
 import { SqlExperimentStore } from './sql-experiment-store.js';
+import { SqlServiceStore } from './sql-service-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -28,12 +31,18 @@ export function openSqlDatabase(
     leases: new SqlLeaseStore(database),
     responses: new SqlResponseStore(database),
     experiments: new SqlExperimentStore(database),
+    prompts: new SqlPromptStore(database, dialectName),
+    services: new SqlServiceStore(database),
+    cache: new SqlCacheStore(database, dialectName),
     async migrate() {
       const migrator = new Migrator({
         db: database,
         provider: createMigrationProvider(dialectName),
         migrationTableName: MIGRATION_TABLE,
         migrationLockTableName: MIGRATION_LOCK_TABLE,
+        // Migration numbers are handed out per issue before the work lands, so a database already
+        // at 0007 may meet 0003 later: apply it then instead of refusing to start.
+        allowUnorderedMigrations: true,
       });
       const { error, results } = await migrator.migrateToLatest();
       if (error !== undefined) throw error instanceof Error ? error : new Error(String(error));

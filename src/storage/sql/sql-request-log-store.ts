@@ -5,7 +5,7 @@ import type {
   AnalyticsFilter, AttemptLogRow, ErrorCodeCount, ExperimentOutcomeRow, GroupByField, LogFilter, LogPage, LogScope, RequestLogRow, RequestLogStore,
   SummaryGroup, TimeBucket, TimeseriesPoint, UserMonthCost,
 } from '../request-log-store.js';
-import { GatewayError } from '../../core/index.js';
+import { CACHE_STATUSES, GatewayError } from '../../core/index.js';
 import { impliedAttempt } from '../request-log-values.js';
 import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
@@ -39,7 +39,9 @@ const logRecordSchema = z.object({
   provider: nullableString,
   provider_model: nullableString,
   attempt_count: count,
-  cache_status: z.enum(['hit', 'miss']).nullable().catch(null),
+  cache_status: z.enum(CACHE_STATUSES).nullable().catch(null),
+  cost_saved_usd: nullableNumber,
+  cache_origin_request_id: nullableString,
   stream: count,
   status_code: count,
   error_code: nullableString,
@@ -54,10 +56,15 @@ const logRecordSchema = z.object({
   cost_usd: count,
   service_name: nullableString,
   prompt_version: nullableString,
+  prompt_name: nullableString,
+  prompt_label: nullableString,
   experiment_variant: nullableString,
   metadata: nullableString,
   request_body: nullableString.optional(),
   response_body: nullableString.optional(),
+  json_fixes: nullableString.optional(),
+  reask_count: nullableNumber.optional(),
+  output_valid: nullableNumber.optional(),
 });
 
 const attemptRecordSchema = z.object({
@@ -69,6 +76,7 @@ const attemptRecordSchema = z.object({
   status_code: nullableNumber,
   error_code: nullableString,
   error_message: nullableString,
+  kind: nullableString.optional(),
 });
 
 const figuresSchema = z.object({
@@ -87,6 +95,9 @@ const figuresSchema = z.object({
   cached_tokens: nullableNumber,
   reasoning_tokens: nullableNumber,
   cost_usd: nullableNumber,
+  cache_hits: nullableNumber,
+  cache_lookups: nullableNumber,
+  saved_usd: nullableNumber,
 });
 
 const LIST_COLUMNS = [
@@ -94,7 +105,8 @@ const LIST_COLUMNS = [
   'tenant_id', 'end_user', 'requested_model', 'provider', 'provider_model', 'attempt_count', 'cache_status', 'stream',
   'status_code', 'error_code', 'error_message', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'cached_tokens',
   'cache_write_tokens', 'reasoning_tokens', 'usage_estimated', 'cost_usd', 'service_name', 'prompt_version',
-  'experiment_variant', 'metadata',
+  'prompt_name', 'prompt_label', 'experiment_variant', 'metadata', 'json_fixes', 'reask_count', 'output_valid',
+  'cost_saved_usd', 'cache_origin_request_id',
 ] as const;
 
 /**
@@ -165,13 +177,15 @@ export class SqlRequestLogStore implements RequestLogStore {
     if (found === undefined) return null;
     const record = logRecordSchema.parse(found);
     const attempts = await this.database.selectFrom('request_attempts')
-      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message'])
+      .select(['attempt_index', 'provider', 'model', 'started_at', 'duration_ms', 'status_code', 'error_code', 'error_message', 'kind'])
       .where('row_key', '=', record.row_key).orderBy('attempt_index').execute();
     const row = fromRecord(record, attempts.map((attempt) => {
       const parsed = attemptRecordSchema.parse(attempt);
       return {
         provider: parsed.provider, model: parsed.model, startedAt: parsed.started_at, durationMs: parsed.duration_ms,
         statusCode: parsed.status_code, errorCode: parsed.error_code, errorMessage: parsed.error_message,
+        // Only service re-asks carry a kind so far; rows of plain requests read as they always did.
+        ...(parsed.kind === null || parsed.kind === undefined ? {} : { kind: parsed.kind }),
       };
     }));
     // A single successful attempt is not written as a row of its own (see needsAttemptRows).
@@ -340,6 +354,9 @@ export class SqlRequestLogStore implements RequestLogStore {
       sql<number>`sum(cached_tokens)`.as('cached_tokens'),
       sql<number>`sum(reasoning_tokens)`.as('reasoning_tokens'),
       sql<number>`sum(cost_usd)`.as('cost_usd'),
+      sql<number>`sum(CASE WHEN cache_status IN ('hit', 'semantic_hit', 'coalesced') THEN 1 ELSE 0 END)`.as('cache_hits'),
+      sql<number>`sum(CASE WHEN cache_status IS NOT NULL AND cache_status <> 'bypass' THEN 1 ELSE 0 END)`.as('cache_lookups'),
+      sql<number>`sum(cost_saved_usd)`.as('saved_usd'),
     ] as const;
   }
 }
@@ -377,6 +394,9 @@ function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
     cachedTokens: figures.cached_tokens ?? 0,
     reasoningTokens: figures.reasoning_tokens ?? 0,
     costUsd: roundCost(figures.cost_usd ?? 0),
+    cacheHits: figures.cache_hits ?? 0,
+    cacheHitRate: (figures.cache_lookups ?? 0) === 0 ? 0 : (figures.cache_hits ?? 0) / (figures.cache_lookups ?? 1),
+    savedUsd: roundCost(figures.saved_usd ?? 0),
   };
 }
 
@@ -419,18 +439,28 @@ function fromRecord(record: z.output<typeof logRecordSchema>, attempts: AttemptL
     costUsd: record.cost_usd,
     serviceName: record.service_name,
     promptVersion: record.prompt_version,
+    promptName: record.prompt_name,
+    promptLabel: record.prompt_label,
     experimentVariant: record.experiment_variant,
-    metadata: parseMetadata(record.metadata),
+    costSavedUsd: record.cost_saved_usd,
+    cacheOriginRequestId: record.cache_origin_request_id,
+    metadata: parseJsonColumn(record.metadata, metadataSchema),
     requestBody: record.request_body ?? null,
     responseBody: record.response_body ?? null,
     attempts,
+    jsonFixes: parseJsonColumn(record.json_fixes ?? null, fixesSchema),
+    reaskCount: record.reask_count ?? null,
+    outputValid: record.output_valid === null || record.output_valid === undefined ? null : record.output_valid === 1,
   };
 }
 
-function parseMetadata(value: string | null): Record<string, string> | null {
+const fixesSchema = z.array(z.string());
+
+/** A JSON text column read back; null when empty or no longer of its shape. */
+function parseJsonColumn<Shape>(value: string | null, schema: z.ZodType<Shape>): Shape | null {
   if (value === null) return null;
   try {
-    const parsed = metadataSchema.safeParse(JSON.parse(value));
+    const parsed = schema.safeParse(JSON.parse(value));
     return parsed.success ? parsed.data : null;
   } catch {
     return null;
