@@ -179,10 +179,16 @@ describe('A/B experiments on a public model, end to end', () => {
     const { response } = await client.chat.completions.create({ model: 'assistant', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
     const variant = response.headers.get('x-sluice-variant');
     expect(variant === 'control' || variant === 'b').toBe(true);
-    await test.gateway.flushRequestLog();
     const requestId = response.headers.get('x-request-id') ?? '';
-    const log = await fetch(`${test.url}/admin/api/logs/${requestId}`, { headers: { authorization: `Bearer ${TEST_MASTER_KEY}` } });
-    const row = z.object({ experiment_variant: z.string() }).parse(await log.json());
+    // The row is written off the request path: flush, and poll with a deadline until it is there.
+    let body: unknown = null;
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+      await test.gateway.flushRequestLog();
+      const log = await fetch(`${test.url}/admin/api/logs/${requestId}`, { headers: { authorization: `Bearer ${TEST_MASTER_KEY}` } });
+      body = await log.json();
+      if (log.status === 200) break;
+    }
+    const row = z.object({ experiment_variant: z.string() }).parse(body);
     expect(row.experiment_variant).toBe(`model-ab:1:${variant}:-:r`);
   });
 
