@@ -325,3 +325,52 @@ describe('feedback as the primary metric', () => {
     }
   });
 });
+
+describe('experiments with the response cache on', () => {
+  it('a variant-b request never gets a variant-a answer, even when both send the same request', async () => {
+    const upstream = await startMockUpstream();
+    let served = 0;
+    upstream.route('/v1/chat/completions', () => openaiCompletion({ content: `answer ${(served += 1)}` }));
+    const test = await startTestGateway({
+      logging: { level: 'silent' },
+      providers: [{ name: 'up', type: 'openai', base_url: `${upstream.url}/v1`, api_key: 'sk-upstream-1234567890' }],
+      models: [{ name: 'assistant', targets: [{ provider: 'up', model: 'model-a' }], cache: { enabled: true } }],
+      experiments: [{
+        name: 'cached-ab', target: { model: 'assistant' }, unit: 'user', status: 'running',
+        // Identical variants: only the variant in the cache key keeps their answers apart.
+        variants: [{ name: 'control', weight: 1 }, { name: 'b', weight: 1 }],
+      }],
+    });
+    try {
+      await test.gateway.experimentsReady;
+      const ask = async (user: string): Promise<{ variant: string | null; cache: string | null; text: string }> => {
+        const response = await fetch(`${test.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TEST_MASTER_KEY}`, 'content-type': 'application/json', 'x-sluice-user': user },
+          body: JSON.stringify({ model: 'assistant', messages: [{ role: 'user', content: 'the same question' }] }),
+        });
+        const body = z.object({ choices: z.array(z.object({ message: z.object({ content: z.string() }) })) }).parse(await response.json());
+        return { variant: response.headers.get('x-sluice-variant'), cache: response.headers.get('x-sluice-cache'), text: body.choices[0]?.message.content ?? '' };
+      };
+      const answers = [];
+      for (let i = 0; i < 12; i += 1) answers.push(await ask(`cache-user-${i}`));
+      const byVariant = new Map<string, Set<string>>();
+      for (const answer of answers) {
+        const texts = byVariant.get(answer.variant ?? '') ?? new Set<string>();
+        texts.add(answer.text);
+        byVariant.set(answer.variant ?? '', texts);
+      }
+      // Each variant filled its own entry once and was then served from it; no answer crossed over.
+      expect([...byVariant.keys()].sort()).toEqual(['b', 'control']);
+      const [controlTexts, bTexts] = [byVariant.get('control') ?? new Set(), byVariant.get('b') ?? new Set()];
+      expect(controlTexts.size).toBe(1);
+      expect(bTexts.size).toBe(1);
+      expect([...controlTexts][0]).not.toBe([...bTexts][0]);
+      expect(served).toBe(2);
+      expect(answers.filter((answer) => answer.cache === 'hit')).toHaveLength(10);
+    } finally {
+      await test.close();
+      await upstream.close();
+    }
+  });
+});

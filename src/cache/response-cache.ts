@@ -65,6 +65,8 @@ export interface ChatCacheInput {
   keyId: string | null;
   endUser: string | null;
   controls: CacheControls;
+  /** The experiment variant the request was assigned (`experiment:phase:variant`): entries never cross variants. */
+  variant?: string | null | undefined;
 }
 
 /** What the cache will do for one request; null from `plan` when the model is not cached. */
@@ -140,7 +142,9 @@ export class ResponseCache {
     const tenantId = input.tenantId ?? '';
     const key = computeChatCacheKey(input.request, {
       tenantId, namespace, scope: settings.scope, keyId: input.keyId, endUser: input.endUser,
-      routeFingerprint: this.options.routeFingerprint(model),
+      // Two variants may send identical requests (same model and parameters); the variant in the
+      // key still keeps one from being served the other's answers.
+      routeFingerprint: input.variant == null ? this.options.routeFingerprint(model) : `${this.options.routeFingerprint(model)}\u0000${input.variant}`,
     }, input.ingressBody);
     const ttlS = Math.min(controls.ttlS ?? overrides?.ttlS ?? settings.ttlS, settings.maxTtlS);
     return {

@@ -60,6 +60,7 @@ export async function handleChatCompletion(
     const plan = dependencies.cache?.plan({
       request, ingressBody: options.ingress?.body, tenantId: lifecycle.principal?.tenantId ?? null,
       keyId: lifecycle.principal?.keyId ?? null, endUser: lifecycle.endUser, controls: options.cacheControls ?? NO_CONTROLS,
+      variant: lifecycle.experiment === null ? null : `${lifecycle.experiment.experiment}:${lifecycle.experiment.phase}:${lifecycle.experiment.variant.name}`,
     }) ?? null;
     if (dependencies.cache !== undefined && plan !== null) {
       return await answerThroughCache(dependencies, dependencies.cache, plan, lifecycle, request, route, callContext, admission, options);
