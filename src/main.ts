@@ -14,6 +14,7 @@ import type { GatewayMetrics, Logger } from './observability/index.js';
 import { ProviderCaps, createAuthentication, createPolicies, createProviderCaps, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
+import { ExperimentService } from './services/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
@@ -54,6 +55,10 @@ export interface Gateway {
   readonly priceBook: PriceBook;
   /** Image and video jobs: the service, this instance's poller and webhook deliverer. */
   readonly jobs: Jobs;
+  /** A/B experiments: definitions, lifecycle, assignment, results. */
+  readonly experiments: ExperimentService;
+  /** Settles once the config's experiments are synced and the running ones loaded. */
+  readonly experimentsReady: Promise<void>;
   /** The response cache's entries (memory, the database or Redis). */
   readonly cacheStore: CacheStore;
   /** Writes every request-log row queued so far (tests and shutdown). */
@@ -237,6 +242,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     };
   }
   const responses = createResponseState(config.responses, database, clock);
+  const experiments = new ExperimentService({ store: database.experiments, outcomes: database.requestLog, clock, random, logger });
+  // The store's tables exist once the migrations are in; until then no experiment applies.
+  const experimentsReady = storage.migrated.then(async () => {
+    await experiments.syncConfig(config.experiments);
+    await experiments.start();
+  });
+  experimentsReady.catch((error: unknown) => logger.error({ err: error }, 'loading the experiments failed'));
   const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
   const cacheStore = await createCacheStore({
     store: config.cache.store, redisUrl: config.storage.redis_url, redisTimeoutMs: config.cache.redis_timeout_ms,
@@ -262,7 +274,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     authenticator,
     keys,
     inference: {
-      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
+      models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock, experiments,
       ...(caching.active ? { cache: caching.responses, embeddingsCache: caching.embeddings } : {}),
       costOptions: {
         models: new Map(config.models.map((model) => [model.name, new Set(model.allowed_options)])),
@@ -289,6 +301,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
     responses,
+    experiments,
     prompts: prompts.registry,
     services: {
       models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
@@ -311,6 +324,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     metrics,
     priceBook,
     jobs,
+    experiments,
+    experimentsReady,
     cacheStore,
     flushRequestLog: () => observability.flush(),
     async listen(overrides = {}) {
@@ -319,6 +334,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     async close() {
       await app.close();
       await jobs.close();
+      await experiments.stop();
       // Every request has now reported; write every row before the database goes.
       await observability.close();
       await retentionLease.stop();

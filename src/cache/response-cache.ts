@@ -68,6 +68,7 @@ export interface ChatCacheInput {
   /** The registry prompt version (`name@version`), service and experiment variant behind the request, when any. */
   promptVersion?: string | null | undefined;
   service?: string | null | undefined;
+  /** The experiment variant the request was assigned (`experiment:phase:variant`): entries never cross variants. */
   variant?: string | null | undefined;
 }
 

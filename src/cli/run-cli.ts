@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/index.js';
 import { runCachePurge, runCacheStats } from './cache-command.js';
 import { runConfigCheck } from './config-check-command.js';
+import { runExperimentsList, runExperimentsResults, runExperimentsStart, runExperimentsStop } from './experiments-command.js';
 import { runKeysCreate, runKeysList, runKeysRevoke } from './keys-command.js';
 import { runLogs } from './logs-command.js';
 import { runMigrate } from './migrate-command.js';
@@ -100,6 +101,16 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   connectionOptions(keysCommand.command('revoke').description('revoke a key').argument('<id>', 'the key id'))
     .action(runKeysRevoke);
 
+  const experimentsCommand = program.command('experiments').description('A/B experiments (in the configured database, or through a running gateway with --url)');
+  connectionOptions(experimentsCommand.command('list').description('every experiment with its status')).action(runExperimentsList);
+  connectionOptions(experimentsCommand.command('results').description('per-variant results, comparisons and the verdict').argument('<name>', 'the experiment'))
+    .option('--phase <n>', 'a past phase (default: the current one)')
+    .action(runExperimentsResults);
+  connectionOptions(experimentsCommand.command('start').description('start a draft').argument('<name>', 'the experiment')).action(runExperimentsStart);
+  connectionOptions(experimentsCommand.command('stop').description('stop it, with a winner if named').argument('<name>', 'the experiment'))
+    .option('--winner <variant>', 'the variant that won')
+    .option('--promote', 'move the prompt label or service model to the winner (prompt and service targets)')
+    .action(runExperimentsStop);
   const promptsCommand = program.command('prompts').description('the prompt registry (in the configured database, or through a running gateway with --url)');
   const promptOptions = (command: Command): Command => connectionOptions(command).option('--tenant <tenant>', 'a tenant\'s prompts (master key only; default the global ones)');
   promptOptions(promptsCommand.command('list').description('prompts with their labels and latest version')).action(runPromptsList);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COST_BEARING_OPTIONS } from '../core/index.js';
-import { serviceDefinitionSchema } from '../services/index.js';
+import { configExperimentSchema, serviceDefinitionSchema } from '../services/index.js';
 import { capsSchema } from './caps-schema.js';
 
 const positiveInt = z.int().positive();
@@ -415,6 +415,8 @@ export const configSchema = z.strictObject({
     /** Delete stored responses after this many days; 0 keeps them until deleted. */
     retention_days: z.int().min(0).default(30),
   }).prefault({}),
+  /** A/B experiments declared as code, synced into the experiment store at start (docs/experiments.md). */
+  experiments: z.array(configExperimentSchema).default([]),
   /** Prompts as code, synced into the registry at start (each checked there, with its path). */
   prompts: z.array(z.record(z.string(), z.unknown())).default([]),
   /** A folder of one YAML or JSON file per prompt, synced at start; relative to the working directory. */
@@ -442,5 +444,6 @@ export type MetricsConfig = z.output<typeof metricsSchema>;
 export type TracingConfig = z.output<typeof tracingSchema>;
 export type HealthConfig = z.output<typeof healthSchema>;
 export type AlertsConfig = z.output<typeof alertsSchema>;
+export type ExperimentConfig = z.output<typeof configExperimentSchema>;
 export type ServiceConfig = z.output<typeof serviceDefinitionSchema>;
 export type CacheConfig = z.output<typeof cacheSchema>;

@@ -22,6 +22,12 @@ export function answerHeaders(
   addAttemptHeaders(headers, lifecycle.attempts);
   Object.assign(headers, lifecycle.rateLimitHeaders);
   if (staticFallback) headers['x-sluice-fallback'] = 'static';
+  // A paused experiment serves control unlogged: no exposure, so no experiment headers either.
+  const experiment = lifecycle.experiment;
+  if (experiment !== null && experiment.exposure !== null) {
+    headers['x-sluice-experiment'] = experiment.experiment;
+    headers['x-sluice-variant'] = experiment.variant.name;
+  }
   if (lifecycle.prompt !== null) headers['x-sluice-prompt-version'] = String(lifecycle.prompt.version);
   if (lifecycle.jsonFixes !== null && lifecycle.jsonFixes.length > 0) headers['x-sluice-json-fixes'] = lifecycle.jsonFixes.join(',');
   const cache = lifecycle.cache;

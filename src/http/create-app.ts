@@ -5,8 +5,10 @@ import type { InferenceDependencies, RequestLogQueries, ResponseState } from '..
 import { chooseRequestId } from '../lib/index.js';
 import type { Authenticator, CapUse, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
+import type { ExperimentService } from '../services/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
+import { adminExperimentRoutes } from './admin/admin-experiment-routes.js';
 import type { PromptRegistry } from '../services/index.js';
 import type { CacheStore } from '../cache/index.js';
 import { adminCacheRoutes } from './admin/admin-cache-routes.js';
@@ -20,6 +22,7 @@ import type { ServiceDependencies } from '../inference/index.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
 import { createAuthenticateHook } from './authenticate.js';
+import { feedbackRoutes } from './feedback-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import type { JobRoutesOptions } from './job-routes.js';
@@ -62,6 +65,8 @@ export interface AppDependencies {
   alerts?: AlertsAdmin | undefined;
   /** Stored responses for /v1/responses. */
   responses: ResponseState;
+  /** A/B experiments for /admin/api/experiments. */
+  experiments?: ExperimentService | undefined;
   /** The prompt registry: /admin/api/prompts, and prompts applied on chat endpoints. */
   prompts?: PromptRegistry | undefined;
   /** Named AI services (/v1/services, /admin/api/services). */
@@ -76,6 +81,7 @@ const EXPOSED_HEADERS = [
   'x-request-id', 'x-sluice-provider', 'x-sluice-model', 'x-sluice-attempts', 'x-sluice-cache', 'x-sluice-cache-age', 'x-sluice-cache-similarity', 'retry-after',
   'x-sluice-attempt-trail', 'x-sluice-fallback', 'x-sluice-prompt-version', 'x-sluice-json-fixes', 'retry-after-ms', 'x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests',
   'x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens', 'request-id', 'x-sluice-token-count',
+  'x-sluice-experiment', 'x-sluice-variant',
 ].join(', ');
 
 /** Builds the HTTP server: every route, the key check, request ids and the error shape. */
@@ -223,6 +229,11 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
     await scope.register(adminCapRoutes, { caps: dependencies.caps ?? (async () => []) });
     await scope.register(storedResponseRoutes, { state: dependencies.responses });
+    const experiments = dependencies.experiments;
+    if (experiments !== undefined) {
+      await scope.register(adminExperimentRoutes, { experiments });
+      await scope.register(feedbackRoutes, { experiments });
+    }
   });
   return app;
 }
@@ -236,6 +247,7 @@ function applyCors(origins: ReadonlySet<string>, origin: string | undefined, rep
   if (origin === undefined || (!origins.has(origin) && !origins.has('*'))) return;
   reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
   reply.header('vary', 'origin');
+  reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-session, x-sluice-variant, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-headers', 'authorization, content-type, x-api-key, x-request-id, x-sluice-user, x-sluice-metadata, x-sluice-prompt, x-sluice-json-repair, x-sluice-cache-ttl, x-sluice-cache-namespace, cache-control, anthropic-version, anthropic-beta');
   reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
   reply.header('access-control-expose-headers', EXPOSED_HEADERS);

@@ -5,6 +5,7 @@ import { GatewayError } from '../core/index.js';
 import type { ChatStream } from '../core/index.js';
 import { RequestLifecycle } from '../inference/index.js';
 import type { LifecycleSettings } from '../inference/index.js';
+import { mayPinVariant } from '../policies/index.js';
 import type { Authenticator, Principal } from '../policies/index.js';
 import type { PromptRegistry } from '../services/index.js';
 import { answerHeaders } from './answer-headers.js';
@@ -73,6 +74,11 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
       lifecycle.metadata = parseMetadata(readHeader(request, 'x-sluice-metadata'));
       const headerUser = readHeader(request, 'x-sluice-user');
       lifecycle.endUser = headerUser === null ? null : capped(headerUser, 'x-sluice-user');
+      const session = readHeader(request, 'x-sluice-session');
+      lifecycle.session = session === null ? null : capped(session, 'x-sluice-session');
+      // Pinning a variant is for QA: from keys that may not, the header is ignored (CONTRACT §3.4).
+      const pin = readHeader(request, 'x-sluice-variant');
+      lifecycle.pinnedVariant = pin !== null && mayPinVariant(lifecycle.principal) ? pin : null;
       let body = await readJsonBody(request.raw, shell.maxBodyBytes);
       if (route.prompts !== undefined && shell.prompts !== undefined) {
         body = await applyRegistryPrompt(shell.prompts, lifecycle, body, readHeader(request, 'x-sluice-prompt'), route.prompts);

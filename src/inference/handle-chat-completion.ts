@@ -6,6 +6,8 @@ import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
 import type { Admission, PolicyGate } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { admitRequest } from './admit-request.js';
+import { applyModelExperiment } from './apply-experiment.js';
+import type { ExperimentAssigner } from './apply-experiment.js';
 import { healJsonAnswer } from './heal-json-answer.js';
 import { checkCostBearingOptions } from './cost-bearing-options.js';
 import type { CostOptionPolicy } from './cost-bearing-options.js';
@@ -15,6 +17,8 @@ export interface InferenceDependencies extends LifecycleSettings {
   models: ModelRegistry;
   /** Rate limits, quotas and budgets; `OPEN_POLICY_GATE` when none apply. */
   policies: PolicyGate;
+  /** A/B experiments on public models; absent when there are none. */
+  experiments?: ExperimentAssigner | undefined;
   /** The response cache; absent when no model is cached. */
   cache?: ResponseCache | undefined;
   /** The per-item embeddings cache; absent when no model is cached. */
@@ -41,18 +45,21 @@ export interface ChatCompletionOptions {
 export async function handleChatCompletion(
   dependencies: InferenceDependencies,
   lifecycle: RequestLifecycle,
-  request: ChatRequest,
+  requested: ChatRequest,
   options: ChatCompletionOptions = {},
 ): Promise<ChatOutcome> {
-  const streaming = request.stream === true;
-  lifecycle.describe({ kind: 'chat', body: request }, request.model, streaming);
+  const streaming = requested.stream === true;
+  // The variant may send the request to another model or with other parameters; the log and the
+  // key's admission keep the model the client asked for (the experiment's target).
+  let request = applyModelExperiment(dependencies.experiments, lifecycle, requested);
+  lifecycle.describe({ kind: 'chat', body: request }, requested.model, streaming);
   const callContext = lifecycle.callContext(options.ingress);
   let admission: Admission = OPEN_ADMISSION;
   try {
     const route = dependencies.models.resolve(request.model);
     if (route === null) throw modelNotFound(request.model);
     if (lifecycle.principal !== null) checkCostBearingOptions(dependencies.costOptions, lifecycle.principal, request, options.ingress);
-    admission = await admitRequest(dependencies.policies, lifecycle, request.model, () => estimateChatInput(request),
+    admission = await admitRequest(dependencies.policies, lifecycle, requested.model, () => estimateChatInput(request),
       request.max_completion_tokens ?? request.max_tokens ?? null, request.n ?? 1);
     lifecycle.rateLimitHeaders = admission.headers;
     // The reservation assumed an output cap the client did not set: the upstream gets the same cap,
@@ -64,6 +71,7 @@ export async function handleChatCompletion(
       // Answers are filed under the prompt version that made them, so a version's log rows and stats stay its own.
       promptVersion: lifecycle.prompt === null ? null : `${lifecycle.prompt.name}@${lifecycle.prompt.version}`,
       service: lifecycle.serviceName,
+      variant: lifecycle.experiment === null ? null : `${lifecycle.experiment.experiment}:${lifecycle.experiment.phase}:${lifecycle.experiment.variant.name}`,
     }) ?? null;
     if (dependencies.cache !== undefined && plan !== null) {
       return await answerThroughCache(dependencies, dependencies.cache, plan, lifecycle, request, route, callContext, admission, options);

@@ -5,6 +5,7 @@ import type { Principal } from '../policies/index.js';
 import { estimateChatUsage, estimateEmbeddingsUsage } from '../pricing/index.js';
 import type { PriceBook } from '../pricing/index.js';
 import type { ChatRequest, EmbeddingsRequest } from '../core/index.js';
+import type { AppliedVariant } from '../services/index.js';
 
 /** What every lifecycle of a gateway shares. */
 export interface LifecycleSettings {
@@ -71,6 +72,12 @@ export class RequestLifecycle {
   endUser: string | null = null;
   /** Caller metadata from `x-sluice-metadata`. */
   metadata: Record<string, string> | null = null;
+  /** `x-sluice-session`: the unit of session-based experiments. */
+  session: string | null = null;
+  /** `x-sluice-variant` from a key allowed to pin one; null otherwise. */
+  pinnedVariant: string | null = null;
+  /** The experiment variant this request was assigned, once assigned. */
+  experiment: AppliedVariant | null = null;
   /** `x-ratelimit-*` headers from admission; every answer after admission carries them. */
   rateLimitHeaders: Readonly<Record<string, string>> = NO_HEADERS;
   /** The provider and upstream model of the answer, once known. */
@@ -213,6 +220,7 @@ export class RequestLifecycle {
       costSavedUsd,
       cacheOriginRequestId: cache?.originRequestId ?? null,
     };
+    if (this.experiment?.exposure != null) summary.experimentVariant = this.experiment.exposure;
     if (this.prompt !== null) {
       summary.promptName = this.prompt.name;
       summary.promptVersion = String(this.prompt.version);

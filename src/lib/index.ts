@@ -10,3 +10,4 @@ export * from './standard-webhooks.js';
 export * from './timer-loop.js';
 export * from './young-generation.js';
 export * from './lru-cache.js';
+export * from './stats.js';

@@ -17,3 +17,4 @@ export { createAuthentication, createPolicies, createTierTable } from './create-
 export type { AuthenticationSettings, PolicySettings, TierSettings } from './create-policies.js';
 export { DisabledProviderCaps, ProviderCaps, createProviderCaps } from './provider-caps.js';
 export type { CapLimitSettings, CapName, CapScope, CapUse, CapsSettings, ProviderCapsOptions, ProviderCapsService } from './provider-caps.js';
+export { mayPinVariant } from './may-pin-variant.js';

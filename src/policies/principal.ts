@@ -28,6 +28,8 @@ export interface Principal {
   endUserScope?: string | undefined;
   /** When the key or token stops working (epoch ms); null or absent = never. */
   expiresAt?: number | null | undefined;
+  /** Extra rights beyond the role, e.g. `experiments:pin` (CONTRACT §3.4). */
+  permissions?: readonly string[] | undefined;
 }
 
 export interface Authenticator {

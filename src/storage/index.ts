@@ -21,7 +21,7 @@ export type {
 export type { OpenDatabaseOptions } from './open-database.js';
 export { GROUP_BY_FIELDS, TIME_BUCKETS } from './request-log-store.js';
 export type {
-  AnalyticsFilter, AttemptLogRow, Database, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, Percentiles,
+  AnalyticsFilter, AttemptLogRow, Database, ErrorCodeCount, ExperimentOutcomeRow, GroupByField, LogFilter, LogPage, LogScope, Percentiles,
   RequestLogRow, RequestLogStore, SummaryGroup, TimeBucket, TimeWindow, TimeseriesPoint, UsageFigures, UserMonthCost,
 } from './request-log-store.js';
 export { developmentAdminKey, openStorage } from './open-storage.js';
@@ -49,6 +49,12 @@ export type { SingletonLeaseOptions } from './singleton-lease.js';
 export { DisabledResponseStore } from './response-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export { MemoryResponseStore } from './memory/memory-response-store.js';
+export { ExperimentConflictError } from './experiment-store.js';
+export type {
+  DefinitionChange, ExperimentEvent, ExperimentEventType, ExperimentPhase, ExperimentRecord, ExperimentSettings, ExperimentStatus,
+  ExperimentStore, ExperimentTargetKind, ExperimentUnit, ExperimentVariant, FeedbackRecord, StatusChange,
+} from './experiment-store.js';
+export { MemoryExperimentStore } from './memory/memory-experiment-store.js';
 export type { ServiceStore, StoredService } from './service-store.js';
 export { MemoryServiceStore } from './memory/memory-service-store.js';
 export { ALL_TENANTS, DisabledCacheStore, normaliseNamespace, namespaceMatches } from './cache-store.js';

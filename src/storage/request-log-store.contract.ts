@@ -180,6 +180,28 @@ export function describeRequestLogStoreContract(name: string, open: () => Promis
       expect((await database.requestLog.get(row.requestId, {}))?.statusCode).toBe(201);
     });
 
+    it("reads one experiment phase's exposures by their prefix, literally and from a time on", async () => {
+      // Far after the dataset (minute 60,000+), so the windows and counts above never see these rows.
+      const at = (minute: number, variant: string | null, index: number): RequestLogRow => ({
+        ...makeRow(base, 1_000 + index, { ...DATASET[0]!, minute }), experimentVariant: variant,
+      });
+      await database.requestLog.insert([
+        at(60_000, 'hero_test:1:control:abc:a', 0),
+        at(60_001, 'hero_test:1:b:def:f', 1),
+        at(60_002, 'hero_test:2:b:def:a', 2),
+        // `_` and `%` are LIKE wildcards and SQLite's LIKE ignores case: neither may leak in.
+        at(60_003, 'heroxtest:1:b:def:a', 3),
+        at(60_004, 'HERO_TEST:1:b:def:a', 4),
+        at(60_005, null, 5),
+        at(59_000, 'hero_test:1:control:old:a', 6),
+      ].map(logRowToValues));
+      const since = base + 60_000 * 60_000;
+      const outcomes = await database.requestLog.experimentOutcomes('hero_test:1:', since);
+      expect(outcomes.map((outcome) => outcome.experimentVariant)).toEqual(['hero_test:1:control:abc:a', 'hero_test:1:b:def:f']);
+      expect(outcomes[0]).toMatchObject({ requestId: 'req-1000', statusCode: 200, durationMs: DATASET[0]!.durationMs, costUsd: DATASET[0]!.cost });
+      expect(await database.requestLog.experimentOutcomes('hero_test:1:', base)).toHaveLength(3);
+    });
+
     it('deletes old rows in batches', async () => {
       const total = await database.requestLog.count({});
       const cutoff = base + 3 * 60_000;

@@ -1,3 +1,4 @@
+import type { ExperimentStore } from './experiment-store.js';
 import type { CacheStatus } from '../core/index.js';
 import type { CacheStore } from './cache-store.js';
 import type { KeyStore } from './key-store.js';
@@ -173,6 +174,21 @@ export interface UserMonthCost {
   costUsd: number;
 }
 
+/** What an experiment's results read from one logged request. */
+export interface ExperimentOutcomeRow {
+  requestId: string;
+  /** The exposure as logged (see services/experiments/exposure.ts). */
+  experimentVariant: string;
+  startedAt: number;
+  statusCode: number;
+  errorCode: string | null;
+  durationMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+  cacheStatus: string | null;
+}
+
 /** Where the request log lives; SQL over SQLite or Postgres. */
 export interface RequestLogStore {
   /** Writes rows and their attempts; a row already written (same rowKey) is skipped, so replays are safe. */
@@ -187,6 +203,8 @@ export interface RequestLogStore {
   /** Deletes up to `batchSize` rows that started before `cutoff`; returns how many it deleted. */
   deleteBefore(cutoff: number, batchSize: number): Promise<number>;
   count(scope: LogScope): Promise<number>;
+  /** Every row since `since` whose experiment_variant starts with `prefix` (one experiment's phase), oldest first. */
+  experimentOutcomes(prefix: string, since: number): Promise<ExperimentOutcomeRow[]>;
 }
 
 /** An open database: the stores on it, migrations, a health probe. */
@@ -203,6 +221,8 @@ export interface Database {
   readonly leases: LeaseStore;
   /** Stored Responses API objects. */
   readonly responses: ResponseStore;
+  /** A/B experiments, their phases and audit trail. */
+  readonly experiments: ExperimentStore;
   /** The prompt registry. */
   readonly prompts: PromptStore;
   /** Admin-defined AI services. */

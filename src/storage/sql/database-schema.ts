@@ -177,6 +177,53 @@ export interface ResponseTable {
   input_items: string;
 }
 
+/** Experiments (see experiment-store.ts): settings and variants as JSON text; times in epoch ms. */
+export interface ExperimentTable {
+  id: string;
+  name: string;
+  target_kind: string;
+  target_name: string;
+  status: string;
+  phase: number;
+  salt: string;
+  settings: string;
+  variants: string;
+  source: string;
+  created_at: number;
+  updated_at: number;
+  started_at: number | null;
+  stopped_at: number | null;
+  winner: string | null;
+}
+
+/** Each phase's variants, frozen once the next phase starts. */
+export interface ExperimentPhaseTable {
+  experiment_id: string;
+  phase: number;
+  variants: string;
+  started_at: number;
+}
+
+/** The audit trail of experiments: every change of status or definition, and promotions. */
+export interface ExperimentEventTable {
+  id: Generated<number>;
+  experiment_id: string;
+  type: string;
+  at: number;
+  actor: string;
+  phase: number;
+  details: string;
+}
+
+/** Quality scores sent for requests (POST /v1/feedback), one per request and metric. */
+export interface RequestFeedbackTable {
+  request_id: string;
+  metric: string;
+  value: number;
+  key_id: string | null;
+  created_at: number;
+}
+
 /** A prompt; tenant_id is '' for a global one. */
 export interface PromptTable {
   id: string;
@@ -252,6 +299,10 @@ export interface CacheGenerationTable {
 }
 
 export interface DatabaseSchema {
+  request_feedback: RequestFeedbackTable;
+  experiments: ExperimentTable;
+  experiment_phases: ExperimentPhaseTable;
+  experiment_events: ExperimentEventTable;
   prompts: PromptTable;
   prompt_versions: PromptVersionTable;
   prompt_labels: PromptLabelTable;

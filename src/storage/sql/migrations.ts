@@ -327,6 +327,62 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('responses').ifExists().execute();
       },
     },
+    '0012_experiments': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        await database.schema.createTable('experiments')
+          .addColumn('id', 'text', (column) => column.primaryKey())
+          .addColumn('name', 'text', (column) => column.notNull().unique())
+          .addColumn('target_kind', 'text', (column) => column.notNull())
+          .addColumn('target_name', 'text', (column) => column.notNull())
+          .addColumn('status', 'text', (column) => column.notNull())
+          .addColumn('phase', 'integer', (column) => column.notNull())
+          .addColumn('salt', 'text', (column) => column.notNull())
+          .addColumn('settings', 'text', (column) => column.notNull())
+          .addColumn('variants', 'text', (column) => column.notNull())
+          .addColumn('source', 'text', (column) => column.notNull())
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('updated_at', 'bigint', (column) => column.notNull())
+          .addColumn('started_at', 'bigint')
+          .addColumn('stopped_at', 'bigint')
+          .addColumn('winner', 'text')
+          .execute();
+        // At most one running experiment per target, even when two instances start one at once.
+        await database.schema.createIndex('experiments_one_running').on('experiments').columns(['target_kind', 'target_name']).unique()
+          .where(sql.ref('status'), '=', sql.lit('running')).execute();
+        await database.schema.createTable('experiment_phases')
+          .addColumn('experiment_id', 'text', (column) => column.notNull())
+          .addColumn('phase', 'integer', (column) => column.notNull())
+          .addColumn('variants', 'text', (column) => column.notNull())
+          .addColumn('started_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('experiment_phases_pk', ['experiment_id', 'phase'])
+          .execute();
+        await database.schema.createTable('experiment_events')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (column) => column.primaryKey())
+          .addColumn('experiment_id', 'text', (column) => column.notNull())
+          .addColumn('type', 'text', (column) => column.notNull())
+          .addColumn('at', 'bigint', (column) => column.notNull())
+          .addColumn('actor', 'text', (column) => column.notNull())
+          .addColumn('phase', 'integer', (column) => column.notNull())
+          .addColumn('details', 'text', (column) => column.notNull())
+          .execute();
+        await database.schema.createIndex('experiment_events_experiment').on('experiment_events').columns(['experiment_id', 'id']).execute();
+        await database.schema.createTable('request_feedback')
+          .addColumn('request_id', 'text', (column) => column.notNull())
+          .addColumn('metric', 'text', (column) => column.notNull())
+          .addColumn('value', 'double precision', (column) => column.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addPrimaryKeyConstraint('request_feedback_pk', ['request_id', 'metric'])
+          .execute();
+        await database.schema.createIndex('request_feedback_metric_time').on('request_feedback').columns(['metric', 'created_at']).execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('request_feedback').ifExists().execute();
+        await database.schema.dropTable('experiment_events').ifExists().execute();
+        await database.schema.dropTable('experiment_phases').ifExists().execute();
+        await database.schema.dropTable('experiments').ifExists().execute();
+      },
+    },
     '0008_services': {
       async up(database: Kysely<unknown>): Promise<void> {
         // Admin-defined AI services; the empty tenant is the global namespace (see SqlServiceStore).

@@ -13,6 +13,7 @@ import { SqlPromptStore } from './sql-prompt-store.js';
 import { SqlRequestLogStore } from './sql-request-log-store.js';
 import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 import { SqlResponseStore } from './sql-response-store.js';
+import { SqlExperimentStore } from './sql-experiment-store.js';
 import { SqlServiceStore } from './sql-service-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
@@ -30,6 +31,7 @@ export function openSqlDatabase(
     jobs: new SqlJobStore(database, dialectName),
     leases: new SqlLeaseStore(database),
     responses: new SqlResponseStore(database),
+    experiments: new SqlExperimentStore(database),
     prompts: new SqlPromptStore(database, dialectName),
     services: new SqlServiceStore(database),
     cache: new SqlCacheStore(database, dialectName),

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { ExpressionBuilder, Expression, Kysely, RawBuilder, SqlBool } from 'kysely';
 import { z } from 'zod';
 import type {
-  AnalyticsFilter, AttemptLogRow, ErrorCodeCount, GroupByField, LogFilter, LogPage, LogScope, RequestLogRow, RequestLogStore,
+  AnalyticsFilter, AttemptLogRow, ErrorCodeCount, ExperimentOutcomeRow, GroupByField, LogFilter, LogPage, LogScope, RequestLogRow, RequestLogStore,
   SummaryGroup, TimeBucket, TimeseriesPoint, UserMonthCost,
 } from '../request-log-store.js';
 import { CACHE_STATUSES, GatewayError } from '../../core/index.js';
@@ -277,6 +277,36 @@ export class SqlRequestLogStore implements RequestLogStore {
       .where((builder) => builder.and(scopeConditions(builder, scope)))
       .executeTakeFirstOrThrow();
     return count.parse(record.count);
+  }
+
+  async experimentOutcomes(prefix: string, since: number): Promise<ExperimentOutcomeRow[]> {
+    // LIKE rather than a range on the text: a range depends on the collation (Postgres's may skip
+    // punctuation), LIKE does not. The time bound lets the started_at index narrow the scan to the
+    // phase; SQLite's LIKE ignores case, so the exact prefix is checked again below.
+    const pattern = `${prefix.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+    const rows = await this.database.selectFrom('request_logs')
+      .select(['request_id', 'experiment_variant', 'started_at', 'status_code', 'error_code', 'duration_ms', 'prompt_tokens',
+        'completion_tokens', 'cost_usd', 'cache_status'])
+      .where('started_at', '>=', since)
+      .where(sql<SqlBool>`experiment_variant like ${pattern} escape '\\'`)
+      .orderBy('started_at').execute();
+    const outcomes: ExperimentOutcomeRow[] = [];
+    for (const row of rows) {
+      if (row.experiment_variant === null || !row.experiment_variant.startsWith(prefix)) continue;
+      outcomes.push({
+        requestId: row.request_id,
+        experimentVariant: row.experiment_variant,
+        startedAt: count.parse(row.started_at),
+        statusCode: count.parse(row.status_code),
+        errorCode: row.error_code,
+        durationMs: count.parse(row.duration_ms),
+        promptTokens: count.parse(row.prompt_tokens),
+        completionTokens: count.parse(row.completion_tokens),
+        costUsd: count.parse(row.cost_usd),
+        cacheStatus: row.cache_status,
+      });
+    }
+    return outcomes;
   }
 
   private logConditions(builder: Where, filter: LogFilter, scope: LogScope): Array<Expression<SqlBool>> {
