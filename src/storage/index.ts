@@ -42,3 +42,6 @@ export type { SingletonLeaseOptions } from './singleton-lease.js';
 export { DisabledResponseStore } from './response-store.js';
 export type { ResponseStore, StoredResponse } from './response-store.js';
 export { MemoryResponseStore } from './memory/memory-response-store.js';
+export type { AdminSessionRecord, AdminSessionStore } from './admin-session-store.js';
+export { createAdminSessionStore } from './create-admin-session-store.js';
+export type { AdminSessionStoreSettings } from './create-admin-session-store.js';

@@ -4,6 +4,7 @@ import type { WebhookOutboxStore } from './webhook-outbox-store.js';
 import type { RequestLogValues } from './request-log-values.js';
 import type { LeaseStore } from './lease-store.js';
 import type { ResponseStore } from './response-store.js';
+import type { AdminSessionStore } from './admin-session-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -178,6 +179,8 @@ export interface Database {
   readonly leases: LeaseStore;
   /** Stored Responses API objects. */
   readonly responses: ResponseStore;
+  /** Dashboard sessions, for fleets without Redis. */
+  readonly adminSessions: AdminSessionStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

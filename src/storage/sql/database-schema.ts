@@ -144,6 +144,17 @@ export interface ResponseTable {
   input_items: string;
 }
 
+/** Dashboard sessions (see admin-session-store.ts): only the id's hash; times in epoch ms. */
+export interface AdminSessionTable {
+  id_hash: string;
+  key_id: string | null;
+  role: string;
+  tenant_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   jobs: JobTable;
   virtual_keys: VirtualKeyTable;
@@ -152,6 +163,7 @@ export interface DatabaseSchema {
   request_logs: RequestLogTable;
   request_attempts: RequestAttemptTable;
   leases: LeaseTable;
+  admin_sessions: AdminSessionTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

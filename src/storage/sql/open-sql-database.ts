@@ -4,6 +4,7 @@ import type { Database } from '../request-log-store.js';
 import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
+import { SqlAdminSessionStore } from './sql-admin-session-store.js';
 import { SqlJobStore } from './sql-job-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
 import { SqlLeaseStore } from './sql-lease-store.js';
@@ -26,6 +27,7 @@ export function openSqlDatabase(
     jobs: new SqlJobStore(database, dialectName),
     leases: new SqlLeaseStore(database),
     responses: new SqlResponseStore(database),
+    adminSessions: new SqlAdminSessionStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,
