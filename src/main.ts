@@ -9,14 +9,14 @@ import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
 import { createLogger, createMetrics, createObservability } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
-import { createAuthentication, createPolicies, createTierTable } from './policies/index.js';
+import { AdminSessions, createAuthentication, createPolicies, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
 import {
-  SingletonLease, createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
+  SingletonLease, createAdminSessionStore, createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
 } from './storage/index.js';
 import type { Database } from './storage/index.js';
 
@@ -62,6 +62,8 @@ export interface Gateway {
 const FAIL_OPEN_LOG_INTERVAL_MS = 1000;
 /** How often stored responses past `responses.retention_days` are deleted. */
 const RESPONSE_SWEEP_INTERVAL_MS = 3_600_000;
+/** A dashboard session unused this long is over. */
+const DASHBOARD_IDLE_MS = 3_600_000;
 /** A readiness probe gives up on the database after this long. */
 const READINESS_DATABASE_TIMEOUT_MS = 2000;
 
@@ -190,6 +192,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       },
     };
   }
+  const sessionStore = createAdminSessionStore({
+    redisUrl: config.storage.redis_url, redisTimeoutMs: config.limits.redis_timeout_ms, idleMs: DASHBOARD_IDLE_MS, database: database.adminSessions,
+  });
+  const sessions = new AdminSessions({ store: sessionStore, authenticator, keys, clock: () => clock.now(), idleMs: DASHBOARD_IDLE_MS });
   const responses = createResponseState(config.responses, database, clock);
   const stopResponseSweeper = responses.startSweeper(RESPONSE_SWEEP_INTERVAL_MS, (error) => logger.warn({ err: error }, 'deleting expired responses failed'));
 
@@ -217,6 +223,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
     responses,
+    dashboard: { sessions },
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
@@ -250,6 +257,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await Promise.all([...providers.values()].map((provider) => provider.close?.()));
       await limits.store.close();
       await breakers.close();
+      await sessionStore.close();
       logger.flush();
     },
   };

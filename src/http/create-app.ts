@@ -3,15 +3,18 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
 import type { InferenceDependencies, RequestLogQueries, ResponseState } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
-import type { Authenticator, KeyService } from '../policies/index.js';
+import type { AdminSessions, Authenticator, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
 import type { AlertsAdmin } from './admin/admin-alert-routes.js';
+import { adminHealthRoutes } from './admin/admin-health-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
+import { createAdminAuthenticateHook } from './admin-session-auth.js';
 import { createAuthenticateHook } from './authenticate.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import type { JobRoutesOptions } from './job-routes.js';
@@ -50,6 +53,8 @@ export interface AppDependencies {
   alerts?: AlertsAdmin | undefined;
   /** Stored responses for /v1/responses. */
   responses: ResponseState;
+  /** Dashboard sign-in (/dashboard); the admin API then also takes its session cookie. */
+  dashboard?: { sessions: AdminSessions; assetsDirectory?: string | undefined } | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -137,10 +142,12 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     const authenticate = dependencies.metricsRequireAuth === true ? createAuthenticateHook(dependencies.authenticator) : null;
     await app.register(metricsRoutes, { metrics: dependencies.metrics, authenticate });
   }
+  const sessions = dependencies.dashboard?.sessions ?? null;
+  if (dependencies.dashboard !== undefined) await app.register(dashboardRoutes, dependencies.dashboard);
   const requestLog = dependencies.requestLog;
   if (requestLog !== undefined) {
     await app.register(async (scope) => {
-      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      scope.addHook('onRequest', createAdminAuthenticateHook(dependencies.authenticator, sessions));
       await scope.register(adminRoutes, { requestLog });
     });
   }
@@ -167,11 +174,12 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     });
   }
   await app.register(async (scope) => {
-    scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    scope.addHook('onRequest', createAdminAuthenticateHook(dependencies.authenticator, sessions));
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
     await scope.register(storedResponseRoutes, { state: dependencies.responses });
+    await scope.register(adminHealthRoutes, { readiness: dependencies.readiness });
   });
   return app;
 }

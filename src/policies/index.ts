@@ -15,3 +15,5 @@ export { formatDuration } from './format-duration.js';
 export type { Authenticator, Principal } from './principal.js';
 export { createAuthentication, createPolicies, createTierTable } from './create-policies.js';
 export type { AuthenticationSettings, PolicySettings, TierSettings } from './create-policies.js';
+export { AdminSessions } from './admin-sessions.js';
+export type { AdminSessionsOptions, SignInResult, SignedIn } from './admin-sessions.js';

@@ -82,6 +82,8 @@ export interface LogFilter extends TimeWindow {
   tenantId?: string | undefined;
   endUser?: string | undefined;
   status?: 'success' | 'error' | undefined;
+  errorCode?: string | undefined;
+  serviceName?: string | undefined;
   /** Full text over error messages, metadata and bodies. */
   query?: string | undefined;
 }
