@@ -30,6 +30,8 @@ export interface GatewayOptions {
   random?: Random;
   /** Set in a worker of `sluice start --workers N`: /metrics then shows the whole process group. */
   clusterWorker?: boolean;
+  /** Where the built dashboard is (index.html, assets/); default dist/web of this package. */
+  dashboardAssetsDirectory?: string;
 }
 
 export interface Gateway {
@@ -223,7 +225,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     alerts: observability.alerts ?? undefined,
     jobs: jobs.routes,
     responses,
-    dashboard: { sessions },
+    dashboard: { sessions, assetsDirectory: options.dashboardAssetsDirectory },
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
