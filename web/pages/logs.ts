@@ -126,11 +126,17 @@ function LogLine({ row, onOpen }: { row: LogRow; onOpen: () => void }) {
   `;
 }
 
+/** The request-log endpoint names and the paths that serve them. */
+const ENDPOINT_PATHS: Record<string, string> = {
+  'chat.completions': '/v1/chat/completions', embeddings: '/v1/embeddings', messages: '/v1/messages',
+  'messages.count_tokens': '/v1/messages/count_tokens', responses: '/v1/responses',
+};
+
 /** A secret-free curl line for the request: the key is a variable the reader fills in. */
 export function curlOf(detail: LogDetail): string {
   const body = detail.request_body ?? JSON.stringify({ model: detail.model, messages: [] });
   const quoted = `'${body.replaceAll("'", "'\\''")}'`;
-  return `curl ${location.origin}${detail.endpoint} -H "Authorization: Bearer $SLUICE_API_KEY" -H "Content-Type: application/json" -d ${quoted}`;
+  return `curl ${location.origin}${ENDPOINT_PATHS[detail.endpoint] ?? `/${detail.endpoint}`} -H "Authorization: Bearer $SLUICE_API_KEY" -H "Content-Type: application/json" -d ${quoted}`;
 }
 
 function LogDrawer({ requestId, onClose }: { requestId: string; onClose: () => void }) {
