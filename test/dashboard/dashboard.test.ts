@@ -46,7 +46,8 @@ async function admin<T>(path: string, init: { method?: string; body?: unknown; k
     headers: { authorization: `Bearer ${init.key ?? MASTER_KEY}`, 'content-type': 'application/json' },
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
-  return { status: response.status, body: await response.json() };
+    const body: T = JSON.parse(await response.text());
+  return { status: response.status, body };
 }
 
 async function chat(key: string, model: string, content: string, user?: string): Promise<number> {
@@ -177,7 +178,7 @@ describe('dashboard sign-in and session', { timeout: 60_000 }, () => {
     const [cookie] = await context.cookies();
     expect(cookie).toMatchObject({ name: 'sluice_session', httpOnly: true, sameSite: 'Strict', secure: false, path: '/' });
     expect(cookie?.value).not.toContain(MASTER_KEY);
-    expect(await page.evaluate(() => document.cookie)).toBe('');
+    expect(await page.evaluate('document.cookie')).toBe('');
     const sessionValue = cookie?.value ?? '';
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -319,7 +320,7 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     expect(await drawer.getByText('Gateway overhead').count()).toBe(1);
     expect(await drawer.locator('pre').first().textContent()).toContain('fall back please');
     await drawer.getByRole('button', { name: 'Copy as curl' }).click();
-    const curl = await page.evaluate(() => navigator.clipboard.readText());
+    const curl = String(await page.evaluate('navigator.clipboard.readText()'));
     expect(curl).toContain('$SLUICE_API_KEY');
     expect(curl).toContain('/v1/chat/completions');
     expect(curl).not.toContain(MASTER_KEY);
