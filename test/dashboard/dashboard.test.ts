@@ -141,12 +141,12 @@ async function signIn(page: Page, key: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
 
-/** Opens a page by its hash route and counts the requests its load makes (reload included). */
+/** Opens a page by its hash route and counts the requests a full load of it makes (the reload). */
 async function openPage(page: Page, route: string, ready: string): Promise<void> {
   let requests = 0;
   const count = () => { requests++; };
-  page.on('request', count);
   await page.goto(`/dashboard/#/${route}`);
+  page.on('request', count);
   await page.reload();
   await page.locator(ready).first().waitFor();
   await page.waitForLoadState('networkidle');

@@ -48,6 +48,8 @@ export function UsagePage({ params }: { session: Session; params: URLSearchParam
   const chart = useMemo(() => {
     const points = data?.series.data ?? [];
     return {
+      from: data === null ? 0 : Date.parse(data.summary.since) / 1000,
+      to: data === null ? 0 : Date.parse(data.summary.until) / 1000,
       times: points.map((point) => Date.parse(point.bucket_start) / 1000),
       traffic: [
         { label: 'Requests', values: points.map((point) => point.requests), color: '#2563eb' },
@@ -111,8 +113,8 @@ export function UsagePage({ params }: { session: Session; params: URLSearchParam
         <h2 id="over-time-title">Over time</h2>
         ${data.series.data.length === 0 ? html`<p class="empty">Nothing to chart yet.</p>` : html`
           <div class="charts">
-            <${TimeChart} title="Requests and errors" times=${chart.times} series=${chart.traffic} />
-            <${TimeChart} title="Latency percentiles" times=${chart.times} series=${chart.latency} />
+            <${TimeChart} title="Requests and errors" times=${chart.times} series=${chart.traffic} from=${chart.from} to=${chart.to} />
+            <${TimeChart} title="Latency percentiles" times=${chart.times} series=${chart.latency} from=${chart.from} to=${chart.to} />
           </div>
           <details>
             <summary>The charts' numbers as a table</summary>
