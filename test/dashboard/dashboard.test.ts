@@ -1,7 +1,7 @@
 /**
  * The dashboard in a real browser: Debian's Chromium driven by playwright-core against a real
  * gateway on 127.0.0.1 (a free port), with scripted upstreams and a request log seeded through the
- * gateway itself. One browser for the whole file; a fresh context (cookie jar) per scenario.
+ * gateway itself. One browser for the whole file; a context (cookie jar) per role or sign-in scenario.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -145,9 +145,10 @@ async function signIn(page: Page, key: string): Promise<void> {
 async function openPage(page: Page, route: string, ready: string): Promise<void> {
   let requests = 0;
   const count = () => { requests++; };
-  await page.goto(`/dashboard/#/${route}`);
+  // From a blank page, so the hash route is a full load (not a hash change inside the app).
+  await page.goto('about:blank');
   page.on('request', count);
-  await page.reload();
+  await page.goto(`/dashboard/#/${route}`);
   await page.locator(ready).first().waitFor();
   await page.waitForLoadState('networkidle');
   page.off('request', count);
@@ -215,10 +216,21 @@ describe('dashboard sign-in and session', { timeout: 60_000 }, () => {
 });
 
 describe('dashboard pages', { timeout: 60_000 }, () => {
-  it('Keys: a created key works, its secret shows once and never after a reload, and revoking it gets 401 on /v1/chat/completions', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
+  // One signed-in master session for the pages below (a tab each); other roles get their own.
+  let masterContext: BrowserContext;
+  beforeAll(async () => {
+    masterContext = await newContext();
+    await masterContext.grantPermissions(['clipboard-read', 'clipboard-write']);
+    const page = await masterContext.newPage();
     await signIn(page, MASTER_KEY);
+    await page.close();
+  });
+  afterAll(async () => {
+    await masterContext.close();
+  });
+
+  it('Keys: a created key works, its secret shows once and never after a reload, and revoking it gets 401 on /v1/chat/completions', async () => {
+    const page = await masterContext.newPage();
     await openPage(page, 'keys', 'table.keys');
     await page.getByText('Create a key').click();
     const form = page.getByRole('form', { name: 'Create a key' });
@@ -241,13 +253,11 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     await expect.poll(() => row.locator('.badge').textContent()).toBe('revoked');
     expect(await chat(secret, 'echo', 'after revoke')).toBe(401);
     expect(await seriousViolations(page)).toEqual([]);
-    await context.close();
+    await page.close();
   });
 
   it('Logs: filters and full-text search return the rows the API returns, and keyset pages stay stable while new rows arrive', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page, MASTER_KEY);
+    const page = await masterContext.newPage();
     await openPage(page, 'logs', 'table.logs');
     await page.screenshot({ path: join(ARTIFACTS, 'logs.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
@@ -298,14 +308,11 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     await page.getByRole('button', { name: 'Older →' }).click();
     await expect.poll(() => page.getByText('Page 2').count()).toBe(1);
     await expect.poll(shownIds).toEqual(secondPage);
-    await context.close();
+    await page.close();
   });
 
   it('Logs: the detail drawer shows both attempts of a 500 then a fallback, the latency split and a curl line without the key', async () => {
-    const context = await newContext();
-    await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-    const page = await context.newPage();
-    await signIn(page, MASTER_KEY);
+    const page = await masterContext.newPage();
     const [fallback] = await allLogs('&model=smart');
     expect(fallback?.attempts).toBe(2);
     await page.goto('/dashboard/#/logs?model=smart');
@@ -328,13 +335,11 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     expect(await seriousViolations(page)).toEqual([]);
     await page.keyboard.press('Escape');
     await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
-    await context.close();
+    await page.close();
   });
 
   it('Usage: the table behind the charts shows the analytics API\'s numbers, and the charts are drawn', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page, MASTER_KEY);
+    const page = await masterContext.newPage();
     await openPage(page, 'usage?since=1h&group_by=model', '#usage-table');
     const { body } = await admin<{ data: Array<{ group: string; requests: number; errors: number; total_tokens: number }> }>(
       '/admin/api/analytics/summary?since=1h&group_by=model');
@@ -348,13 +353,11 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     expect(await page.locator('.chart canvas').count()).toBe(2);
     await page.screenshot({ path: join(ARTIFACTS, 'usage.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
-    await context.close();
+    await page.close();
   });
 
   it('Health: breaking an upstream turns its provider card open within one refresh', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page, MASTER_KEY);
+    const page = await masterContext.newPage();
     await openPage(page, 'health?refresh=1', '.provider[data-provider=breakable]');
     const card = page.locator('.provider[data-provider=breakable] [data-circuit]');
     expect(await card.getAttribute('data-circuit')).toBe('closed');
@@ -364,18 +367,16 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     await page.locator('.provider[data-provider=breakable] [data-circuit=open]').waitFor({ timeout: 2500 });
     await page.screenshot({ path: join(ARTIFACTS, 'health.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
-    await context.close();
+    await page.close();
   });
 
   it('Alerts: the master key sees rules and history', async () => {
-    const context = await newContext();
-    const page = await context.newPage();
-    await signIn(page, MASTER_KEY);
+    const page = await masterContext.newPage();
     await openPage(page, 'alerts', 'h2');
     expect(await page.getByRole('heading', { name: 'Rules' }).count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'alerts.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
-    await context.close();
+    await page.close();
   });
 
   it('a tenant admin sees only its tenant: logs, usage and keys', async () => {
