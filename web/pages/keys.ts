@@ -202,7 +202,7 @@ function BudgetBar({ limits, spent }: { limits: Record<string, number | string>;
       <div class=${`budget-bar ${level}`} role="meter" aria-valuemin="0" aria-valuemax=${budget} aria-valuenow=${Math.min(spent, budget)}
         aria-label=${`Budget used: ${formatUsd(spent)} of ${formatUsd(budget)} per ${String(limits['budget_period'])}`}>
         <span class="fill" style=${{ width: `${Math.min(100, fraction * 100)}%` }}></span>
-        <span class="mark" style=${{ left: '50%' }}></span><span class="mark" style=${{ left: '80%' }}></span>
+        <span class="mark" style=${{ left: '50%' }}></span><span class="mark" style=${{ left: '80%' }}></span><span class="mark" style=${{ left: 'calc(100% - 2px)' }}></span>
       </div>
       <small>${formatUsd(spent)} / ${formatUsd(budget)} (${Math.round(fraction * 100)} %) per ${String(limits['budget_period'])}</small>
     </div>
