@@ -11,7 +11,7 @@ import { EventBus, systemClock } from './lib/index.js';
 import type { Clock, Random } from './lib/index.js';
 import { createLogger, createMetrics, createObservability, SeriesCap } from './observability/index.js';
 import type { GatewayMetrics, Logger } from './observability/index.js';
-import { ProviderCaps, createAuthentication, createPolicies, createProviderCaps, createTierTable } from './policies/index.js';
+import { AdminSessions, ProviderCaps, createAuthentication, createPolicies, createProviderCaps, createTierTable } from './policies/index.js';
 import type { KeyService } from './policies/index.js';
 import { createPricing } from './pricing/index.js';
 import { ExperimentService } from './services/index.js';
@@ -20,8 +20,8 @@ import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
 import { ServiceCatalog, createPromptRegistry } from './services/index.js';
 import {
-  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createCacheStore, isRedisCluster, createCircuitBreakerStore, createLeaseStore,
-  createLimitStore, developmentAdminKey, openStorage,
+  DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createAdminSessionStore, createCacheStore, isRedisCluster,
+  createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
 } from './storage/index.js';
 import type { CacheStore, Database } from './storage/index.js';
 
@@ -35,6 +35,8 @@ export interface GatewayOptions {
   random?: Random;
   /** Set in a worker of `sluice start --workers N`: /metrics then shows the whole process group. */
   clusterWorker?: boolean;
+  /** Where the built dashboard is (index.html, assets/); default dist/web of this package. */
+  dashboardAssetsDirectory?: string;
 }
 
 export interface Gateway {
@@ -73,6 +75,8 @@ export interface Gateway {
 const FAIL_OPEN_LOG_INTERVAL_MS = 1000;
 /** How often stored responses past `responses.retention_days` are deleted. */
 const RESPONSE_SWEEP_INTERVAL_MS = 3_600_000;
+/** A dashboard session unused this long is over. */
+const DASHBOARD_IDLE_MS = 3_600_000;
 /** A readiness probe gives up on the database after this long. */
 const READINESS_DATABASE_TIMEOUT_MS = 2000;
 
@@ -241,6 +245,10 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       },
     };
   }
+  const sessionStore = createAdminSessionStore({
+    redisUrl: config.storage.redis_url, redisTimeoutMs: config.limits.redis_timeout_ms, idleMs: DASHBOARD_IDLE_MS, database: database.adminSessions,
+  });
+  const sessions = new AdminSessions({ store: sessionStore, authenticator, keys, clock: () => clock.now(), idleMs: DASHBOARD_IDLE_MS });
   const responses = createResponseState(config.responses, database, clock);
   const experiments = new ExperimentService({ store: database.experiments, outcomes: database.requestLog, clock, random, logger });
   // The store's tables exist once the migrations are in; until then no experiment applies.
@@ -307,6 +315,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
       catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null, prompts: prompts.registry,
     },
+    dashboard: { sessions, assetsDirectory: options.dashboardAssetsDirectory },
   });
   // The poller reads the jobs table: it starts once the migrations are in.
   storage.migrated.then(() => jobs.start(), () => {});
@@ -347,6 +356,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
       await prompts.registry.close();
       caching.stop();
       await cacheStore.close();
+      await sessionStore.close();
       logger.flush();
     },
   };

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/index.js';
 import type { InferenceDependencies, RequestLogQueries, ResponseState } from '../inference/index.js';
 import { chooseRequestId } from '../lib/index.js';
-import type { Authenticator, CapUse, KeyService } from '../policies/index.js';
+import type { AdminSessions, Authenticator, CapUse, KeyService } from '../policies/index.js';
 import type { ModelRegistry } from '../routing/index.js';
 import type { ExperimentService } from '../services/index.js';
 import { adminAlertRoutes } from './admin/admin-alert-routes.js';
@@ -13,6 +13,7 @@ import type { PromptRegistry } from '../services/index.js';
 import type { CacheStore } from '../cache/index.js';
 import { adminCacheRoutes } from './admin/admin-cache-routes.js';
 import { adminCapRoutes } from './admin/admin-cap-routes.js';
+import { adminHealthRoutes } from './admin/admin-health-routes.js';
 import { adminKeyRoutes } from './admin/admin-key-routes.js';
 import { adminPromptRoutes } from './admin/admin-prompt-routes.js';
 import { adminRoutes } from './admin/admin-routes.js';
@@ -21,8 +22,10 @@ import { serviceListRoutes, servicesRoutes } from './services/services-routes.js
 import type { ServiceDependencies } from '../inference/index.js';
 import { anthropicRoutes } from './anthropic/anthropic-routes.js';
 import { ANTHROPIC_WIRE } from './anthropic/anthropic-wire-format.js';
+import { createAdminAuthenticateHook } from './admin-session-auth.js';
 import { createAuthenticateHook } from './authenticate.js';
 import { feedbackRoutes } from './feedback-routes.js';
+import { dashboardRoutes } from './dashboard-routes.js';
 import { healthRoutes } from './health-routes.js';
 import { jobRoutes } from './job-routes.js';
 import type { JobRoutesOptions } from './job-routes.js';
@@ -75,6 +78,8 @@ export interface AppDependencies {
   cacheStore?: CacheStore | undefined;
   /** Provider, model and target caps with their use, for GET /admin/api/caps; none when absent. */
   caps?: (() => Promise<CapUse[]>) | undefined;
+  /** Dashboard sign-in (/dashboard); the admin API then also takes its session cookie. */
+  dashboard?: { sessions: AdminSessions; assetsDirectory?: string | undefined } | undefined;
 }
 
 const EXPOSED_HEADERS = [
@@ -175,10 +180,12 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     const authenticate = dependencies.metricsRequireAuth === true ? createAuthenticateHook(dependencies.authenticator) : null;
     await app.register(metricsRoutes, { metrics: dependencies.metrics, authenticate });
   }
+  const sessions = dependencies.dashboard?.sessions ?? null;
+  if (dependencies.dashboard !== undefined) await app.register(dashboardRoutes, dependencies.dashboard);
   const requestLog = dependencies.requestLog;
   if (requestLog !== undefined) {
     await app.register(async (scope) => {
-      scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+      scope.addHook('onRequest', createAdminAuthenticateHook(dependencies.authenticator, sessions));
       await scope.register(adminRoutes, { requestLog });
       if (dependencies.prompts !== undefined) await scope.register(adminPromptRoutes, { prompts: dependencies.prompts });
       const cacheStore = dependencies.cacheStore;
@@ -223,7 +230,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     });
   }
   await app.register(async (scope) => {
-    scope.addHook('onRequest', createAuthenticateHook(dependencies.authenticator));
+    scope.addHook('onRequest', createAdminAuthenticateHook(dependencies.authenticator, sessions));
     await scope.register(modelListRoutes, { models: dependencies.models, startedAt });
     await scope.register(adminKeyRoutes, { keys: dependencies.keys });
     await scope.register(adminAlertRoutes, { alerts: dependencies.alerts ?? null });
@@ -234,6 +241,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
       await scope.register(adminExperimentRoutes, { experiments });
       await scope.register(feedbackRoutes, { experiments });
     }
+    await scope.register(adminHealthRoutes, { readiness: dependencies.readiness });
   });
   return app;
 }

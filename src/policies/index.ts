@@ -18,3 +18,5 @@ export type { AuthenticationSettings, PolicySettings, TierSettings } from './cre
 export { DisabledProviderCaps, ProviderCaps, createProviderCaps } from './provider-caps.js';
 export type { CapLimitSettings, CapName, CapScope, CapUse, CapsSettings, ProviderCapsOptions, ProviderCapsService } from './provider-caps.js';
 export { mayPinVariant } from './may-pin-variant.js';
+export { AdminSessions } from './admin-sessions.js';
+export type { AdminSessionsOptions, SignInResult, SignedIn } from './admin-sessions.js';

@@ -154,6 +154,17 @@ export class KeyService {
     return cached.principal;
   }
 
+  /**
+   * The principal of the key with this id while it is active, read from the store every time (no
+   * cache): a dashboard session asks on each request, so a revoked key ends its sessions at once
+   * on every instance.
+   */
+  async activePrincipal(id: string): Promise<Principal | null> {
+    const record = await this.options.store.get(id);
+    if (record === null || statusOf(record, this.clock()) !== 'active') return null;
+    return this.principalOf(record);
+  }
+
   async create(actor: Principal, newKey: NewKey): Promise<{ view: KeyView; key: string }> {
     let input = newKey;
     const tenantId = this.tenantFor(actor, input.tenantId ?? null);

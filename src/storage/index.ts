@@ -70,3 +70,6 @@ export type { CacheStoreSettings } from './create-cache-store.js';
 export { isRedisCluster } from './redis/connect-redis.js';
 export type { AlertStateRow, AlertStateStore } from './alert-state-store.js';
 export { MemoryAlertStateStore } from './memory/memory-alert-state-store.js';
+export type { AdminSessionRecord, AdminSessionStore } from './admin-session-store.js';
+export { createAdminSessionStore } from './create-admin-session-store.js';
+export type { AdminSessionStoreSettings } from './create-admin-session-store.js';

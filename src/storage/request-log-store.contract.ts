@@ -121,6 +121,10 @@ export function describeRequestLogStoreContract(name: string, open: () => Promis
       expect(errors.data.map((row) => row.requestId)).toEqual(['req-6', 'req-5', 'req-4']);
       const successes = await database.requestLog.list({ ...window, status: 'success', keyId: 'key-1' }, { limit: 10 }, {});
       expect(successes.data.map((row) => row.requestId)).toEqual(['req-3', 'req-2', 'req-1', 'req-0']);
+      const byCode = await database.requestLog.list({ ...window, errorCode: 'provider_error' }, { limit: 10 }, {});
+      expect(byCode.data.map((row) => row.errorCode)).toEqual(['provider_error', 'provider_error']);
+      // No row of the dataset belongs to a service.
+      expect((await database.requestLog.list({ ...window, serviceName: 'support-bot' }, { limit: 10 }, {})).data).toEqual([]);
       const scoped = await database.requestLog.list(window, { limit: 10 }, { tenantId: 't2' });
       expect(scoped.data.map((row) => row.requestId)).toEqual(['req-7', 'req-6']);
       await expect(database.requestLog.list(window, { limit: 3, cursor: 'bogus' }, {})).rejects.toMatchObject({ code: 'invalid_request' });

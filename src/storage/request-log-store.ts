@@ -10,6 +10,7 @@ import type { ResponseStore } from './response-store.js';
 import type { PromptStore } from './prompt-store.js';
 import type { ServiceStore } from './service-store.js';
 import type { AlertStateStore } from './alert-state-store.js';
+import type { AdminSessionStore } from './admin-session-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -102,6 +103,8 @@ export interface LogFilter extends TimeWindow {
   tenantId?: string | undefined;
   endUser?: string | undefined;
   status?: 'success' | 'error' | undefined;
+  errorCode?: string | undefined;
+  serviceName?: string | undefined;
   /** Full text over error messages, metadata and bodies. */
   query?: string | undefined;
 }
@@ -231,6 +234,8 @@ export interface Database {
   readonly cache: CacheStore;
   /** Windowed alerts' state, shared by whichever instance leads evaluation. */
   readonly alertStates: AlertStateStore;
+  /** Dashboard sessions, for fleets without Redis. */
+  readonly adminSessions: AdminSessionStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

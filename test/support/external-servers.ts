@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { findPostgresBinaries } from './postgres-server.js';
 
@@ -9,7 +9,7 @@ import { findPostgresBinaries } from './postgres-server.js';
  * missing server fails the run instead. SLUICE_TEST_WITHOUT=postgres,redis-server pretends they
  * are missing (to see that path on a machine that has them).
  */
-export const INSTALL_COMMAND = 'apt-get install -y postgresql redis-server';
+export const INSTALL_COMMAND = 'apt-get install -y postgresql redis-server chromium';
 
 interface ExternalServer {
   name: string;
@@ -21,6 +21,8 @@ interface ExternalServer {
 const SERVERS: ExternalServer[] = [
   { name: 'postgres', marker: 'startPostgresServer(', installed: () => findPostgresBinaries() !== null },
   { name: 'redis-server', marker: 'startRedisServer(', installed: () => spawnSync('sh', ['-c', 'command -v redis-server']).status === 0 },
+  // The dashboard suite drives Debian's browser (CHROMIUM overrides where it is).
+  { name: 'chromium', marker: 'chromium.launch(', installed: () => existsSync(process.env['CHROMIUM'] ?? '/usr/bin/chromium') },
 ];
 
 export interface SuitePlan {

@@ -29,6 +29,8 @@ export const logsQuerySchema = z.object({
   tenant_id: optionalText,
   user: optionalText,
   status: z.enum(['success', 'error']).optional(),
+  error_code: optionalText,
+  service: optionalText,
   q: optionalText,
   limit: z.coerce.number().int().min(1).max(1000).default(50),
   cursor: optionalText,
@@ -73,7 +75,7 @@ export function toLogFilter(query: z.output<typeof logsQuerySchema>, now: number
   return {
     ...parseWindow(query.since, query.until, now),
     model: query.model, provider: query.provider, keyId: query.key_id, tenantId: query.tenant_id,
-    endUser: query.user, status: query.status, query: query.q,
+    endUser: query.user, status: query.status, errorCode: query.error_code, serviceName: query.service, query: query.q,
   };
 }
 

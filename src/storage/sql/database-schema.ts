@@ -298,6 +298,17 @@ export interface CacheGenerationTable {
   generation: number;
 }
 
+/** Dashboard sessions (see admin-session-store.ts): only the id's hash; times in epoch ms. */
+export interface AdminSessionTable {
+  id_hash: string;
+  key_id: string | null;
+  role: string;
+  tenant_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
 export interface DatabaseSchema {
   request_feedback: RequestFeedbackTable;
   experiments: ExperimentTable;
@@ -318,6 +329,7 @@ export interface DatabaseSchema {
   leases: LeaseTable;
   services: ServiceTable;
   alert_states: AlertStateTable;
+  admin_sessions: AdminSessionTable;
 }
 
 export type SqlDialectName = 'sqlite' | 'postgres';

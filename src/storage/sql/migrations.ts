@@ -453,6 +453,23 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.dropTable('cache_entries').ifExists().execute();
       },
     },
+    '0013_admin_sessions': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // Dashboard sessions for fleets without Redis: looked up by the id's hash (the primary key).
+        await database.schema.createTable('admin_sessions')
+          .addColumn('id_hash', 'text', (column) => column.primaryKey())
+          .addColumn('key_id', 'text')
+          .addColumn('role', 'text', (column) => column.notNull())
+          .addColumn('tenant_id', 'text')
+          .addColumn('created_at', 'bigint', (column) => column.notNull())
+          .addColumn('last_seen_at', 'bigint', (column) => column.notNull())
+          .addColumn('expires_at', 'bigint', (column) => column.notNull())
+          .execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('admin_sessions').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -5,6 +5,7 @@ import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, createMigrationProvider } from './migrations.js';
 import { SqlAlertStateStore } from './sql-alert-state-store.js';
+import { SqlAdminSessionStore } from './sql-admin-session-store.js';
 import { SqlJobStore } from './sql-job-store.js';
 import { SqlCacheStore } from './sql-cache-store.js';
 import { SqlKeyStore } from './sql-key-store.js';
@@ -36,6 +37,7 @@ export function openSqlDatabase(
     services: new SqlServiceStore(database),
     cache: new SqlCacheStore(database, dialectName),
     alertStates: new SqlAlertStateStore(database),
+    adminSessions: new SqlAdminSessionStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,

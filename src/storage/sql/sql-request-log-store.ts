@@ -322,6 +322,8 @@ export class SqlRequestLogStore implements RequestLogStore {
     if (filter.endUser !== undefined) conditions.push(builder('end_user', '=', filter.endUser));
     if (filter.status === 'success') conditions.push(builder('status_code', '<', 400));
     if (filter.status === 'error') conditions.push(builder('status_code', '>=', 400));
+    if (filter.errorCode !== undefined) conditions.push(builder('error_code', '=', filter.errorCode));
+    if (filter.serviceName !== undefined) conditions.push(builder('service_name', '=', filter.serviceName));
     if (filter.query !== undefined && filter.query.trim() !== '') conditions.push(this.textSearch(filter.query));
     return conditions;
   }
