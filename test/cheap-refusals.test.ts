@@ -62,7 +62,7 @@ describe('cheap refusals first', () => {
 });
 
 describe('bounded memory', () => {
-  it('keeps the heap within a few MB after 60 rounds of refused requests with 1 MB model names and user ids', async () => {
+  it('keeps the heap within 16 MB after 60 rounds of refused requests with 1 MB model names and user ids (180 MB before the fix)', async () => {
     // A child process with --expose-gc measures its own heap after full collections (see heap-probe.ts).
     const probe = fileURLToPath(new URL('./support/heap-probe.ts', import.meta.url));
     const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', probe, '60'], {
@@ -71,6 +71,8 @@ describe('bounded memory', () => {
     const result: { before: number; after: number; statuses: number[] } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}');
     // Every one of the 180 requests was refused: 400 for the 1 MB fields, 429 for the key over its rpm.
     expect(result.statuses).toEqual([400, 429]);
-    expect(result.after - result.before).toBeLessThan(8 * 1024 * 1024);
+    // Retaining the client's strings grew the heap by ~3 MB a round (180 MB); what is left is
+    // loop and buffer noise, which reached 9.8 MB on a loaded CI machine.
+    expect(result.after - result.before).toBeLessThan(16 * 1024 * 1024);
   }, 120_000);
 });
