@@ -11,6 +11,7 @@ import type { PromptStore } from './prompt-store.js';
 import type { ServiceStore } from './service-store.js';
 import type { AlertStateStore } from './alert-state-store.js';
 import type { AdminSessionStore } from './admin-session-store.js';
+import type { RollupStore } from './rollup-store.js';
 /** One upstream call of a logged request. */
 export interface AttemptLogRow {
   provider: string;
@@ -236,6 +237,8 @@ export interface Database {
   readonly alertStates: AlertStateStore;
   /** Dashboard sessions, for fleets without Redis. */
   readonly adminSessions: AdminSessionStore;
+  /** Hourly aggregates of the request log, refreshed by one instance (see rollup-store.ts). */
+  readonly rollups: RollupStore;
   /** Applies every pending migration; returns the names applied. */
   migrate(): Promise<string[]>;
   /** Resolves when the database answers a trivial query. */

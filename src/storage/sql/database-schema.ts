@@ -309,7 +309,19 @@ export interface AdminSessionTable {
   expires_at: number;
 }
 
+/** Rollups' watermark (the hourly table itself is read and written with raw SQL: its histogram columns are generated). */
+export interface RollupStateTable {
+  name: string;
+  covered_until: number;
+}
+
+export interface RollupHourlyTable {
+  bucket_start: number;
+}
+
 export interface DatabaseSchema {
+  rollup_state: RollupStateTable;
+  request_rollups_hourly: RollupHourlyTable;
   request_feedback: RequestFeedbackTable;
   experiments: ExperimentTable;
   experiment_phases: ExperimentPhaseTable;

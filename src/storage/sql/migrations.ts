@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import type { SqlDialectName } from './database-schema.js';
 import { SEARCH_TEXT_LIMIT } from './request-log-columns.js';
+import { ROLLUP_DIMENSION_COLUMNS, ROLLUP_INTEGER_MEASURES, ROLLUP_REAL_MEASURES, histogramColumns } from './rollup-columns.js';
 
 /**
  * One set of migrations for both backends. Where SQLite and Postgres differ (identity columns,
@@ -451,6 +452,32 @@ export function createMigrations(dialect: SqlDialectName): Record<string, Migrat
         await database.schema.alterTable('request_logs').dropColumn('cost_saved_usd').execute();
         await database.schema.dropTable('cache_generations').ifExists().execute();
         await database.schema.dropTable('cache_entries').ifExists().execute();
+      },
+    },
+    '0016_request_rollups': {
+      async up(database: Kysely<unknown>): Promise<void> {
+        // Hourly aggregates of request_logs (see rollup-store.ts). No primary key: dimensions are
+        // nullable, and a refresh replaces an hour's rows wholesale rather than upserting them.
+        let table = database.schema.createTable('request_rollups_hourly')
+          .addColumn('bucket_start', 'bigint', (column) => column.notNull());
+        for (const dimension of ROLLUP_DIMENSION_COLUMNS) table = table.addColumn(dimension, 'text');
+        for (const measure of ROLLUP_INTEGER_MEASURES) table = table.addColumn(measure, 'bigint', (column) => column.notNull());
+        for (const measure of ROLLUP_REAL_MEASURES) table = table.addColumn(measure, 'double precision', (column) => column.notNull());
+        for (const column of histogramColumns()) table = table.addColumn(column, 'bigint', (column) => column.notNull());
+        await table.execute();
+        await database.schema.createIndex('request_rollups_hourly_bucket').on('request_rollups_hourly').column('bucket_start').execute();
+        await database.schema.createIndex('request_rollups_hourly_key').on('request_rollups_hourly').columns(['key_id', 'bucket_start'])
+          .where(sql.ref('key_id'), 'is not', null).execute();
+        await database.schema.createIndex('request_rollups_hourly_tenant').on('request_rollups_hourly').columns(['tenant_id', 'bucket_start'])
+          .where(sql.ref('tenant_id'), 'is not', null).execute();
+        await database.schema.createTable('rollup_state')
+          .addColumn('name', 'text', (column) => column.primaryKey())
+          .addColumn('covered_until', 'bigint', (column) => column.notNull())
+          .execute();
+      },
+      async down(database: Kysely<unknown>): Promise<void> {
+        await database.schema.dropTable('rollup_state').ifExists().execute();
+        await database.schema.dropTable('request_rollups_hourly').ifExists().execute();
       },
     },
     '0013_admin_sessions': {

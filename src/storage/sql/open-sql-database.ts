@@ -16,6 +16,7 @@ import { SqlWebhookOutboxStore } from './sql-webhook-outbox-store.js';
 import { SqlResponseStore } from './sql-response-store.js';
 import { SqlExperimentStore } from './sql-experiment-store.js';
 import { SqlServiceStore } from './sql-service-store.js';
+import { SqlRollupStore } from './sql-rollup-store.js';
 
 /** Wraps a Kysely dialect (made by a backend folder, which owns the driver) into a Database. */
 export function openSqlDatabase(
@@ -38,6 +39,7 @@ export function openSqlDatabase(
     cache: new SqlCacheStore(database, dialectName),
     alertStates: new SqlAlertStateStore(database),
     adminSessions: new SqlAdminSessionStore(database),
+    rollups: new SqlRollupStore(database),
     async migrate() {
       const migrator = new Migrator({
         db: database,
