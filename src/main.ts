@@ -314,6 +314,8 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     services: {
       models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
       catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null, prompts: prompts.registry,
+      // A service's own `cache` settings decide whether it is cached, whatever the models' settings.
+      cache: caching.responses,
     },
     dashboard: { sessions, assetsDirectory: options.dashboardAssetsDirectory },
   });

@@ -40,13 +40,24 @@ describe('sluice migrate, stats and logs', () => {
       metadata: null, overheadMs: 1, costUsd: 0.25, usageEstimated: false,
       ...(index < 2 ? { serviceName: 'extract_invoice', jsonFixes: ['strip_fence'], reaskCount: index, outputValid: true } : {}),
     })));
-    // `sluice stats --by service` is this summary (the CLI prints it; one spawn less on a slow machine).
-    const byService = await database.requestLog.summary({ since: now - 120_000, until: now + 1 }, 'service', {});
-    expect(byService).toEqual(expect.arrayContaining([
-      expect.objectContaining({ group: 'extract_invoice', requests: 2, errors: 0, latencyMs: { p50: 15, p95: 19.5, p99: 19.9 } }),
-      expect.objectContaining({ group: null, requests: 2, errors: 1 }),
-    ]));
     await database.close();
+
+    // Per service: success rate, latency percentiles, and the JSON figures (both rows repaired, one of two re-asked).
+    const byService = await runCli(['stats', '--by', 'service', '--json'], directory);
+    expect(byService.code).toBe(0);
+    const services = z.object({ data: z.array(z.record(z.string(), z.unknown())) }).parse(JSON.parse(byService.stdout)).data;
+    expect(services).toEqual(expect.arrayContaining([
+      expect.objectContaining({
+        group: 'extract_invoice', requests: 2, errors: 0, success_rate: 1, latency_ms: { p50: 15, p95: 19.5, p99: 19.9 },
+        json_repair_rate: 1, output_valid_rate: 1, reask_rate: 0.5,
+      }),
+      expect.objectContaining({ group: null, requests: 2, errors: 1, success_rate: 0.5, json_repair_rate: null, reask_rate: null }),
+    ]));
+    const serviceTable = await runCli(['stats', '--by', 'service'], directory);
+    const header = serviceTable.stdout.split('\n')[0] ?? '';
+    expect(header).toMatch(/service\s+requests\s+errors\s+success\s+valid\s+repaired\s+re-asked\s+p50 ms/);
+    const invoiceLine = serviceTable.stdout.split('\n').find((line) => line.startsWith('extract_invoice')) ?? '';
+    expect(invoiceLine.split(/\s{2,}/).slice(0, 7)).toEqual(['extract_invoice', '2', '0.0%', '100.0%', '100.0%', '100.0%', '50.0%']);
 
     const stats = await runCli(['stats', '--by', 'model', '--json'], directory);
     expect(stats.code).toBe(0);

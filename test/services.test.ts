@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   anthropicMessage, geminiResponse, openaiCompletion, openaiError, startMockUpstream,
@@ -75,6 +75,7 @@ describe('AI services through HTTP with a scripted upstream', () => {
         invoiceService('invoice_tool', 'smart', { structured_output: 'tool' }),
         invoiceService('invoice_loose', 'smart', { output_schema: { type: 'object', required: ['total'], properties: { total: { type: 'number' } } } }),
         invoiceService('invoice_quick', 'smart', { timeout_ms: 300 }),
+        invoiceService('invoice_cached', 'smart', { cache: { enabled: true, ttl_s: 600 } }),
         { name: 'from_registry', model: 'smart', prompt: { name: 'invoice', label: 'production' }, output_schema: invoiceSchema },
         { name: 'from_missing_prompt', model: 'smart', prompt: { name: 'no_such_prompt' } },
         { name: 'summarise', type: 'text', model: 'smart', template: { messages: [{ role: 'user' as const, content: 'Summarise: {{text}}' }] } },
@@ -162,6 +163,61 @@ describe('AI services through HTTP with a scripted upstream', () => {
       jsonFixes: ['strip_fence'], promptTokens: 10, completionTokens: 6,
     });
     expect(row?.attempts.map((attempt) => attempt.kind)).toEqual(['first', 'reask']);
+  });
+
+  it('a cached service answers a second identical run from the cache: no upstream call, cost 0, a hit in the log', async () => {
+    upstream.enqueue('/v1/chat/completions',
+      openaiCompletion({ content: '{"vendor": "ACME", "total": "7"}' }),
+      openaiCompletion({ content: '{"vendor": "ACME", "total": 7}' }));
+    const first = await runService('invoice_cached', { input: { text: 'ACME, 7 EUR (cached)' } });
+    expect(first.envelope).toMatchObject({ success: true, data: { vendor: 'ACME', total: 7 }, meta: { attempts: 2, reasks: 1, cost_usd: 22 } });
+    expect(z.object({ meta: z.object({ cache: z.unknown() }) }).parse(first.json).meta.cache).toMatchObject({ status: 'miss' });
+    // The write happens off the response path: wait (with a deadline) until the entry is there.
+    const stored = await vi.waitFor(async () => {
+      const page = await gateway.gateway.cacheStore.list({ model: 'smart', limit: 10 }, Date.now());
+      const entry = page.entries.find((candidate) => candidate.originRequestId === first.envelope.request_id);
+      if (entry === undefined) throw new Error('not stored yet');
+      return entry;
+    }, { timeout: 5000, interval: 20 });
+    // The service's ttl_s, not the cache block's default.
+    expect(stored.expiresAt - stored.createdAt).toBe(600_000);
+    expect(stored.costUsd).toBe(22);
+
+    const second = await runService('invoice_cached', { input: { text: 'ACME, 7 EUR (cached)' } });
+    expect(second.status).toBe(200);
+    expect(second.envelope).toMatchObject({ success: true, data: { vendor: 'ACME', total: 7 }, meta: { attempts: 0, reasks: 0, cost_usd: 0, usage: null } });
+    expect(z.object({ meta: z.object({ cache: z.unknown() }) }).parse(second.json).meta.cache)
+      .toMatchObject({ status: 'hit', origin_request_id: first.envelope.request_id });
+    expect(second.headers.get('x-sluice-cache')).toBe('hit');
+    expect(upstream.requests).toHaveLength(2);
+
+    // Another input is another key: it calls the model.
+    upstream.enqueue('/v1/chat/completions', openaiCompletion({ content: '{"vendor": "Initech", "total": 9}' }));
+    const other = await runService('invoice_cached', { input: { text: 'Initech, 9 EUR (cached)' } });
+    expect(other.envelope).toMatchObject({ success: true, data: { vendor: 'Initech', total: 9 }, meta: { attempts: 1 } });
+    expect(upstream.requests).toHaveLength(3);
+
+    await gateway.gateway.flushRequestLog();
+    const row = await gateway.gateway.database.requestLog.get(second.envelope.request_id, {});
+    expect(row).toMatchObject({
+      serviceName: 'invoice_cached', statusCode: 200, cacheStatus: 'hit', cacheOriginRequestId: first.envelope.request_id,
+      costUsd: 0, outputValid: true, reaskCount: 0,
+    });
+    expect(row?.attempts).toHaveLength(0);
+    const firstRow = await gateway.gateway.database.requestLog.get(first.envelope.request_id, {});
+    expect(firstRow).toMatchObject({ cacheStatus: 'miss', costUsd: 22 });
+  });
+
+  it('a service with its cache off calls the model on every identical run', async () => {
+    upstream.enqueue('/v1/chat/completions',
+      openaiCompletion({ content: '{"vendor": "ACME", "total": 1}' }),
+      openaiCompletion({ content: '{"vendor": "ACME", "total": 1}' }));
+    const first = await runService('extract_invoice', { input: { text: 'ACME, 1 EUR (uncached)' } });
+    const second = await runService('extract_invoice', { input: { text: 'ACME, 1 EUR (uncached)' } });
+    expect(first.envelope).toMatchObject({ success: true, meta: { attempts: 1 } });
+    expect(second.envelope).toMatchObject({ success: true, meta: { attempts: 1 } });
+    expect(z.object({ meta: z.object({ cache: z.unknown() }) }).parse(second.json).meta.cache).toBeNull();
+    expect(upstream.requests).toHaveLength(2);
   });
 
   it('two bad answers: output_validation_failed with the issues, and the log says the output was invalid', async () => {

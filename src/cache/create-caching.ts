@@ -102,13 +102,15 @@ export function createCaching(settings: CachingSettings): Caching {
     return toVector(result.response.data[0]?.embedding);
   };
   const active = cache.enabled || settings.models.some((model) => model.cache.enabled === true);
-  const reaper = active ? setInterval(() => {
+  // Named services turn the cache on for themselves (admin-defined ones at any time), so expired
+  // entries are reaped even when no model is cached; one batched delete a minute is cheap.
+  const reaper = setInterval(() => {
     settings.store.purgeExpired(settings.clock.now(), REAP_BATCH).catch((error: unknown) => settings.onError('reap', error));
-  }, REAP_INTERVAL_MS) : null;
-  reaper?.unref();
+  }, REAP_INTERVAL_MS);
+  reaper.unref();
   return {
     stop: () => {
-      if (reaper !== null) clearInterval(reaper);
+      clearInterval(reaper);
     },
     responses: new ResponseCache({
       store: settings.store, settings: cacheSettings, clock: settings.clock, routeFingerprint, embed, onError: settings.onError,

@@ -70,6 +70,12 @@ export interface ChatCacheInput {
   service?: string | null | undefined;
   /** The experiment variant the request was assigned (`experiment:phase:variant`): entries never cross variants. */
   variant?: string | null | undefined;
+  /**
+   * A named service's own cache settings decide for it: the cache applies with this TTL whatever
+   * the model's settings say, and only exact matches count (a semantic neighbour of one invoice
+   * is another invoice).
+   */
+  serviceTtlS?: number | undefined;
 }
 
 /** What the cache will do for one request; null from `plan` when the model is not cached. */
@@ -138,7 +144,8 @@ export class ResponseCache {
   plan(input: ChatCacheInput): ChatCachePlan | null {
     const settings = this.options.settings;
     const model = input.request.model;
-    if (!this.appliesTo(model)) return null;
+    const forService = input.serviceTtlS !== undefined;
+    if (!forService && !this.appliesTo(model)) return null;
     const overrides = settings.models.get(model);
     const controls = input.controls;
     const namespace = normaliseNamespace(controls.namespace ?? '');
@@ -148,14 +155,14 @@ export class ResponseCache {
       routeFingerprint: this.options.routeFingerprint(model),
       promptVersion: input.promptVersion, service: input.service, variant: input.variant,
     }, input.ingressBody);
-    const ttlS = Math.min(controls.ttlS ?? overrides?.ttlS ?? settings.ttlS, settings.maxTtlS);
+    const ttlS = Math.min(controls.ttlS ?? input.serviceTtlS ?? overrides?.ttlS ?? settings.ttlS, settings.maxTtlS);
     return {
       bypass: controls.off,
       key,
       address: { keyHash: key.keyHash, tenantId, namespace, model },
       controls,
       ttlS,
-      semantic: this.options.embed !== null && (overrides?.semantic ?? settings.semantic) && semanticEligible(input.request, settings),
+      semantic: !forService && this.options.embed !== null && (overrides?.semantic ?? settings.semantic) && semanticEligible(input.request, settings),
       generation: 0,
       embedding: null,
     };

@@ -46,7 +46,10 @@ export async function runStats(options: StatsOptions): Promise<void> {
       process.stdout.write(`${JSON.stringify(body)}\n`);
       return;
     }
-    const header = [groupBy ?? 'all', 'requests', 'errors', 'p50 ms', 'p95 ms', 'p99 ms', 'ttft p50', 'tokens in', 'tokens out', 'cost USD', 'cache hits', 'saved USD'];
+    // Per service, what `get_service_stats()` reports: success, valid-output, repair and re-ask rates.
+    const serviceColumns = groupBy === 'service';
+    const header = [groupBy ?? 'all', 'requests', 'errors', ...(serviceColumns ? ['success', 'valid', 'repaired', 're-asked'] : []),
+      'p50 ms', 'p95 ms', 'p99 ms', 'ttft p50', 'tokens in', 'tokens out', 'cost USD', 'cache hits', 'saved USD'];
     const rows = groups.map((group) => formatGroup(group, groupBy));
     process.stdout.write(`${formatTable(header, rows)}\n`);
     if (caps.length > 0) {
@@ -68,6 +71,9 @@ function formatGroup(group: SummaryGroup, groupBy: GroupByField | null): string[
     groupBy === null ? 'all' : group.group ?? '(none)',
     String(group.requests),
     group.requests === 0 ? '-' : `${(group.errorRate * 100).toFixed(1)}%`,
+    ...(groupBy === 'service'
+      ? [percent(group.requests === 0 ? null : group.successRate), percent(group.outputValidRate), percent(group.jsonRepairRate), percent(group.reaskRate)]
+      : []),
     ms(group.latencyMs.p50), ms(group.latencyMs.p95), ms(group.latencyMs.p99), ms(group.timeToFirstTokenMs.p50),
     String(group.promptTokens), String(group.completionTokens),
     group.costUsd.toFixed(6),
@@ -81,4 +87,8 @@ function parseGroupBy(value: string | undefined): GroupByField | null {
   const found = GROUP_BY_FIELDS.find((field) => field === value);
   if (found === undefined) throw new Error(`--by: one of ${GROUP_BY_FIELDS.join(', ')}`);
   return found;
+}
+
+function percent(value: number | null): string {
+  return value === null ? '-' : `${(value * 100).toFixed(1)}%`;
 }

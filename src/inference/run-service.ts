@@ -1,3 +1,5 @@
+import { NO_CONTROLS, fromCompletion } from '../cache/index.js';
+import type { ChatCachePlan, ResponseCache } from '../cache/index.js';
 import { GatewayError, convertWireUsage } from '../core/index.js';
 import type { CallContext, ChatMessage, ChatRequest, Usage } from '../core/index.js';
 import { OPEN_ADMISSION, estimateChatInput } from '../policies/index.js';
@@ -9,7 +11,7 @@ import { buildServiceRequest, readServiceOutput } from './build-service-request.
 import type { PromptedRequest } from './build-service-request.js';
 import type { InferenceDependencies } from './handle-chat-completion.js';
 import { modelNotFound } from './handle-chat-completion.js';
-import type { RequestLifecycle } from './request-lifecycle.js';
+import type { CacheOutcome, RequestLifecycle } from './request-lifecycle.js';
 
 export interface ServiceDependencies extends InferenceDependencies {
   catalog: ServiceCatalog;
@@ -34,6 +36,8 @@ export interface ServiceMeta {
   attempts: number;
   reasks: number;
   fixes: JsonFix[];
+  /** What the response cache did for the run; null when the service is not cached. */
+  cache: CacheOutcome | null;
   usage: Usage | null;
   costUsd: number;
   durationMs: number;
@@ -111,6 +115,23 @@ export async function runService(dependencies: ServiceDependencies, lifecycle: R
     admission = await admitRequest(dependencies.policies, lifecycle, model, () => estimateChatInput(firstRequest), request.max_tokens ?? null);
     lifecycle.rateLimitHeaders = admission.headers;
 
+    const cache = definition.cache.enabled ? dependencies.cache : undefined;
+    const plan = cache?.plan({
+      request, tenantId: principal.tenantId, keyId: principal.keyId, endUser: lifecycle.endUser, controls: NO_CONTROLS,
+      promptVersion: lifecycle.prompt === null ? null : `${lifecycle.prompt.name}@${lifecycle.prompt.version}`,
+      service: run.service, serviceTtlS: definition.cache.ttl_s,
+    }) ?? null;
+    if (cache !== undefined && plan !== null) {
+      const served = await answerFromCache(cache, plan, resolved, lifecycle, state);
+      if (served !== null) {
+        void admission.settle({ usage: null, provider: state.provider, providerModel: state.providerModel, streamedOutputTokens: 0 });
+        record(lifecycle, state, true);
+        lifecycle.succeed({ provider: served.provider, model: served.model, usage: served.usage, costUsd: 0 });
+        return { success: true, service: run.service, data: served.value, meta: state.meta(model, lifecycle, dependencies) };
+      }
+      lifecycle.cache = { status: 'miss', ageS: null, similarity: null, originRequestId: null, savedUsd: null };
+    }
+
     const maxReasks = run.options.max_reasks ?? definition.max_reasks;
     const deadline = startDeadline(lifecycle.signal, definition.timeout_ms, run.service);
     try {
@@ -130,6 +151,14 @@ export async function runService(dependencies: ServiceDependencies, lifecycle: R
         const verdict = judge(resolved, output);
         state.fixes = verdict.fixes;
         if (verdict.ok) {
+          // Only an answer that passed is stored, under the first request's key: the next identical
+          // run gets the valid answer without repeating the re-asks that led to it.
+          if (cache !== undefined && plan !== null) {
+            void cache.write(plan, {
+              cached: fromCompletion(completion, result.provider, result.model), provider: result.provider, model: result.model,
+              staticFallback: result.staticFallback !== undefined,
+            }, lifecycle.requestId, state.costUsd);
+          }
           void admission.settle({ usage: state.usage, provider: state.provider, providerModel: state.providerModel, streamedOutputTokens: 0 });
           record(lifecycle, state, true);
           lifecycle.succeed({ provider: result.provider, model: result.model, usage: state.usage, costUsd: state.costUsd, output: () => output.text });
@@ -154,6 +183,28 @@ export async function runService(dependencies: ServiceDependencies, lifecycle: R
       : state.calls > 0 ? { attempts: state.calls } : null;
     return { success: false, service: run.service, error, details, meta: state.meta(model, lifecycle, dependencies) };
   }
+}
+
+/**
+ * A cached service: the stored answer of an identical earlier run, judged again (it passed when
+ * stored, and the key holds the schema and the rendered prompt), or null to call the model.
+ */
+async function answerFromCache(
+  cache: ResponseCache, plan: ChatCachePlan, service: ResolvedService, lifecycle: RequestLifecycle, state: RunState,
+): Promise<{ value: unknown; provider: string; model: string; usage: Usage | null } | null> {
+  const hit = await cache.lookup(plan, lifecycle.signal);
+  if (hit === null) return null;
+  const replayed = cache.replay(hit, 'json', lifecycle.requestId);
+  if ('chunks' in replayed) return null;
+  const verdict = judge(service, readServiceOutput(replayed.readCompletion()));
+  if (!verdict.ok) return null;
+  lifecycle.cache = { status: hit.status, ageS: hit.ageS, similarity: hit.similarity, originRequestId: hit.originRequestId, savedUsd: hit.savedUsd };
+  lifecycle.provider = replayed.provider;
+  lifecycle.providerModel = replayed.model;
+  state.provider = replayed.provider;
+  state.providerModel = replayed.model;
+  state.fixes = verdict.fixes;
+  return { value: verdict.value, provider: replayed.provider, model: replayed.model, usage: replayed.usage };
 }
 
 /** What the request log keeps of a run besides the usual: fixes, re-asks, whether the output was valid. */
@@ -312,6 +363,7 @@ class RunState {
       attempts: this.calls,
       reasks: this.reasks,
       fixes: this.fixes,
+      cache: lifecycle.cache === null ? null : { ...lifecycle.cache },
       usage: this.usage,
       costUsd: roundCost(this.costUsd),
       durationMs: dependencies.clock.now() - lifecycle.startedAt,

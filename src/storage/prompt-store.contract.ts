@@ -113,9 +113,10 @@ export function describePromptStoreContract(name: string, open: () => Promise<Pr
       const base = Date.UTC(2026, 2, 1, 10, 0, 0);
       const rows: RequestLogRow[] = [
         // version 1: durations 100 200 300 400; one failure; one cache hit; two streams (ttft 50, 150)
-        logRow(base, 'invoice', '1', 'production', { durationMs: 100, ttft: 50, prompt: 10, completion: 5, cost: 0.001, cache: 'hit' }),
-        logRow(base + 1000, 'invoice', '1', 'production', { durationMs: 200, ttft: 150, prompt: 20, completion: 5, cost: 0.002 }),
-        logRow(base + 2000, 'invoice', '1', null, { durationMs: 300, prompt: 30, completion: 5, cost: 0.003 }),
+        // JSON: three checked (one repaired, one re-asked), one plain chat row without JSON columns
+        logRow(base, 'invoice', '1', 'production', { durationMs: 100, ttft: 50, prompt: 10, completion: 5, cost: 0.001, cache: 'hit', fixes: ['strip_fence'], reasks: 0, valid: true }),
+        logRow(base + 1000, 'invoice', '1', 'production', { durationMs: 200, ttft: 150, prompt: 20, completion: 5, cost: 0.002, fixes: [], reasks: 1, valid: true }),
+        logRow(base + 2000, 'invoice', '1', null, { durationMs: 300, prompt: 30, completion: 5, cost: 0.003, fixes: [], reasks: 0, valid: false }),
         logRow(base + 3000, 'invoice', '1', 'production', { durationMs: 400, prompt: 40, completion: 0, cost: 0, status: 500 }),
         // version 2, asked for by label
         logRow(base + 4000, 'invoice', '2', 'production', { durationMs: 1000, prompt: 8, completion: 2, cost: 0.01 }),
@@ -132,6 +133,9 @@ export function describePromptStoreContract(name: string, open: () => Promise<Pr
         group: '1', requests: 4, successRate: 0.75, meanPromptTokens: 25, meanCompletionTokens: 3.75,
         meanCostUsd: 0.0015, totalCostUsd: 0.006, cacheHitRate: 0.25, firstUsedAt: base, lastUsedAt: base + 3000,
       });
+      // Over the three rows that recorded JSON outcomes: one repaired of three, one re-asked of three.
+      expect(one?.jsonRepairRate).toBeCloseTo(1 / 3, 9);
+      expect(one?.reaskRate).toBeCloseTo(1 / 3, 9);
       // percentile_cont over 100 200 300 400: p50 at position 1.5 → 250; p95 at 2.85 → 300 + 0.85 × 100
       expect(one?.latencyMs.p50).toBeCloseTo(250, 6);
       expect(one?.latencyMs.p95).toBeCloseTo(385, 6);
@@ -139,7 +143,7 @@ export function describePromptStoreContract(name: string, open: () => Promise<Pr
       // time to first token over 50 and 150 only
       expect(one?.timeToFirstTokenMs.p50).toBeCloseTo(100, 6);
       expect(one?.timeToFirstTokenMs.p95).toBeCloseTo(145, 6);
-      expect(byVersion[0]).toMatchObject({ group: '2', requests: 1, successRate: 1, totalCostUsd: 0.01, cacheHitRate: 0 });
+      expect(byVersion[0]).toMatchObject({ group: '2', requests: 1, successRate: 1, totalCostUsd: 0.01, cacheHitRate: 0, jsonRepairRate: null, reaskRate: null });
 
       const byLabel = await store().usageStats({ name: 'invoice', ...window, by: 'label' });
       const production = byLabel.find((group) => group.group === 'production');
@@ -152,9 +156,13 @@ export function describePromptStoreContract(name: string, open: () => Promise<Pr
 
 function logRow(
   startedAt: number, promptName: string, promptVersion: string, promptLabel: string | null,
-  figures: { durationMs: number; ttft?: number; prompt: number; completion: number; cost: number; status?: number; cache?: 'hit' },
+  figures: {
+    durationMs: number; ttft?: number; prompt: number; completion: number; cost: number; status?: number; cache?: 'hit';
+    fixes?: string[]; reasks?: number; valid?: boolean;
+  },
 ): RequestLogRow {
   return {
+    jsonFixes: figures.fixes ?? null, reaskCount: figures.reasks ?? null, outputValid: figures.valid ?? null,
     rowKey: `row-${promptName}-${startedAt}`, requestId: `req-${startedAt}`, startedAt, endedAt: startedAt + figures.durationMs,
     durationMs: figures.durationMs, timeToFirstTokenMs: figures.ttft ?? null, overheadMs: 1, endpoint: 'chat.completions',
     keyId: null, tenantId: null, endUser: null, requestedModel: 'smart', provider: 'openai', providerModel: 'gpt-4o',

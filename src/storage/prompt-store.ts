@@ -99,6 +99,10 @@ export interface PromptUsageStats {
   totalCostUsd: number;
   /** Share of requests answered from the response cache. */
   cacheHitRate: number;
+  /** Share of JSON-checked requests whose output needed a repair; null when none was checked. */
+  jsonRepairRate: number | null;
+  /** Share of service runs that re-asked at least once; null when none ran. */
+  reaskRate: number | null;
   firstUsedAt: number;
   lastUsedAt: number;
 }

@@ -133,6 +133,8 @@ export interface UsageFigures {
   requests: number;
   errors: number;
   errorRate: number;
+  /** Share of requests answered below status 400 (1 − errorRate; 0 when there were none). */
+  successRate: number;
   latencyMs: Percentiles;
   /** Over streamed requests that produced output; null when there were none. */
   timeToFirstTokenMs: Percentiles;
@@ -147,6 +149,12 @@ export interface UsageFigures {
   cacheHitRate: number;
   /** What the cached answers cost when they were first made. */
   savedUsd: number;
+  /** Share of JSON-checked requests (services, response healing) whose output needed a repair; null when none. */
+  jsonRepairRate: number | null;
+  /** Share of JSON-checked requests whose final output was valid; null when none. */
+  outputValidRate: number | null;
+  /** Share of service runs that re-asked at least once; null when none. */
+  reaskRate: number | null;
 }
 
 export interface Percentiles {

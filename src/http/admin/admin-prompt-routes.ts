@@ -231,9 +231,8 @@ function toWireStats(stats: PromptUsageStats): Record<string, unknown> {
     mean_cost_usd: stats.meanCostUsd,
     total_cost_usd: stats.totalCostUsd,
     cache_hit_rate: stats.cacheHitRate,
-    // Services' JSON repair and re-ask figures join here once the log records them.
-    json_repair_rate: null,
-    reask_rate: null,
+    json_repair_rate: stats.jsonRepairRate,
+    reask_rate: stats.reaskRate,
     first_used_at: new Date(stats.firstUsedAt).toISOString(),
     last_used_at: new Date(stats.lastUsedAt).toISOString(),
   };

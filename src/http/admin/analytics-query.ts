@@ -97,6 +97,10 @@ export function toWireFigures(group: SummaryGroup): Record<string, unknown> {
     cache_hits: group.cacheHits,
     cache_hit_rate: group.cacheHitRate,
     saved_usd: group.savedUsd,
+    success_rate: group.successRate,
+    json_repair_rate: group.jsonRepairRate,
+    output_valid_rate: group.outputValidRate,
+    reask_rate: group.reaskRate,
   };
 }
 

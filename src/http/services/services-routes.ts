@@ -157,7 +157,7 @@ function toWireMeta(meta: ServiceMeta): Record<string, unknown> {
     attempts: meta.attempts,
     reasks: meta.reasks,
     fixes: meta.fixes,
-    cache: null,
+    cache: meta.cache === null ? null : { status: meta.cache.status, age_s: meta.cache.ageS, origin_request_id: meta.cache.originRequestId },
     usage: meta.usage === null ? null : {
       prompt_tokens: meta.usage.promptTokens,
       completion_tokens: meta.usage.completionTokens,

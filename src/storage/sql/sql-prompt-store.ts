@@ -6,6 +6,7 @@ import type {
   NewPromptVersion, PromptLabelEvent, PromptLabelRecord, PromptListQuery, PromptRecord, PromptStatsQuery, PromptStore,
   PromptTemplate, PromptUsageStats, PromptVersionRecord,
 } from '../prompt-store.js';
+import { jsonOutcomeSelections, toJsonOutcomeRates } from './json-outcome-figures.js';
 import type { DatabaseSchema, PromptLabelEventTable, PromptTable, PromptVersionTable, SqlDialectName } from './database-schema.js';
 
 const jsonObject = z.record(z.string(), z.unknown());
@@ -164,6 +165,7 @@ export class SqlPromptStore implements PromptStore {
         sql<number>`avg(cost_usd)`.as('mean_cost'),
         sql<number>`sum(cost_usd)`.as('total_cost'),
         sql<number>`sum(CASE WHEN cache_status = 'hit' THEN 1 ELSE 0 END)`.as('cache_hits'),
+        ...jsonOutcomeSelections(),
         sql<number>`min(started_at)`.as('first_used'),
         sql<number>`max(started_at)`.as('last_used'),
       ])
@@ -191,6 +193,10 @@ export class SqlPromptStore implements PromptStore {
         meanCostUsd: roundCost(number.parse(row.mean_cost)),
         totalCostUsd: roundCost(number.parse(row.total_cost)),
         cacheHitRate: number.parse(row.cache_hits) / requests,
+        ...jsonRates(toJsonOutcomeRates({
+          json_checked: nullableNumber.parse(row.json_checked), json_valid: nullableNumber.parse(row.json_valid),
+          json_repaired: nullableNumber.parse(row.json_repaired), reask_runs: nullableNumber.parse(row.reask_runs), reasked: nullableNumber.parse(row.reasked),
+        })),
         firstUsedAt: number.parse(row.first_used),
         lastUsedAt: number.parse(row.last_used),
       };
@@ -344,4 +350,8 @@ function decodeCursor(cursor: string): [string, string] {
     // falls through to the error below
   }
   throw new GatewayError('invalid_request', 'cursor is not one this API returned', { param: 'cursor' });
+}
+
+function jsonRates(rates: ReturnType<typeof toJsonOutcomeRates>): Pick<PromptUsageStats, 'jsonRepairRate' | 'reaskRate'> {
+  return { jsonRepairRate: rates.jsonRepairRate, reaskRate: rates.reaskRate };
 }

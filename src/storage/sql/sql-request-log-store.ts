@@ -9,6 +9,7 @@ import { CACHE_STATUSES, GatewayError } from '../../core/index.js';
 import { impliedAttempt } from '../request-log-values.js';
 import type { RequestLogValues } from '../request-log-values.js';
 import type { DatabaseSchema, SqlDialectName } from './database-schema.js';
+import { jsonOutcomeSelections, toJsonOutcomeRates } from './json-outcome-figures.js';
 import { toAttemptRecords, toRecord } from './request-log-columns.js';
 
 /** Rows per INSERT statement: far below SQLite's and Postgres's bound-parameter limits. */
@@ -98,6 +99,11 @@ const figuresSchema = z.object({
   cache_hits: nullableNumber,
   cache_lookups: nullableNumber,
   saved_usd: nullableNumber,
+  json_checked: nullableNumber,
+  json_valid: nullableNumber,
+  json_repaired: nullableNumber,
+  reask_runs: nullableNumber,
+  reasked: nullableNumber,
 });
 
 const LIST_COLUMNS = [
@@ -359,6 +365,7 @@ export class SqlRequestLogStore implements RequestLogStore {
       sql<number>`sum(CASE WHEN cache_status IN ('hit', 'semantic_hit', 'coalesced') THEN 1 ELSE 0 END)`.as('cache_hits'),
       sql<number>`sum(CASE WHEN cache_status IS NOT NULL AND cache_status <> 'bypass' THEN 1 ELSE 0 END)`.as('cache_lookups'),
       sql<number>`sum(cost_saved_usd)`.as('saved_usd'),
+      ...jsonOutcomeSelections(),
     ] as const;
   }
 }
@@ -388,6 +395,7 @@ function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
     requests: figures.requests,
     errors: figures.errors,
     errorRate: figures.requests === 0 ? 0 : figures.errors / figures.requests,
+    successRate: figures.requests === 0 ? 0 : (figures.requests - figures.errors) / figures.requests,
     latencyMs: { p50: figures.latency_p50, p95: figures.latency_p95, p99: figures.latency_p99 },
     timeToFirstTokenMs: { p50: figures.ttft_p50, p95: figures.ttft_p95, p99: figures.ttft_p99 },
     promptTokens: figures.prompt_tokens ?? 0,
@@ -399,6 +407,7 @@ function toSummaryGroup(figures: z.output<typeof figuresSchema>): SummaryGroup {
     cacheHits: figures.cache_hits ?? 0,
     cacheHitRate: (figures.cache_lookups ?? 0) === 0 ? 0 : (figures.cache_hits ?? 0) / (figures.cache_lookups ?? 1),
     savedUsd: roundCost(figures.saved_usd ?? 0),
+    ...toJsonOutcomeRates(figures),
   };
 }
 
