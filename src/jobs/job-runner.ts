@@ -1,5 +1,6 @@
 import { GatewayError, isTerminalJobStatus } from '../core/index.js';
 import type { CallContext, EventSink, JobKind, JobProvider, JobRequest, JobSnapshot, RequestSummary } from '../core/index.js';
+import { redactSecrets } from '../lib/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import type { Admission, PolicyGate, Principal } from '../policies/index.js';
 import type { JobPatch, JobRecord, JobStore, WebhookOutboxStore } from '../storage/index.js';
@@ -147,7 +148,8 @@ export class JobRunner {
       ...job, ...extra, status: snapshot.status, progress: completed ? 100 : snapshot.progress ?? job.progress,
       result: completed ? { ...(snapshot.result ?? {}) } : null,
       errorCode: completed ? null : snapshot.error?.code ?? 'provider_error',
-      errorMessage: completed ? null : snapshot.error?.message ?? 'the provider reported a failure',
+      // Adapters remove their own configured keys; credential-shaped text from any adapter is caught here too.
+      errorMessage: completed ? null : redactSecrets(snapshot.error?.message ?? 'the provider reported a failure'),
       completedAt: now, updatedAt: now, nextPollAt: null, leaseOwner: null, leaseUntil: null, costUsd,
     };
     if (event !== null) {

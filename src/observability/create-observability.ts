@@ -114,6 +114,7 @@ export async function createObservability(settings: ObservabilitySettings): Prom
     windowMs: settings.health.window_ms,
     minRequests: settings.health.min_requests,
     latencyObjectiveMs: settings.health.latency_objective_ms,
+    maxTargets: settings.metricsConfig.max_series_per_metric,
   });
   registerHealthGauge(metrics, health, settings.dependenciesUp, settings.metricsConfig.max_series_per_metric);
   const unsubscribe = [

@@ -19,10 +19,23 @@ function requestEnd(attempts: AttemptRecord[]): GatewayEvent {
 }
 
 function scorer(clock = new ManualClock()): HealthScorer {
-  return new HealthScorer({ windowMs: 300_000, minRequests: 10, latencyObjectiveMs: 1000, clock });
+  return new HealthScorer({ windowMs: 300_000, minRequests: 10, latencyObjectiveMs: 1000, maxTargets: 100, clock });
 }
 
 describe('HealthScorer', () => {
+  it('remembers at most maxTargets targets however many distinct direct models are called, keeping the latest', () => {
+    const health = scorer();
+    for (let index = 0; index < 5000; index += 1) {
+      health.handle(requestEnd([attempt(200, null, 100, `direct-${index}`)]));
+      health.handle({ type: 'circuit-state', change: { provider: 'primary', model: `direct-${index}`, from: 'closed', to: 'open', at: index } });
+    }
+    expect(health.size).toBe(100);
+    const targets = health.targetScores();
+    expect(targets).toHaveLength(100);
+    expect(targets.map((target) => target.model)).toContain('direct-4999');
+    expect(targets.find((target) => target.model === 'direct-4999')).toMatchObject({ circuit: 'open', score: 0 });
+  });
+
   it('is unknown below min_requests, not 100', () => {
     const health = scorer();
     for (let index = 0; index < 9; index += 1) health.handle(requestEnd([attempt(200, null)]));

@@ -1,6 +1,6 @@
 import type { CircuitState, GatewayEvent } from '../core/index.js';
 import type { Clock } from '../lib/index.js';
-import { systemClock } from '../lib/index.js';
+import { LruCache, systemClock } from '../lib/index.js';
 import { LATENCY_BOUNDS } from './alerts/sliding-window.js';
 import { attemptOutcome, countsAgainstUpstream } from './attempt-outcome.js';
 
@@ -11,6 +11,11 @@ export interface HealthScoreSettings {
   minRequests: number;
   /** The p95 latency objective; slower targets lose up to half their score. */
   latencyObjectiveMs: number;
+  /**
+   * Targets remembered at most (least recently seen forgotten first): direct routes name a model
+   * the client chose, so without a bound every new name would grow the scorer for good.
+   */
+  maxTargets: number;
   clock?: Clock | undefined;
 }
 
@@ -66,13 +71,20 @@ export class HealthScorer {
   private readonly settings: HealthScoreSettings;
   private readonly clock: Clock;
   private readonly sliceMs: number;
-  private readonly targets = new Map<string, TargetWindow>();
-  private readonly circuits = new Map<string, CircuitState>();
+  private readonly targets: LruCache<string, TargetWindow>;
+  private readonly circuits: LruCache<string, CircuitState>;
 
   constructor(settings: HealthScoreSettings) {
     this.settings = settings;
     this.clock = settings.clock ?? systemClock;
     this.sliceMs = Math.max(1, Math.ceil(settings.windowMs / SLICES));
+    this.targets = new LruCache(settings.maxTargets);
+    this.circuits = new LruCache(settings.maxTargets);
+  }
+
+  /** Targets held now (at most `maxTargets`). */
+  get size(): number {
+    return this.targets.size;
   }
 
   readonly handle = (event: GatewayEvent): void => {

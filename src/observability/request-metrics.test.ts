@@ -87,4 +87,20 @@ describe('RequestMetrics label bounds', () => {
     expect(sumOf(samples, 'sluice_budget_warnings_total', { scope: 'key', threshold: '0.8' })).toBe(1);
     expect(sumOf(samples, 'sluice_limit_store_fail_open_total', { operation: 'admit' })).toBe(1);
   });
+
+  it('keeps circuit states for at most the series cap of targets however many distinct direct models change state', async () => {
+    const registry = new Registry();
+    const cap = 20;
+    const metrics = new RequestMetrics({
+      registry, knownModels: new Set(), providers: new Set(['p']), perKey: false, perTenant: false, maxSeriesPerMetric: cap,
+    });
+    for (let index = 0; index < 5000; index += 1) {
+      metrics.handle({ type: 'circuit-state', change: { provider: 'p', model: `direct-${index}`, from: 'closed', to: 'open', at: index } });
+    }
+    expect(metrics.circuitStateCount).toBe(cap);
+    const samples = parsePrometheusText(await registry.metrics());
+    expect(seriesCount(samples, 'sluice_circuit_state')).toBe(cap);
+    // The most recent change is the one kept.
+    expect(sumOf(samples, 'sluice_circuit_state', { provider: 'p', target_model: 'direct-4999' })).toBe(2);
+  });
 });

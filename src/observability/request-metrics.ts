@@ -2,6 +2,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 import { ERROR_CODES } from '../core/index.js';
 import type { AttemptRecord, CircuitState, CircuitStateChange, GatewayEvent, RequestSummary } from '../core/index.js';
+import { LruCache } from '../lib/index.js';
 import { attemptOutcome } from './attempt-outcome.js';
 import { OVERFLOW_LABEL, SeriesCap } from './series-cap.js';
 
@@ -50,7 +51,8 @@ export class RequestMetrics {
   private readonly policyRejections: SeriesCap<Inc>;
   private readonly circuitTransitions: SeriesCap<Inc>;
   private readonly circuitStateGauge: Gauge;
-  private readonly circuitStates = new Map<string, { provider: string; model: string; value: number }>();
+  /** Most recently changed first to survive: direct routes name client-chosen models, so the map is bounded like the series. */
+  private readonly circuitStates: LruCache<string, { provider: string; model: string; value: number }>;
   private readonly inFlightGauge: Gauge;
   private readonly inFlight = new Set<string>();
   private readonly budgetWarnings: Counter;
@@ -94,6 +96,7 @@ export class RequestMetrics {
     this.policyRejections = counter('sluice_policy_rejections_total', 'Requests refused by a limit, quota, budget or model allowance', ['reason']);
     this.circuitTransitions = counter('sluice_circuit_transitions_total', 'Circuit-breaker state changes, by the state entered',
       ['provider', 'target_model', 'to']);
+    this.circuitStates = new LruCache(cap);
     this.circuitStateGauge = new Gauge({
       name: 'sluice_circuit_state',
       help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open',
@@ -218,12 +221,14 @@ export class RequestMetrics {
     this.circuitStates.set(`${change.provider}\u0000${change.model}`, { provider: change.provider, model: change.model, value: CIRCUIT_VALUE[change.to] });
   }
 
+  /** Circuit states held now (at most the series cap). */
+  get circuitStateCount(): number {
+    return this.circuitStates.size;
+  }
+
   private collectCircuitStates(): void {
-    // Bounded like every other series: targets come from the config (and capped direct routes).
-    let count = 0;
-    for (const state of this.circuitStates.values()) {
-      if (count++ >= this.settings.maxSeriesPerMetric) break;
-      this.circuitStateGauge.labels(state.provider, state.model).set(state.value);
-    }
+    // Rebuilt from the bounded map each scrape, so a forgotten target's series goes too.
+    this.circuitStateGauge.reset();
+    for (const state of this.circuitStates.values()) this.circuitStateGauge.labels(state.provider, state.model).set(state.value);
   }
 }

@@ -62,7 +62,7 @@ export function createGeminiVideoJobProvider(settings: GeminiProviderSettings): 
       const response = await client.postJson({ path: geminiModelPath(request.model, 'predictLongRunning'), body, stream: false }, context, readGeminiErrorBody);
       const operation = operationSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
       if (!operation.success) throw client.invalidResponse('long-running operation');
-      return { providerRef: operation.data.name, snapshot: toSnapshot(operation.data) };
+      return { providerRef: operation.data.name, snapshot: toSnapshot(operation.data, client.redact) };
     },
 
     async poll(providerRef: string, context: CallContext): Promise<JobSnapshot> {
@@ -71,7 +71,7 @@ export function createGeminiVideoJobProvider(settings: GeminiProviderSettings): 
       const retryAfterMs = parseRetryAfter(response.headers);
       const operation = operationSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
       if (!operation.success) throw client.invalidResponse('operation');
-      return { ...toSnapshot(operation.data), retryAfterMs };
+      return { ...toSnapshot(operation.data, client.redact), retryAfterMs };
     },
 
     async fetchContent(_providerRef: string, result: JobResult, variant: ContentVariant, context: CallContext): Promise<JobContent> {
@@ -90,17 +90,18 @@ export function createGeminiVideoJobProvider(settings: GeminiProviderSettings): 
   };
 }
 
-function toSnapshot(operation: z.infer<typeof operationSchema>): JobSnapshot {
+/** Failure text is redacted like a chat `provider_error`: it is stored, returned, logged and sent in webhooks. */
+function toSnapshot(operation: z.infer<typeof operationSchema>, redact: (text: string) => string): JobSnapshot {
   const progress = operation.metadata?.progressPercent ?? null;
   if (operation.done !== true) return { status: progress === null ? 'queued' : 'in_progress', progress };
   if (operation.error !== null && operation.error !== undefined) {
-    return { status: 'failed', progress, error: { code: 'generation_failed', message: operation.error.message ?? 'Veo reported an error' } };
+    return { status: 'failed', progress, error: { code: 'generation_failed', message: redact(operation.error.message ?? 'Veo reported an error') } };
   }
   const video = operation.response?.generateVideoResponse;
   const uri = video?.generatedSamples?.[0]?.video.uri;
   if (uri === undefined) {
     const reasons = video?.raiMediaFilteredReasons?.join('; ');
-    return { status: 'failed', progress, error: { code: 'content_filtered', message: reasons ?? 'Veo returned no video' } };
+    return { status: 'failed', progress, error: { code: 'content_filtered', message: redact(reasons ?? 'Veo returned no video') } };
   }
   return { status: 'completed', progress: 100, result: { contentRef: uri } };
 }

@@ -30,7 +30,7 @@ export function createOpenAIVideoJobProvider(settings: OpenAIProviderSettings): 
     const retryAfterMs = parseRetryAfter(response.headers);
     const parsed = videoSchema.safeParse(parseJsonOrUndefined(await client.readText(response, context)));
     if (!parsed.success) throw client.invalidResponse('video object');
-    return { id: parsed.data.id, ...toSnapshot(parsed.data), retryAfterMs };
+    return { id: parsed.data.id, ...toSnapshot(parsed.data, client.redact), retryAfterMs };
   }
 
   return {
@@ -84,7 +84,12 @@ export function createOpenAIUpstreamClient(settings: OpenAIProviderSettings): Up
   });
 }
 
-function toSnapshot(video: z.infer<typeof videoSchema>): JobSnapshot {
+/**
+ * The provider's failure text is stored, returned by `/v1/videos` and `/v1/jobs`, logged and sent in
+ * webhooks, so it goes through the same redaction as a chat `provider_error`: an upstream that
+ * quotes the key it was sent must not hand it to the caller.
+ */
+function toSnapshot(video: z.infer<typeof videoSchema>, redact: (text: string) => string): JobSnapshot {
   const status = mapVideoStatus(video.status);
   const result: JobResult = {
     seconds: video.seconds === null || video.seconds === undefined ? undefined : Number(video.seconds),
@@ -94,7 +99,9 @@ function toSnapshot(video: z.infer<typeof videoSchema>): JobSnapshot {
     status,
     progress: video.progress ?? null,
     result: status === 'completed' ? result : undefined,
-    error: status === 'failed' ? { code: video.error?.code ?? 'generation_failed', message: video.error?.message ?? 'the video failed' } : undefined,
+    error: status === 'failed'
+      ? { code: redact(video.error?.code ?? 'generation_failed'), message: redact(video.error?.message ?? 'the video failed') }
+      : undefined,
   };
 }
 
