@@ -213,7 +213,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   const jobs = createGatewayJobs({
     config: config.jobs, providers: config.providers, allowDirectModels: config.allow_direct_models, createJobProvider,
     maxUploadBytes: config.server.max_body_bytes,
-    store: database.jobs, outbox: database.webhookOutbox, policies, events, logger, registry: metrics.registry, clock, random,
+    store: database.jobs, outbox: database.webhookOutbox, policies, caps, events, logger, registry: metrics.registry, clock, random,
     otherSecrets: (secretRef) => observability.webhookSecrets(secretRef),
     digest: (messages) => observability.webhookDigest(messages),
   });

@@ -68,8 +68,20 @@ function client(url: string): OpenAI {
   return new OpenAI({ baseURL: `${url}/v1`, apiKey: MASTER, maxRetries: 0 });
 }
 
-async function ask(url: string, model = 'smart') {
-  return client(url).chat.completions.create({ model, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: MAX_TOKENS }).withResponse();
+async function ask(url: string, model = 'smart', requestId?: string) {
+  return client(url).chat.completions.create(
+    { model, messages: [{ role: 'user', content: 'Say hello' }], max_tokens: MAX_TOKENS },
+    requestId === undefined ? {} : { headers: { 'x-request-id': requestId } },
+  ).withResponse();
+}
+
+async function loggedRequest(index: number, requestId: string): Promise<Record<string, unknown>> {
+  const entry = gateways[index];
+  if (entry === undefined) throw new Error('no such gateway');
+  await entry.gateway.flushRequestLog();
+  const response = await fetch(`${entry.url}/admin/api/logs/${requestId}`, { headers: { authorization: `Bearer ${MASTER}` } });
+  expect(response.status).toBe(200);
+  return await response.json() as Record<string, unknown>;
 }
 
 /** Tokens the primary upstream billed: 5 input tokens plus max_tokens of output per request. */
@@ -129,6 +141,18 @@ describe('provider caps through the gateway', () => {
     expect(backup.requests.length).toBe(backupBefore + 2);
   });
 
+  it('the request log counts upstream calls like x-sluice-attempts, and keeps the skipped target as an attempt row', async () => {
+    const { response } = await ask(gateways[0]?.url ?? '', 'smart', 'caps-log-skipped-1');
+    expect(response.headers.get('x-sluice-attempts')).toBe('1');
+    const row = await loggedRequest(0, 'caps-log-skipped-1');
+    expect(row).toMatchObject({ attempts: 1, provider: 'backup', provider_model: 'gpt-b', status: 200 });
+    expect(row['attempt_log']).toEqual([
+      expect.objectContaining({ provider: 'primary', model: 'gpt-a', kind: 'skipped', status: null, error_code: 'provider_cap_reached',
+        error_message: expect.stringContaining('tokens_per_day cap of provider primary') }),
+      expect.objectContaining({ provider: 'backup', model: 'gpt-b', kind: 'fallback', status: 200, error_code: null }),
+    ]);
+  });
+
   it('with every target capped the client gets 429 provider_cap_reached and retry-after at the next UTC reset', async () => {
     const error: unknown = await ask(gateways[0]?.url ?? '', 'starved').catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(APIError);
@@ -143,6 +167,12 @@ describe('provider caps through the gateway', () => {
     expect(Number(error.headers?.get('retry-after-ms'))).toBeGreaterThan(0);
     expect(error.headers?.get('x-sluice-attempt-trail')).toContain('cap=provider%20tiny-');
     expect(error.headers?.get('x-sluice-attempts')).toBe('0');
+    const refused = await ask(gateways[1]?.url ?? '', 'starved', 'caps-log-starved-1').catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(APIError);
+    const row = await loggedRequest(1, 'caps-log-starved-1');
+    expect(row).toMatchObject({ attempts: 0, status: 429, error_code: 'provider_cap_reached', cost_usd: 0, total_tokens: 0 });
+    const skipped = row['attempt_log'];
+    expect(Array.isArray(skipped) ? skipped.map((attempt: { kind?: unknown }) => attempt.kind) : skipped).toEqual(['skipped', 'skipped']);
   });
 
   it('the 50/80/100 % warnings fired exactly once for the period, in the log, as a metric and as an alert', async () => {

@@ -111,13 +111,13 @@ export interface CapWarning {
   scope: 'provider' | 'model' | 'target';
   /** The provider name, the public model name, or `model:provider/upstream-model` for a target. */
   subject: string;
-  /** `tokens_per_day`, `tokens_per_month`, `usd_per_day` or `usd_per_month`. */
+  /** `tokens_per_day`, `tokens_per_month`, `usd_per_day`, `usd_per_month` or `rpm`. */
   cap: string;
   threshold: 0.5 | 0.8 | 1;
-  /** Tokens, or USD for the usd caps. */
+  /** Tokens, USD for the usd caps, or requests in the sliding minute for rpm. */
   used: number;
   limit: number;
-  /** `2026-11-22` or `2026-11`. */
+  /** `2026-11-22`, `2026-11`, or the UTC minute `2026-11-22T14:05` for rpm. */
   period: string;
   requestId?: string | undefined;
 }

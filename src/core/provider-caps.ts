@@ -47,6 +47,37 @@ export interface CapGate {
   reserve(target: CapTarget, call: CapCall, requestId: string): Promise<CapDecision>;
 }
 
+/**
+ * An image or video job as caps see it. Its reservation is named by the job id, so whichever
+ * instance finishes the job (the poller may move it) settles the reservation the creating
+ * instance took, in the shared limit store.
+ */
+export interface CapJob {
+  id: string;
+  requestId: string;
+  /** Epoch ms the reservation was taken: it names the day and month the job counts in. */
+  reservedAt: number;
+}
+
+export type CapJobDecision = { granted: true } | { granted: false; refusal: CapRefusal };
+
+/**
+ * Caps for image and video jobs: a job reserves its priced cost (and one request of the rpm
+ * window) when it is created and settles its real cost when it ends. Jobs spend no tokens, so
+ * token caps do not stop them.
+ */
+export interface JobCapGate {
+  reserveJob(target: CapTarget, job: CapJob, costUsd: number, leaseMs: number): Promise<CapJobDecision>;
+  /** Replaces the job's reservation with its real cost (0 for a failed or deleted job); never throws. */
+  settleJob(target: CapTarget, job: CapJob, costUsd: number): Promise<void>;
+}
+
+/** No caps for jobs. */
+export const NO_JOB_CAPS: JobCapGate = {
+  reserveJob: async () => ({ granted: true }),
+  settleJob: async () => {},
+};
+
 /** No caps configured: routes stay unwrapped. */
 export const NO_CAPS: CapGate = {
   covers: () => false,

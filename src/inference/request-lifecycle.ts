@@ -1,4 +1,4 @@
-import { GatewayError, ProviderError } from '../core/index.js';
+import { GatewayError, ProviderError, upstreamCallCount } from '../core/index.js';
 import type { AttemptRecord, CacheStatus, CallContext, EventSink, IngressRequest, RequestSummary, Usage } from '../core/index.js';
 import type { Clock } from '../lib/index.js';
 import type { Principal } from '../policies/index.js';
@@ -247,7 +247,7 @@ export class RequestLifecycle {
    */
   billedUsage(result: RecordedResult | null): { usage: Usage | null; estimated: boolean } {
     if (result?.usage !== undefined && result.usage !== null) return { usage: result.usage, estimated: false };
-    if (this.attempts.length === 0 && (result === null || (result.output?.() ?? '') === '')) return { usage: null, estimated: false };
+    if (upstreamCallCount(this.attempts) === 0 && (result === null || (result.output?.() ?? '') === '')) return { usage: null, estimated: false };
     const usage = this.estimate(result ?? { provider: '', model: '', usage: null });
     return { usage, estimated: usage !== null };
   }

@@ -1,6 +1,6 @@
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
-import type { EventSink, JobKind, JobProvider } from '../core/index.js';
+import type { EventSink, JobCapGate, JobKind, JobProvider } from '../core/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import { randomToken, systemClock } from '../lib/index.js';
 import type { PolicyGate } from '../policies/index.js';
@@ -29,6 +29,8 @@ export interface JobsDependencies {
   /** Builds the adapter for a configured provider and a kind (null when it cannot); called once per pair. */
   createProvider: (provider: string, kind: JobKind) => JobProvider | null;
   policies: PolicyGate;
+  /** Provider caps (`providers[].limits`); absent: jobs are not capped. */
+  caps?: JobCapGate | undefined;
   events: EventSink;
   logger: JobsLogger;
   registry?: Registry | undefined;
@@ -151,7 +153,7 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     },
     onAssetError: (jobId, error) => logger.warn({ jobId, err: error }, 'keeping a finished video failed; it streams from the provider'),
     store: dependencies.store, providers, outbox: dependencies.outbox, onWebhooksEnqueued: () => deliverer.wake(),
-    policies: dependencies.policies, events: dependencies.events, clock, random, owner, settings,
+    policies: dependencies.policies, caps: dependencies.caps, events: dependencies.events, clock, random, owner, settings,
     onPoll: (report: PollReport) => {
       polls?.inc({ provider: report.provider, outcome: report.outcome });
       // Every look at a provider is logged under the request id that created the job.
@@ -165,7 +167,7 @@ export function createJobs(dependencies: JobsDependencies): Jobs {
     onError: (error) => logger.warn({ err: error }, 'job poll failed'),
   });
   const service = new JobService({
-    store: dependencies.store, runner, providers, policies: dependencies.policies, clock, owner, settings, assets,
+    store: dependencies.store, runner, providers, policies: dependencies.policies, caps: dependencies.caps, clock, owner, settings, assets,
     onJobCreated: () => poller.wake(),
   });
   let closed = false;

@@ -1,5 +1,8 @@
 import { GatewayError, isTerminalJobStatus } from '../core/index.js';
-import type { CallContext, EventSink, JobKind, JobProvider, JobRequest, JobSnapshot, RequestSummary } from '../core/index.js';
+import { NO_JOB_CAPS } from '../core/index.js';
+import type {
+  CallContext, CapJob, CapTarget, EventSink, JobCapGate, JobKind, JobProvider, JobRequest, JobSnapshot, RequestSummary,
+} from '../core/index.js';
 import { redactSecrets } from '../lib/index.js';
 import type { Clock, Random } from '../lib/index.js';
 import type { Admission, PolicyGate, Principal } from '../policies/index.js';
@@ -30,6 +33,8 @@ export interface JobRunnerDependencies {
   /** Called after webhooks were enqueued, so they go out now rather than at the next tick. */
   onWebhooksEnqueued: () => void;
   policies: PolicyGate;
+  /** Provider caps: a job reserved its cost at creation; it settles here, on whichever instance finishes it. */
+  caps?: JobCapGate | undefined;
   events: EventSink;
   clock: Clock;
   random: Random;
@@ -62,11 +67,12 @@ export class JobRunner {
     this.admissions.set(jobId, admission);
   }
 
-  /** Releases a reservation without a job to finish (the job was deleted). */
-  async releaseAdmission(jobId: string): Promise<void> {
-    const admission = this.admissions.get(jobId);
-    this.admissions.delete(jobId);
+  /** Releases the reservations of a job that will not finish (it was deleted): its budget's and its caps'. */
+  async releaseAdmission(job: JobRecord): Promise<void> {
+    const admission = this.admissions.get(job.id);
+    this.admissions.delete(job.id);
     await admission?.settle({ usage: null, provider: null, providerModel: null, streamedOutputTokens: 0, costUsd: 0 });
+    await (this.dependencies.caps ?? NO_JOB_CAPS).settleJob(capTargetOf(job), capJobOf(job), 0);
   }
 
   /** Starts or polls a job this instance holds the lease of; answers the job as now stored (or null when lost). */
@@ -194,6 +200,8 @@ export class JobRunner {
   }
 
   private async settle(job: JobRecord, costUsd: number): Promise<void> {
+    // The cap reservation is named by the job, so it settles here whichever instance reserved it.
+    await (this.dependencies.caps ?? NO_JOB_CAPS).settleJob(capTargetOf(job), capJobOf(job), costUsd);
     const admission = this.admissions.get(job.id);
     this.admissions.delete(job.id);
     if (admission !== undefined) {
@@ -217,6 +225,16 @@ export class JobRunner {
       // Over budget by now: the work is done and logged; the next request will be refused.
     }
   }
+}
+
+/** The target a job's caps cover: its provider's (job models are not `models[]`, so no model caps apply). */
+export function capTargetOf(job: Pick<JobRecord, 'provider' | 'targetModel'>): CapTarget {
+  return { publicModel: null, provider: job.provider, model: job.targetModel };
+}
+
+/** A job's cap reservation: taken when the job was created, so it counts in that day and month. */
+export function capJobOf(job: Pick<JobRecord, 'id' | 'requestId' | 'createdAt'>): CapJob {
+  return { id: job.id, requestId: job.requestId, reservedAt: job.createdAt };
 }
 
 function roundUsd(value: number): number {

@@ -1,12 +1,13 @@
-import { GatewayError, isTerminalJobStatus } from '../core/index.js';
+import { GatewayError, NO_JOB_CAPS, isTerminalJobStatus } from '../core/index.js';
 import type {
-  ContentVariant, GeneratedImage, ImageJobRequest, JobContent, JobKind, JobProvider, JobSnapshot, VideoJobRequest,
+  ContentVariant, GeneratedImage, ImageJobRequest, JobCapGate, JobContent, JobKind, JobProvider, JobSnapshot, VideoJobRequest,
 } from '../core/index.js';
 import type { Clock } from '../lib/index.js';
 import { randomToken } from '../lib/index.js';
 import type { PolicyGate, Principal } from '../policies/index.js';
 import type { JobListQuery, JobRecord, JobStore } from '../storage/index.js';
 import { REQUEST_WEBHOOK_SECRET_REF, isAllowedWebhookUrl } from './job-webhooks.js';
+import { capJobOf, capTargetOf } from './job-runner.js';
 import type { JobRunner } from './job-runner.js';
 import type { JobModel, JobsSettings } from './jobs-settings.js';
 import { resolveJobModel } from './jobs-settings.js';
@@ -36,6 +37,8 @@ export interface JobServiceDependencies {
   runner: JobRunner;
   providers: (provider: string, kind: JobKind) => JobProvider | null;
   policies: PolicyGate;
+  /** Provider caps: a job reserves its priced cost (and one rpm slot) before it is stored and started. */
+  caps?: JobCapGate | undefined;
   clock: Clock;
   owner: string;
   settings: JobsSettings;
@@ -109,7 +112,7 @@ export class JobService {
     if (deleted === null) throw notFound(id, kind);
     await this.dependencies.assets?.remove(deleted.id);
     if (!isTerminalJobStatus(deleted.status)) {
-      await this.dependencies.runner.releaseAdmission(deleted.id);
+      await this.dependencies.runner.releaseAdmission(deleted);
       const provider = this.dependencies.providers(deleted.provider, deleted.kind);
       if (deleted.providerRef !== null && provider?.cancel !== undefined) {
         await provider.cancel(deleted.providerRef, { requestId: caller.requestId, signal: NEVER_ABORTED, attempts: [] }).catch(() => {});
@@ -175,10 +178,26 @@ export class JobService {
       leaseUntil: now + settings.leaseMs, reservedUsd: estimateUsd, costUsd: null, webhookUrl,
       webhookSecretRef: webhookUrl === null ? null : REQUEST_WEBHOOK_SECRET_REF, metadata: caller.metadata ?? {},
     };
+    const release = () => admission.settle({ usage: null, provider: null, providerModel: null, streamedOutputTokens: 0, costUsd: 0 });
+    // A job model has one target: when its provider's cap would be passed there is nowhere else to
+    // send it, so the job is refused before it is stored, as a chat request whose every target is capped.
+    const caps = this.dependencies.caps ?? NO_JOB_CAPS;
+    const capped = await caps.reserveJob(capTargetOf(job), capJobOf(job), estimateUsd, settings.maxDurationMs + settings.leaseMs)
+      .catch(async (error: unknown) => {
+        await release();
+        throw error;
+      });
+    if (!capped.granted) {
+      await release();
+      throw new GatewayError('provider_cap_reached', `Every target of ${kind} model "${model.name}" has reached a configured cap: ${capped.refusal.message}`, {
+        retryAfterMs: capped.refusal.retryAfterMs,
+      });
+    }
     try {
       await store.insert(job);
     } catch (error) {
-      await admission.settle({ usage: null, provider: null, providerModel: null, streamedOutputTokens: 0, costUsd: 0 });
+      await release();
+      await caps.settleJob(capTargetOf(job), capJobOf(job), 0);
       throw error;
     }
     runner.holdAdmission(job.id, admission);

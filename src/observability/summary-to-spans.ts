@@ -1,3 +1,4 @@
+import { upstreamCallCount } from '../core/index.js';
 import type { RequestSummary } from '../core/index.js';
 import { attemptOutcome } from './attempt-outcome.js';
 
@@ -82,7 +83,7 @@ export function summaryToSpans(summary: RequestSummary, settings: SpanPlanSettin
       'sluice.provider': provider,
       'sluice.cost_usd': summary.costUsd,
       'sluice.cache': summary.cacheStatus,
-      'sluice.attempts': summary.attempts.length,
+      'sluice.attempts': upstreamCallCount(summary.attempts),
       'sluice.fallback': summary.fallback,
       ...(settings.captureContent ? contentAttributes(summary, settings.maxContentChars) : {}),
     }),

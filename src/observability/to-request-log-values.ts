@@ -1,3 +1,4 @@
+import { upstreamCallCount } from '../core/index.js';
 import type { RequestSummary } from '../core/index.js';
 import { createRequestId, redactSecrets } from '../lib/index.js';
 import { needsAttemptRows } from '../storage/index.js';
@@ -29,7 +30,8 @@ export function toRequestLogValues(summary: RequestSummary): RequestLogValues {
     summary.requestedModel,
     summary.provider,
     summary.providerModel,
-    summary.attempts.length,
+    // Upstream calls only, like x-sluice-attempts: a target skipped for a cap is an attempt row, not a call.
+    upstreamCallCount(summary.attempts),
     summary.cacheStatus ?? null,
     summary.stream ? 1 : 0,
     summary.status,

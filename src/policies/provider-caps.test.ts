@@ -190,6 +190,62 @@ describe.each([
     ]);
     expect(await gate.snapshot()).toEqual(first);
   });
+
+  it('rpm caps warn at 50, 80 and 100 % once per UTC minute across two instances, from admissions and refusals', async () => {
+    const clock = { now: Date.UTC(2026, 11, 5, 10, 0, 5) };
+    const instance = await open();
+    const events: GatewayEvent[] = [];
+    const gates = [await caps(settings({ rpm: 10 }), clock, events, instance), await caps(settings({ rpm: 10 }), clock, events, instance)];
+    const warnings = () => events.filter((event): event is CapWarning => event.type === 'cap-warning');
+    const decisions: CapDecision[] = [];
+    for (let index = 0; index < 14; index++) {
+      const decision = await gates[index % 2]?.reserve(CLAUDE, CALL, `m${index}`);
+      if (decision !== undefined) decisions.push(decision);
+    }
+    expect(decisions.filter((decision) => decision.granted)).toHaveLength(10);
+    await settleWarnings(events, 3);
+    expect(warnings().map((warning) => warning.threshold).sort()).toEqual([0.5, 0.8, 1]);
+    expect(warnings().find((warning) => warning.threshold === 0.8)).toMatchObject({
+      scope: 'provider', subject: 'claude', cap: 'rpm', used: 8, limit: 10, period: '2026-12-05T10:00',
+    });
+    // The window frees up in the next minute: the lines are crossed again, and warn again, once each.
+    clock.now += 61_000;
+    for (let index = 0; index < 12; index++) await gates[index % 2]?.reserve(CLAUDE, CALL, `n${index}`);
+    await settleWarnings(events, 6);
+    expect(warnings().map((warning) => `${warning.period} ${warning.threshold}`).sort()).toEqual([
+      '2026-12-05T10:00 0.5', '2026-12-05T10:00 0.8', '2026-12-05T10:00 1', '2026-12-05T10:01 0.5', '2026-12-05T10:01 0.8', '2026-12-05T10:01 1',
+    ]);
+  });
+
+  it('a job reserves its priced cost and an rpm slot against its provider\'s caps and settles its real cost from any instance', async () => {
+    const clock = { now: Date.UTC(2026, 11, 5, 10, 0, 0) };
+    const instance = await open();
+    const events: GatewayEvent[] = [];
+    const limits = { usd_per_day: 5, rpm: 3, tokens_per_day: 1 };
+    const creator = await caps(settings(limits), clock, events, instance);
+    const finisher = await caps(settings(limits), clock, events, instance);
+    const job = (id: string) => ({ id, requestId: `req-${id}`, reservedAt: clock.now });
+    const VIDEO = { publicModel: null, provider: 'claude', model: 'veo' };
+    // A token cap does not stop a job: jobs spend no tokens.
+    await creator.reserve(CLAUDE, CALL, 'chat-1').then((decision) => (decision.granted ? decision.hold.settle(usage(50), 0) : undefined));
+    expect(await creator.reserveJob(VIDEO, job('a'), 2, 3_600_000)).toEqual({ granted: true });
+    expect(await creator.reserveJob(VIDEO, job('b'), 2, 3_600_000)).toEqual({ granted: true });
+    const refused = await finisher.reserveJob(VIDEO, job('c'), 2, 3_600_000);
+    expect(refused).toMatchObject({ granted: false, refusal: { cap: 'provider claude usd_per_day' } });
+    // The other instance settles job a's reservation (named by the job) to what it really cost.
+    await finisher.settleJob(VIDEO, job('a'), 0.5);
+    expect((await finisher.snapshot()).find((use) => use.cap === 'usd_per_day')?.used).toBeCloseTo(2.5, 9);
+    expect(await finisher.reserveJob(VIDEO, job('c'), 2, 3_600_000)).toEqual({ granted: true });
+    // rpm: a, b, c started within the minute (the refused attempt took no slot).
+    expect(await creator.reserveJob(VIDEO, job('d'), 0, 3_600_000)).toMatchObject({ granted: false, refusal: { cap: 'provider claude rpm' } });
+    await creator.settleJob(VIDEO, job('b'), 2);
+    await creator.settleJob(VIDEO, job('c'), 0);
+    expect((await creator.snapshot()).find((use) => use.cap === 'usd_per_day')?.used).toBeCloseTo(2.5, 9);
+    await creator.settleJob(VIDEO, { ...job('late'), reservedAt: clock.now }, 1.5);
+    await settleWarnings(events, 5);
+    const usd = events.filter((event): event is CapWarning => event.type === 'cap-warning' && event.cap === 'usd_per_day');
+    expect(usd.map((warning) => warning.threshold)).toEqual([0.5, 0.8]);
+  });
 });
 
 describe('createProviderCaps', () => {

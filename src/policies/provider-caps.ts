@@ -1,11 +1,11 @@
 import type {
-  CapCall, CapDecision, CapGate, CapHold, CapTarget, CapWarning, EventSink, Usage,
+  CapCall, CapDecision, CapGate, CapHold, CapJob, CapJobDecision, CapRefusal, CapTarget, CapWarning, EventSink, JobCapGate, Usage,
 } from '../core/index.js';
 import { costInNanoUsd } from '../pricing/index.js';
 import type { ModelPrice, PriceBook } from '../pricing/index.js';
 import type { LimitCheck, LimitStore } from '../storage/index.js';
 import { estimateChatInput, estimateEmbeddingsInput } from './estimate-input.js';
-import { utcDayOf, utcMonthOf } from './utc-period.js';
+import { utcDayOf, utcMinuteOf, utcMonthOf } from './utc-period.js';
 
 /** One `limits` block of a provider, a public model or a target, in the config's spelling. */
 export interface CapLimitSettings {
@@ -58,7 +58,7 @@ export interface CapUse {
 }
 
 /** What the routes and the admin side need from caps; `DisabledProviderCaps` when none are configured. */
-export interface ProviderCapsService extends CapGate {
+export interface ProviderCapsService extends CapGate, JobCapGate {
   snapshot(): Promise<CapUse[]>;
 }
 
@@ -88,6 +88,12 @@ export class DisabledProviderCaps implements ProviderCapsService {
   async reserve(): Promise<CapDecision> {
     return { granted: true, hold: NO_HOLD };
   }
+
+  async reserveJob(): Promise<CapJobDecision> {
+    return { granted: true };
+  }
+
+  async settleJob(): Promise<void> {}
 
   async snapshot(): Promise<CapUse[]> {
     return [];
@@ -152,28 +158,8 @@ export class ProviderCaps implements ProviderCapsService {
     for (const subject of subjects) addChecks(checks, metas, subject, now, worst);
     const admissionId = `${requestId}:cap:${++this.sequence}`;
     const result = await this.options.store.admit(admissionId, checks, now, this.options.leaseMs);
-    if (!result.admitted) {
-      const check = checks[result.index];
-      const meta = metas[result.index];
-      if (check === undefined || meta === undefined) throw new Error('limit store refused an unknown check');
-      const resetMs = check.kind === 'ledger' ? Math.max(1, check.span - now) : MINUTE;
-      // A reservation that can never fit (a request larger than the cap) waits for the reset too.
-      const retryAfterMs = result.retryAfterMs ?? resetMs;
-      // Reached means spend leaves no room until the reset; a refusal only because other calls'
-      // reservations are still open (they settle within a second or so) is not a 100 % warning.
-      const exhausted = result.retryAfterMs === null || result.retryAfterMs >= resetMs;
-      if (check.kind === 'ledger' && exhausted) this.warnReached(meta, check, result.states[result.index]?.used ?? check.limit, now, requestId);
-      const cap = `${meta.subject.scope} ${meta.subject.subject} ${meta.cap}`;
-      return {
-        granted: false,
-        refusal: {
-          cap,
-          retryAfterMs,
-          message: `${target.provider}/${target.model} skipped: the ${meta.cap} cap of ${meta.subject.scope} ${meta.subject.subject} ` +
-            `(${formatAmount(meta.cap, check.limit)}) would be passed; it resets in ${Math.ceil(retryAfterMs / 1000)} s.`,
-        },
-      };
-    }
+    if (!result.admitted) return { granted: false, refusal: this.refusal(target, checks, metas, result, now, requestId) };
+    this.warnWindows(checks, metas, result.states, now, requestId);
     let settled = false;
     return {
       granted: true,
@@ -182,13 +168,41 @@ export class ProviderCaps implements ProviderCapsService {
           if (settled) return;
           settled = true;
           try {
-            await this.settle(admissionId, requestId, checks, metas, price, { usage, inputTokens, streamedOutputTokens }, now);
+            await this.settle(admissionId, requestId, checks, metas, usedBy(price, { usage, inputTokens, streamedOutputTokens }), now);
           } catch {
             // The reservation expires with its lease; a failed settlement must not fail the call.
           }
         },
       },
     };
+  }
+
+  /**
+   * A job's priced cost and one request of the rpm window, against its provider's caps. Token caps
+   * are left out: a job spends no tokens, and a token ledger already over its cap would refuse
+   * even a zero. The reservation lives as long as the job may run (`leaseMs`).
+   */
+  async reserveJob(target: CapTarget, job: CapJob, costUsd: number, leaseMs: number): Promise<CapJobDecision> {
+    const subjects = this.subjectsOf(target);
+    if (subjects.length === 0) return { granted: true };
+    const { checks, metas } = jobChecks(subjects, job.reservedAt, Math.round(costUsd * NANO));
+    if (checks.length === 0) return { granted: true };
+    const result = await this.options.store.admit(jobAdmissionId(job), checks, job.reservedAt, leaseMs);
+    if (!result.admitted) return { granted: false, refusal: this.refusal(target, checks, metas, result, job.reservedAt, job.requestId) };
+    this.warnWindows(checks, metas, result.states, job.reservedAt, job.requestId);
+    return { granted: true };
+  }
+
+  async settleJob(target: CapTarget, job: CapJob, costUsd: number): Promise<void> {
+    const subjects = this.subjectsOf(target);
+    if (subjects.length === 0) return;
+    // The same checks as the reservation (same period keys), so the settlement replaces it on any instance.
+    const { checks, metas } = jobChecks(subjects, job.reservedAt, 0);
+    try {
+      await this.settle(jobAdmissionId(job), job.requestId, checks, metas, { tokens: 0, nanoUsd: Math.round(costUsd * NANO) }, job.reservedAt);
+    } catch {
+      // The reservation expires with its lease; a failed settlement must not fail the job.
+    }
   }
 
   async snapshot(): Promise<CapUse[]> {
@@ -239,27 +253,44 @@ export class ProviderCaps implements ProviderCapsService {
     return this.options.prices.priceOf({ requestedModel: target.publicModel, provider: target.provider, providerModel: target.model });
   }
 
+  private refusal(
+    target: CapTarget, checks: readonly LimitCheck[], metas: readonly CheckMeta[],
+    result: { index: number; retryAfterMs: number | null; states: ReadonlyArray<{ used: number }> }, now: number, requestId: string,
+  ): CapRefusal {
+    const check = checks[result.index];
+    const meta = metas[result.index];
+    if (check === undefined || meta === undefined) throw new Error('limit store refused an unknown check');
+    const resetMs = check.kind === 'ledger' ? Math.max(1, check.span - now) : MINUTE;
+    // A reservation that can never fit (a request larger than the cap) waits for the reset too.
+    const retryAfterMs = result.retryAfterMs ?? resetMs;
+    // Reached means spend leaves no room until the reset; a refusal only because other calls'
+    // reservations are still open (they settle within a second or so) is not a 100 % warning.
+    // A full rpm window is reached by definition: each request costs 1, so it is refused only at the limit.
+    const exhausted = check.kind === 'window' || result.retryAfterMs === null || result.retryAfterMs >= resetMs;
+    if (exhausted) this.warnReached(meta, check, result.states[result.index]?.used ?? check.limit, now, requestId);
+    return {
+      cap: `${meta.subject.scope} ${meta.subject.subject} ${meta.cap}`,
+      retryAfterMs,
+      message: `${target.provider}/${target.model} skipped: the ${meta.cap} cap of ${meta.subject.scope} ${meta.subject.subject} ` +
+        `(${formatAmount(meta.cap, check.limit)}) would be passed; it resets in ${Math.ceil(retryAfterMs / 1000)} s.`,
+    };
+  }
+
   private async settle(
     admissionId: string,
     requestId: string,
     checks: readonly LimitCheck[],
     metas: readonly CheckMeta[],
-    price: ModelPrice | null,
-    used: { usage: Usage | null; inputTokens: number; streamedOutputTokens: number },
+    actual: { tokens: number; nanoUsd: number },
     admittedAt: number,
   ): Promise<void> {
-    const { usage } = used;
-    const promptTokens = usage?.promptTokens ?? (used.streamedOutputTokens > 0 ? used.inputTokens : 0);
-    const completionTokens = usage?.completionTokens ?? used.streamedOutputTokens;
-    const tokens = usage?.totalTokens ?? promptTokens + completionTokens;
-    const nanoUsd = costInNanoUsd(price, usage ?? tokenUsage(promptTokens, completionTokens));
     const settlements: Array<{ check: LimitCheck; actual: number }> = [];
     const settledMetas: CheckMeta[] = [];
     checks.forEach((check, index) => {
       const meta = metas[index];
       // A request is a request whatever happened: the rpm window needs no correction.
       if (meta === undefined || check.kind === 'window') return;
-      settlements.push({ check, actual: meta.cap.startsWith('usd') ? nanoUsd : tokens });
+      settlements.push({ check, actual: meta.cap.startsWith('usd') ? actual.nanoUsd : actual.tokens });
       settledMetas.push(meta);
     });
     if (settlements.length === 0) return;
@@ -273,7 +304,7 @@ export class ProviderCaps implements ProviderCapsService {
         // The store settles atomically, so exactly one settlement per period sees the line crossed.
         if (result.before >= line || result.after < line) continue;
         if (threshold === 1) this.warnReached(meta, check, result.after, this.options.clock(), requestId);
-        else this.emitWarning(meta, check, threshold, result.after, requestId);
+        else this.emitWarning(meta, check, threshold, result.after, requestId, meta.period ?? '');
       }
     });
   }
@@ -285,17 +316,53 @@ export class ProviderCaps implements ProviderCapsService {
    * warning fires once per period across every instance.
    */
   private warnReached(meta: CheckMeta, check: LimitCheck, used: number, now: number, requestId: string): void {
-    const once: LimitCheck = { kind: 'ledger', key: `${check.key}:warned`, limit: 1, cost: 1, span: check.span };
+    if (check.kind === 'window') {
+      this.warnRpm(meta, check, 1, used, now, requestId);
+      return;
+    }
+    this.warnOnce({ kind: 'ledger', key: `${check.key}:warned`, limit: 1, cost: 1, span: check.span }, now, () => {
+      this.emitWarning(meta, check, 1, used, requestId, meta.period ?? '');
+    });
+  }
+
+  /**
+   * rpm caps have no settlement (a request is a request), so they warn from the admission that
+   * takes the window across 50, 80 or 100 %, and from a refusal (the window is full). A sliding
+   * window can cross a line many times a minute; the period of an rpm warning is the UTC minute,
+   * and a one-slot ledger per threshold and minute makes each fire once in it across instances.
+   */
+  private warnWindows(checks: readonly LimitCheck[], metas: readonly CheckMeta[], states: ReadonlyArray<{ used: number }>, now: number, requestId: string): void {
+    checks.forEach((check, index) => {
+      const meta = metas[index];
+      const after = states[index]?.used;
+      if (check.kind !== 'window' || meta === undefined || after === undefined) return;
+      const before = after - check.cost;
+      for (const threshold of WARNING_THRESHOLDS) {
+        const line = check.limit * threshold;
+        if (before < line && after >= line) this.warnRpm(meta, check, threshold, after, now, requestId);
+      }
+    });
+  }
+
+  private warnRpm(meta: CheckMeta, check: LimitCheck, threshold: 0.5 | 0.8 | 1, used: number, now: number, requestId: string): void {
+    const minute = utcMinuteOf(now);
+    this.warnOnce({ kind: 'ledger', key: `${check.key}:warned:${threshold}:${minute.id}`, limit: 1, cost: 1, span: minute.endsAt }, now, () => {
+      this.emitWarning(meta, check, threshold, used, requestId, minute.id);
+    });
+  }
+
+  /** Runs `warn` if this call takes the one slot of `once` (per cap, threshold and period, on every instance). */
+  private warnOnce(once: LimitCheck, now: number, warn: () => void): void {
     const id = `cap-warned:${++this.sequence}`;
     void (async () => {
       const result = await this.options.store.admit(id, [once], now, this.options.leaseMs);
       if (!result.admitted) return;
       await this.options.store.settle(id, [{ check: once, actual: 1 }], now, now);
-      this.emitWarning(meta, check, 1, used, requestId);
+      warn();
     })().catch(() => undefined);
   }
 
-  private emitWarning(meta: CheckMeta, check: LimitCheck, threshold: 0.5 | 0.8 | 1, used: number, requestId: string): void {
+  private emitWarning(meta: CheckMeta, check: LimitCheck, threshold: 0.5 | 0.8 | 1, used: number, requestId: string, period: string): void {
     const usd = meta.cap.startsWith('usd');
     const warning: CapWarning = {
       type: 'cap-warning',
@@ -305,7 +372,7 @@ export class ProviderCaps implements ProviderCapsService {
       threshold,
       used: usd ? used / NANO : used,
       limit: usd ? check.limit / NANO : check.limit,
-      period: meta.period ?? '',
+      period,
       requestId,
     };
     this.options.events.emit(warning);
@@ -316,6 +383,37 @@ export class ProviderCaps implements ProviderCapsService {
 export function createProviderCaps(settings: CapsSettings, options: ProviderCapsOptions): ProviderCapsService {
   const caps = new ProviderCaps(settings, options);
   return caps.configured ? caps : new DisabledProviderCaps();
+}
+
+/** What a chat or embeddings call used, in the units of the caps: its tokens and its priced cost. */
+function usedBy(price: ModelPrice | null, used: { usage: Usage | null; inputTokens: number; streamedOutputTokens: number }): { tokens: number; nanoUsd: number } {
+  const { usage } = used;
+  const promptTokens = usage?.promptTokens ?? (used.streamedOutputTokens > 0 ? used.inputTokens : 0);
+  const completionTokens = usage?.completionTokens ?? used.streamedOutputTokens;
+  return {
+    tokens: usage?.totalTokens ?? promptTokens + completionTokens,
+    nanoUsd: costInNanoUsd(price, usage ?? tokenUsage(promptTokens, completionTokens)),
+  };
+}
+
+/** The job's reservation id in the limit store: derived from the job, so any instance can settle it. */
+function jobAdmissionId(job: CapJob): string {
+  return `job:${job.id}:cap`;
+}
+
+function jobChecks(subjects: readonly CapSubject[], now: number, nanoUsd: number): { checks: LimitCheck[]; metas: CheckMeta[] } {
+  const all: LimitCheck[] = [];
+  const allMetas: CheckMeta[] = [];
+  for (const subject of subjects) addChecks(all, allMetas, subject, now, { requests: 1, tokens: 0, nanoUsd });
+  const checks: LimitCheck[] = [];
+  const metas: CheckMeta[] = [];
+  all.forEach((check, index) => {
+    const meta = allMetas[index];
+    if (meta === undefined || meta.cap === 'tokens_per_day' || meta.cap === 'tokens_per_month') return;
+    checks.push(check);
+    metas.push(meta);
+  });
+  return { checks, metas };
 }
 
 function hasCaps(limits: CapLimitSettings | undefined): limits is CapLimitSettings {

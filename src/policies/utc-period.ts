@@ -18,3 +18,11 @@ export function utcMonthOf(now: number): UtcPeriod {
   const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
   return { id: new Date(start).toISOString().slice(0, 7), startsAt: start, endsAt: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
 }
+
+const MINUTE_MS = 60_000;
+
+/** A UTC minute, `2026-11-22T14:05`: the period of an rpm cap's warnings. */
+export function utcMinuteOf(now: number): UtcPeriod {
+  const start = Math.floor(now / MINUTE_MS) * MINUTE_MS;
+  return { id: new Date(start).toISOString().slice(0, 16), startsAt: start, endsAt: start + MINUTE_MS };
+}

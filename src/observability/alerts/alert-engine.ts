@@ -77,7 +77,7 @@ export class AlertEngine {
       const ruleScope = event.scope === 'provider' ? 'provider' : 'model';
       for (const rule of this.rulesOf('budget')) {
         if (rule.scope !== ruleScope || !rule.thresholds.includes(event.threshold)) continue;
-        const amount = (value: number) => (event.cap.startsWith('usd') ? `$${value.toFixed(2)}` : `${Math.round(value)} tokens`);
+        const amount = (value: number) => (event.cap.startsWith('usd') ? `$${value.toFixed(2)}` : event.cap === 'rpm' ? `${Math.round(value)} requests` : `${Math.round(value)} tokens`);
         this.emit(rule, `${event.scope}:${event.subject}`, 'firing', event.used / event.limit, event.threshold, now, now,
           `cap:${rule.name}:${event.scope}:${event.subject}:${event.cap}:${event.period}:${event.threshold}`,
           `${event.scope} ${event.subject} used ${amount(event.used)} of its ${event.cap} cap of ${amount(event.limit)} (${Math.round(event.threshold * 100)} %, period ${event.period})`);
