@@ -8,7 +8,7 @@ import { messageOf, useLoad } from '../use-load.js';
 
 /** The prompt registry: prompts and their labels; one prompt's versions, a diff of two, a render preview and per-version stats. */
 export function PromptsPage({ params }: { params: URLSearchParams }) {
-  const list = useLoad<{ data: PromptSummary[] }>('/admin/api/prompts?limit=200', 'Loading prompts failed.');
+  const list = useLoad<{ data: PromptSummary[] }>('/admin/api/prompts?limit=100', 'Loading prompts failed.');
   const name = params.get('name');
   const tenant = params.get('tenant') ?? undefined;
   return html`
