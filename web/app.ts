@@ -2,9 +2,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, useCsrfToken, whenSignedOut } from './api.js';
 import { html } from './html.js';
 import { AlertsPage } from './pages/alerts.js';
+import { CachePage } from './pages/cache.js';
+import { ExperimentsPage } from './pages/experiments.js';
 import { HealthPage } from './pages/health.js';
 import { KeysPage } from './pages/keys.js';
 import { LogsPage } from './pages/logs.js';
+import { PromptsPage } from './pages/prompts.js';
 import { SignIn } from './pages/sign-in.js';
 import { UsagePage } from './pages/usage.js';
 import { useRoute } from './router.js';
@@ -15,6 +18,9 @@ const PAGES = [
   { id: 'usage', title: 'Usage', masterOnly: false },
   { id: 'keys', title: 'Keys', masterOnly: false },
   { id: 'health', title: 'Health', masterOnly: false },
+  { id: 'cache', title: 'Cache', masterOnly: false },
+  { id: 'prompts', title: 'Prompts', masterOnly: false },
+  { id: 'experiments', title: 'Experiments', masterOnly: true },
   { id: 'alerts', title: 'Alerts', masterOnly: true },
 ];
 
@@ -75,6 +81,9 @@ export function App() {
       ${page?.id === 'usage' ? html`<${UsagePage} session=${current} params=${route.params} />` : null}
       ${page?.id === 'keys' ? html`<${KeysPage} session=${current} />` : null}
       ${page?.id === 'health' ? html`<${HealthPage} params=${route.params} />` : null}
+      ${page?.id === 'cache' ? html`<${CachePage} />` : null}
+      ${page?.id === 'prompts' ? html`<${PromptsPage} params=${route.params} />` : null}
+      ${page?.id === 'experiments' ? html`<${ExperimentsPage} params=${route.params} />` : null}
       ${page?.id === 'alerts' ? html`<${AlertsPage} />` : null}
     </main>
   `;

@@ -125,6 +125,8 @@ export interface KeyList {
 export interface ProviderHealth {
   circuit: 'closed' | 'half_open' | 'open';
   targets: Record<string, string>;
+  /** Open targets: when their cooldown ends (ISO). */
+  cooldowns?: Record<string, string>;
   score: number | null;
 }
 
@@ -144,4 +146,98 @@ export interface Alerts {
   channels: Array<{ name: string; type: string }>;
   active: Array<{ rule: string; scopeKey: string; state: string; value: number | null; since: number }>;
   history: Array<{ rule: string; scopeKey: string; state: string; at: number; summary: string }>;
+}
+
+export interface CacheStats {
+  since: string;
+  until: string;
+  group_by: string | null;
+  store: { kind: string; entries?: number; bytes?: number };
+  data: Array<{ group: string | null; requests: number; hits: number; hit_rate: number; saved_usd: number; cost_usd: number }>;
+}
+
+export interface CacheEntry {
+  key: string;
+  tenant_id: string | null;
+  namespace: string;
+  model: string;
+  kind: string;
+  semantic: boolean;
+  cost_usd: number;
+  size_bytes: number;
+  hit_count: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface PromptSummary {
+  name: string;
+  tenant: string | null;
+  type: 'text' | 'chat';
+  description: string;
+  tags: string[];
+  labels: Record<string, number>;
+  latest_version: number;
+  updated_at: string;
+}
+
+export interface PromptVersion {
+  version: number;
+  template: unknown;
+  model_config: Record<string, unknown>;
+  variables: unknown;
+  commit_message: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface PromptDiff {
+  from: number;
+  to: number;
+  template: string[];
+  changes: Array<{ field: string; from: unknown; to: unknown }>;
+}
+
+export interface PromptRender {
+  messages: Array<{ role: string; content: string }>;
+  missing: string[];
+  unused: string[];
+}
+
+export interface PromptStats {
+  data: Array<{ group: string; requests: number; success_rate: number | null; latency_ms: Percentiles; mean_cost_usd: number | null; total_cost_usd: number }>;
+}
+
+export interface ExperimentVariantView {
+  name: string;
+  weight: number;
+  model?: string;
+  prompt_version?: number;
+}
+
+export interface Experiment {
+  name: string;
+  description: string;
+  target: Record<string, string>;
+  unit: string;
+  variants: ExperimentVariantView[];
+  primary_metric: string;
+  status: string;
+  phase: number;
+  winner: string | null;
+  started_at: string | null;
+  stopped_at: string | null;
+}
+
+export interface ExperimentResults {
+  name: string;
+  phase: number;
+  primary_metric: string;
+  confidence: number;
+  variants: Array<{ name: string; n: number; successes: number; success_rate: number | null; ci_low: number | null; ci_high: number | null; latency_p50_ms: number | null; latency_p95_ms: number | null; mean_cost_usd: number | null }>;
+  comparisons: Array<{ variant: string; difference: number | null; ci_low: number | null; ci_high: number | null; p_value_adjusted: number | null; prob_beat_control: number | null; significant: boolean }>;
+  srm_alarm: boolean;
+  enough_data: boolean;
+  winner: string | null;
+  verdict: string;
 }

@@ -30,6 +30,8 @@ export type CircuitOutcome = 'success' | 'failure' | 'neutral';
 
 export interface CircuitSnapshot extends CircuitKey {
   state: CircuitState;
+  /** While open: when the cooldown ends and a probe may go (epoch ms), so operators see a countdown; else null. */
+  openUntil: number | null;
 }
 
 /**

@@ -72,10 +72,11 @@ export class MemoryCircuitBreakerStore implements CircuitBreakerStore {
   }
 
   async snapshot(now: number): Promise<CircuitSnapshot[]> {
-    return [...this.circuits.values()].map((circuit) => ({
-      ...circuit.key,
-      state: circuit.state === 'open' && now >= circuit.openedAt + circuit.cooldownMs ? 'half_open' : circuit.state,
-    }));
+    return [...this.circuits.values()].map((circuit) => {
+      const openUntil = circuit.openedAt + circuit.cooldownMs;
+      const state = circuit.state === 'open' && now >= openUntil ? 'half_open' : circuit.state;
+      return { ...circuit.key, state, openUntil: state === 'open' ? openUntil : null };
+    });
   }
 
   private open(circuit: Circuit, now: number, from: CircuitState): CircuitTransition {

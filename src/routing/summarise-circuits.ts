@@ -6,6 +6,8 @@ export interface ProviderCircuitReport {
   circuit: CircuitState;
   /** Each upstream model's breaker that is not closed. */
   targets: Record<string, CircuitState>;
+  /** Each open target's cooldown end (ISO time): when a probe may go, for the dashboard's countdown. */
+  cooldowns: Record<string, string>;
 }
 
 const SEVERITY: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 2 };
@@ -13,11 +15,12 @@ const SEVERITY: Record<CircuitState, number> = { closed: 0, half_open: 1, open: 
 /** Breakers are per target (provider + model); readiness reports them per provider. */
 export function summariseCircuits(providers: readonly string[], snapshot: readonly CircuitSnapshot[]): Record<string, ProviderCircuitReport> {
   const report: Record<string, ProviderCircuitReport> = {};
-  for (const provider of providers) report[provider] = { circuit: 'closed', targets: {} };
+  for (const provider of providers) report[provider] = { circuit: 'closed', targets: {}, cooldowns: {} };
   for (const circuit of snapshot) {
     const entry = report[circuit.provider];
     if (entry === undefined || circuit.state === 'closed') continue;
     entry.targets[circuit.model] = circuit.state;
+    if (circuit.openUntil !== null) entry.cooldowns[circuit.model] = new Date(circuit.openUntil).toISOString();
     if (SEVERITY[circuit.state] > SEVERITY[entry.circuit]) entry.circuit = circuit.state;
   }
   return report;

@@ -38,7 +38,10 @@ describe('withCircuitBreaker', () => {
     await expect(skipped).rejects.toBeInstanceOf(CircuitOpenError);
     await expect(skipped).rejects.toMatchObject({ code: 'provider_unavailable', status: 503, retryAfterMs: 5000 });
     expect(upstream.calls).toHaveLength(3);
-    expect(summariseCircuits(['up'], await store.snapshot(clock.now()))).toEqual({ up: { circuit: 'open', targets: { m: 'open' } } });
+    // The cooldown end is the moment the skipped call was told to retry at.
+    expect(summariseCircuits(['up'], await store.snapshot(clock.now()))).toEqual({
+      up: { circuit: 'open', targets: { m: 'open' }, cooldowns: { m: new Date(clock.now() + 5000).toISOString() } },
+    });
 
     await clock.advance(5000);
     await expect(route.chat(chatRequest, callContext())).resolves.toBeDefined();
@@ -46,7 +49,7 @@ describe('withCircuitBreaker', () => {
     expect((await store.snapshot(clock.now()))[0]?.state).toBe('half_open');
     await expect(route.chat(chatRequest, callContext())).resolves.toBeDefined();
     expect(transitions()).toEqual(['closed->open', 'open->half_open', 'half_open->closed']);
-    expect(summariseCircuits(['up'], await store.snapshot(clock.now()))).toEqual({ up: { circuit: 'closed', targets: {} } });
+    expect(summariseCircuits(['up'], await store.snapshot(clock.now()))).toEqual({ up: { circuit: 'closed', targets: {}, cooldowns: {} } });
   });
 
   it('reopens when a half-open probe fails', async () => {

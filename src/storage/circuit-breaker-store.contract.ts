@@ -29,7 +29,7 @@ export function describeCircuitBreakerStoreContract(name: string, open: () => Pr
       expect(await store.record(key, 'failure', false, settings, t0 + 1000)).toBeNull();
       expect(await store.record(key, 'failure', false, settings, t0 + 2000)).toEqual({ from: 'closed', to: 'open' });
       expect(await store.admit(key, settings, t0 + 3000)).toEqual({ allowed: false, retryAfterMs: 4000, transition: null });
-      expect((await store.snapshot(t0 + 3000)).find((circuit) => circuit.provider === key.provider)).toEqual({ ...key, state: 'open' });
+      expect((await store.snapshot(t0 + 3000)).find((circuit) => circuit.provider === key.provider)).toEqual({ ...key, state: 'open', openUntil: t0 + 2000 + settings.cooldownMs });
       await store.close?.();
     });
 

@@ -88,6 +88,10 @@ beforeAll(async () => {
         name: 'flaky', targets: [{ provider: 'breakable', model: 'gpt-c' }], retry: { max_attempts: 1 },
         circuit_breaker: { failure_threshold: 2, cooldown_ms: 600_000 },
       },
+      // Cache, Prompts and Experiments pages get models of their own, so their traffic changes no other page's rows.
+      { name: 'cached', targets: [{ provider: 'mock', model: 'echo' }], cache: { enabled: true } },
+      { name: 'ab-target', targets: [{ provider: 'mock', model: 'echo' }] },
+      { name: 'ab-other', targets: [{ provider: 'mock', model: 'lorem' }] },
     ],
   });
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.problems));
@@ -112,6 +116,23 @@ beforeAll(async () => {
   expect(await chat(globexClient.body.key, 'no-such-model', 'lost', 'bob')).toBe(404);
   primary.enqueue('/v1/chat/completions', openaiError(500, 'primary exploded'));
   expect(await chat(MASTER_KEY, 'smart', 'fall back please', 'dave')).toBe(200);
+  // A cache miss then a hit, and a prompt with two versions served once.
+  for (let index = 0; index < 2; index++) expect(await chat(MASTER_KEY, 'cached', 'the same question twice')).toBe(200);
+  expect((await admin('/admin/api/prompts', { method: 'POST', body: {
+    name: 'greet', template: 'Say hello to {{name}}', model_config: { model: 'ab-target' }, labels: ['production'],
+  } })).status).toBe(201);
+  expect((await admin('/admin/api/prompts/greet/versions', { method: 'POST', body: { template: 'Say goodbye to {{name}}', model_config: { model: 'ab-target' } } })).status).toBe(201);
+  const prompted = await fetch(`${baseUrl}/v1/chat/completions`, {
+    method: 'POST', headers: { authorization: `Bearer ${MASTER_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt_id: 'greet', prompt_label: 'production', prompt_variables: { name: 'Ann' } }),
+  });
+  expect(prompted.status).toBe(200);
+  await prompted.arrayBuffer();
+  await gateway.experimentsReady;
+  expect((await admin('/admin/api/experiments', { method: 'POST', body: {
+    name: 'echo-vs-lorem', target: { model: 'ab-target' }, unit: 'user', min_samples_per_variant: 2,
+    variants: [{ name: 'control', weight: 1 }, { name: 'lorem', weight: 1, model: 'ab-other' }],
+  } })).status).toBe(201);
   await gateway.flushRequestLog();
 
   browser = await chromium.launch({
@@ -365,6 +386,12 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     for (let index = 0; index < 2; index++) expect(await chat(MASTER_KEY, 'flaky', 'are you there')).toBeGreaterThanOrEqual(500);
     // One refresh is 1 s here; the wait allows two, no more.
     await page.locator('.provider[data-provider=breakable] [data-circuit=open]').waitFor({ timeout: 2500 });
+    // The open target counts down to the end of its 10-minute cooldown, second by second.
+    const target = page.locator('.provider[data-provider=breakable] li', { hasText: 'gpt-c' });
+    const first = (await target.textContent()) ?? '';
+    expect(first).toMatch(/gpt-c: open, probes again in (9 m \d+|10 m 0) s$/);
+    await expect.poll(() => target.textContent(), { timeout: 3000 }).not.toBe(first);
+    expect(await target.textContent()).toMatch(/probes again in 9 m \d+ s$/);
     await page.screenshot({ path: join(ARTIFACTS, 'health.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
     await page.close();
@@ -376,6 +403,78 @@ describe('dashboard pages', { timeout: 60_000 }, () => {
     expect(await page.getByRole('heading', { name: 'Rules' }).count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, 'alerts.png'), fullPage: true });
     expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('Cache: the hit counts equal the cache API\'s, and deleting an entry removes it from the store', async () => {
+    const page = await masterContext.newPage();
+    await openPage(page, 'cache', '#cache-stats');
+    const { body: stats } = await admin<{ data: Array<{ group: string; requests: number; hits: number }> }>('/admin/api/cache/stats?since=24h&group_by=model');
+    const cached = stats.data.find((row) => row.group === 'cached');
+    expect(cached).toMatchObject({ requests: 2, hits: 1 });
+    const row = page.locator('#cache-stats tr[data-group="cached"]');
+    expect(await row.locator('[data-field=requests]').textContent()).toBe('2');
+    expect(await row.locator('[data-field=hits]').textContent()).toBe('1');
+    const { body: before } = await admin<{ data: Array<{ key: string; model: string; hit_count: number }> }>('/admin/api/cache/entries');
+    expect(before.data).toHaveLength(1);
+    const entry = page.locator(`table.cache-entries tr[data-key="${before.data[0]?.key ?? ''}"]`);
+    expect(await entry.locator('[data-field=hits]').textContent()).toBe('1');
+    await page.screenshot({ path: join(ARTIFACTS, 'cache.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await entry.getByRole('button', { name: /^Delete the cached entry/ }).click();
+    await page.getByText('The cache holds no entries.').waitFor();
+    expect((await admin<{ data: unknown[] }>('/admin/api/cache/entries')).body.data).toEqual([]);
+    await page.close();
+  });
+
+  it('Prompts: versions, a diff of the two, a render preview and per-version stats that equal the prompts API\'s', async () => {
+    const page = await masterContext.newPage();
+    await openPage(page, 'prompts', 'table.prompts');
+    const listed = page.locator('table.prompts tr[data-prompt=greet]');
+    expect(await listed.textContent()).toContain('production → v1');
+    await listed.getByRole('link', { name: 'greet' }).click();
+    await expect.poll(() => page.locator('table.prompt-versions tbody tr').count()).toBe(2);
+    const diff = page.getByLabel('Template diff from v1 to v2');
+    await expect.poll(() => diff.textContent()).toContain('- Say hello to {{name}}');
+    expect(await diff.textContent()).toContain('+ Say goodbye to {{name}}');
+
+    const preview = page.getByRole('form', { name: 'Render preview' });
+    await preview.getByLabel('Version').selectOption('1');
+    await preview.getByLabel('Variables (JSON)').fill('{"name": "Ann"}');
+    await preview.getByRole('button', { name: 'Render' }).click();
+    await expect.poll(() => page.locator('.rendered pre').textContent()).toBe('Say hello to Ann');
+
+    const { body: stats } = await admin<{ data: Array<{ group: string; requests: number }> }>('/admin/api/prompts/greet/stats?since=7d&by=version');
+    expect(stats.data.length).toBeGreaterThan(0);
+    for (const group of stats.data) {
+      await expect.poll(() => page.locator(`table.prompt-stats tr[data-group="${group.group}"] [data-field=requests]`).textContent()).toBe(String(group.requests));
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'prompts.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.close();
+  });
+
+  it('Experiments: start from the page, the results table equals the results API with its verdict, and stop ends it', async () => {
+    const page = await masterContext.newPage();
+    await openPage(page, 'experiments?name=echo-vs-lorem', 'table.experiments');
+    await page.getByRole('button', { name: 'Start' }).click();
+    await expect.poll(() => page.locator('tr[data-experiment=echo-vs-lorem] [data-status]').textContent()).toBe('running');
+    for (let index = 0; index < 12; index++) expect(await chat(MASTER_KEY, 'ab-target', 'which variant am I', `ab-user-${index}`)).toBe(200);
+    await gateway.flushRequestLog();
+    await page.reload();
+    const { body: results } = await admin<{ verdict: string; variants: Array<{ name: string; n: number; successes: number }> }>('/admin/api/experiments/echo-vs-lorem/results');
+    expect(results.variants.reduce((sum, variant) => sum + variant.n, 0)).toBe(12);
+    for (const variant of results.variants) {
+      const row = page.locator(`table.experiment-results tr[data-variant="${variant.name}"]`);
+      await expect.poll(() => row.locator('[data-field=n]').textContent()).toBe(String(variant.n));
+      expect(await row.locator('[data-field=successes]').textContent()).toBe(String(variant.successes));
+    }
+    expect(await page.getByTestId('verdict').textContent()).toBe(`Verdict: ${results.verdict}`);
+    await page.screenshot({ path: join(ARTIFACTS, 'experiments.png'), fullPage: true });
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await expect.poll(() => page.locator('tr[data-experiment=echo-vs-lorem] [data-status]').textContent()).toBe('stopped');
+    expect((await admin<{ status: string }>('/admin/api/experiments/echo-vs-lorem')).body.status).toBe('stopped');
     await page.close();
   });
 

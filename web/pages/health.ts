@@ -12,6 +12,7 @@ export function HealthPage({ params }: { params: URLSearchParams }) {
   const [health, setHealth] = useState<Health | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
+  const now = useNow();
 
   useEffect(() => {
     let cancelled = false;
@@ -51,8 +52,27 @@ export function HealthPage({ params }: { params: URLSearchParams }) {
             <p>Circuit: <span class=${`badge circuit ${provider.circuit === 'closed' ? 'good' : provider.circuit === 'open' ? 'bad' : 'warn'}`} data-circuit=${provider.circuit}>${provider.circuit}</span></p>
             <p>Score: <strong>${provider.score ?? '–'}</strong></p>
             ${Object.keys(provider.targets).length === 0 ? null : html`
-              <ul>${Object.entries(provider.targets).map(([model, state]) => html`<li><code>${model}</code>: ${state}</li>`)}</ul>`}
+              <ul>${Object.entries(provider.targets).map(([model, state]) => html`<li><code>${model}</code>: ${state}${cooldownText(provider.cooldowns?.[model], now)}</li>`)}</ul>`}
           </section>`)}</div>`}
     `}
   `;
+}
+
+/** A clock that ticks every second while the page is shown, for the cooldown countdowns. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}
+
+/** ", probes again in 9 m 59 s" for an open target; the server's cooldown end, counted down here between refreshes. */
+function cooldownText(until: string | undefined, now: number): string {
+  if (until === undefined) return '';
+  const seconds = Math.max(0, Math.ceil((Date.parse(until) - now) / 1000));
+  if (seconds === 0) return ', probe due now';
+  const minutes = Math.floor(seconds / 60);
+  return `, probes again in ${minutes > 0 ? `${minutes} m ` : ''}${seconds % 60} s`;
 }

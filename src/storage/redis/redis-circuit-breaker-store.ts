@@ -133,7 +133,8 @@ export class RedisCircuitBreakerStore implements CircuitBreakerStore {
       return keys.map(([, key], index) => {
         const [state, openUntil] = rows[index] ?? [];
         const current = toState(state ?? 'closed');
-        return { ...key, state: current === 'open' && now >= Number(openUntil) ? 'half_open' : current };
+        const shown = current === 'open' && now >= Number(openUntil) ? 'half_open' : current;
+        return { ...key, state: shown, openUntil: shown === 'open' ? Number(openUntil) : null };
       });
     } catch (error) {
       this.failed(error, now);
