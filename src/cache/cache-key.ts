@@ -18,6 +18,11 @@ export interface CacheKeyContext {
   service?: string | null | undefined;
   promptVersion?: string | null | undefined;
   variant?: string | null | undefined;
+  /**
+   * The entrance a translated request came in through (`responses`): its canonical ChatRequest
+   * is keyed apart from a chat completion that happens to translate to the same body.
+   */
+  endpoint?: 'responses' | undefined;
 }
 
 export interface ChatCacheKey {
@@ -50,7 +55,7 @@ const EXCLUDED_FIELDS = new Set(['model', 'messages', 'stream', 'stream_options'
 export function computeChatCacheKey(
   request: ChatRequest, context: CacheKeyContext, ingressBody?: Readonly<Record<string, unknown>> | undefined,
 ): ChatCacheKey {
-  const identity = identityOf(ingressBody === undefined ? 'chat' : 'messages', request.model, context);
+  const identity = identityOf(ingressBody === undefined ? context.endpoint ?? 'chat' : 'messages', request.model, context);
   const parameters = parametersOf(ingressBody ?? request);
   const messages = ingressBody === undefined ? request.messages : ingressBody.messages;
   const keyHash = sha256(canonicalJson({ identity, parameters, messages }));

@@ -76,6 +76,8 @@ export interface ChatCacheInput {
    * is another invoice).
    */
   serviceTtlS?: number | undefined;
+  /** Set for a request translated from /v1/responses, which is keyed under its own endpoint. */
+  endpoint?: 'responses' | undefined;
 }
 
 /** What the cache will do for one request; null from `plan` when the model is not cached. */
@@ -153,7 +155,7 @@ export class ResponseCache {
     const key = computeChatCacheKey(input.request, {
       tenantId, namespace, scope: settings.scope, keyId: input.keyId, endUser: input.endUser,
       routeFingerprint: this.options.routeFingerprint(model),
-      promptVersion: input.promptVersion, service: input.service, variant: input.variant,
+      promptVersion: input.promptVersion, service: input.service, variant: input.variant, endpoint: input.endpoint,
     }, input.ingressBody);
     const ttlS = Math.min(controls.ttlS ?? input.serviceTtlS ?? overrides?.ttlS ?? settings.ttlS, settings.maxTtlS);
     return {

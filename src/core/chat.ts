@@ -125,6 +125,11 @@ export interface WireUsage {
 export interface ChatCompletionMessage {
   role: 'assistant';
   content: string | null;
+  /**
+   * The model's reasoning text, as DeepSeek, vLLM and OpenRouter name it; Anthropic thinking and
+   * Gemini thought parts translate to it. OpenAI itself never sends it on chat completions.
+   */
+  reasoning_content?: string | undefined;
   refusal?: string | null;
   tool_calls?: ToolCall[];
 }
@@ -161,6 +166,8 @@ export interface ChatCompletionChunk {
     delta: {
       role?: 'assistant';
       content?: string | null;
+      /** A piece of reasoning text (see ChatCompletionMessage.reasoning_content). */
+      reasoning_content?: string | undefined;
       refusal?: string | null;
       tool_calls?: ToolCallDelta[];
     };

@@ -36,6 +36,8 @@ export interface ChatCompletionOptions {
   cacheControls?: CacheControls | undefined;
   /** Repair JSON in a non-streaming answer (response healing); the fixes go on the lifecycle. */
   healJson?: boolean | undefined;
+  /** The entrance a translated request came through, for the cache key (`responses`). */
+  cacheEndpoint?: 'responses' | undefined;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function handleChatCompletion(
       promptVersion: lifecycle.prompt === null ? null : `${lifecycle.prompt.name}@${lifecycle.prompt.version}`,
       service: lifecycle.serviceName,
       variant: lifecycle.experiment === null ? null : `${lifecycle.experiment.experiment}:${lifecycle.experiment.phase}:${lifecycle.experiment.variant.name}`,
+      endpoint: options.cacheEndpoint,
     }) ?? null;
     if (dependencies.cache !== undefined && plan !== null) {
       return await answerThroughCache(dependencies, dependencies.cache, plan, lifecycle, request, route, callContext, admission, options);

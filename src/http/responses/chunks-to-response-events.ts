@@ -12,8 +12,10 @@ export interface ResponseEvent {
 
 type MessageItem = Extract<ResponseOutputItem, { type: 'message' }>;
 type FunctionCallItem = Extract<ResponseOutputItem, { type: 'function_call' }>;
+type ReasoningItem = Extract<ResponseOutputItem, { type: 'reasoning' }>;
 
 type OpenItem =
+  | { kind: 'reasoning'; item: ReasoningItem; outputIndex: number; text: string }
   | { kind: 'message'; item: MessageItem; outputIndex: number; part: { type: 'output_text' | 'refusal'; text: string } | null }
   | { kind: 'function'; item: FunctionCallItem; outputIndex: number; toolIndex: number };
 
@@ -60,6 +62,7 @@ export class ChunksToResponseEvents {
     const choice = chunk.choices.find((item) => item.index === 0);
     if (choice === undefined) return events;
     const delta = choice.delta;
+    if (typeof delta.reasoning_content === 'string' && delta.reasoning_content !== '') this.reasoning(events, delta.reasoning_content);
     if (typeof delta.content === 'string' && delta.content !== '') this.text(events, 'output_text', delta.content);
     if (typeof delta.refusal === 'string' && delta.refusal !== '') this.text(events, 'refusal', delta.refusal);
     for (const call of delta.tool_calls ?? []) {
@@ -105,6 +108,24 @@ export class ChunksToResponseEvents {
     return { response, event: this.event('response.failed', { response }) };
   }
 
+  /** Reasoning text streams as one summary part of a reasoning item, as OpenAI's reasoning summaries do. */
+  private reasoning(events: ResponseEvent[], text: string): void {
+    let open = this.open;
+    if (open?.kind !== 'reasoning') {
+      this.close(events, 'completed');
+      const item: ReasoningItem = { type: 'reasoning', id: this.ids('rs'), summary: [] };
+      open = { kind: 'reasoning', item, outputIndex: this.output.length, text: '' };
+      this.open = open;
+      this.output.push(item);
+      events.push(this.event('response.output_item.added', { output_index: open.outputIndex, item: { ...item, summary: [] } }));
+      events.push(this.event('response.reasoning_summary_part.added', {
+        item_id: item.id, output_index: open.outputIndex, summary_index: 0, part: { type: 'summary_text', text: '' },
+      }));
+    }
+    open.text += text;
+    events.push(this.event('response.reasoning_summary_text.delta', { item_id: open.item.id, output_index: open.outputIndex, summary_index: 0, delta: text }));
+  }
+
   private text(events: ResponseEvent[], partType: 'output_text' | 'refusal', text: string): void {
     let open = this.open;
     if (open?.kind !== 'message') {
@@ -147,6 +168,14 @@ export class ChunksToResponseEvents {
     if (open === null) return;
     if (open.kind === 'message') {
       this.closePart(events, open);
+    } else if (open.kind === 'reasoning') {
+      const where = { item_id: open.item.id, output_index: open.outputIndex, summary_index: 0 };
+      events.push(this.event('response.reasoning_summary_text.done', { ...where, text: open.text }));
+      events.push(this.event('response.reasoning_summary_part.done', { ...where, part: { type: 'summary_text', text: open.text } }));
+      open.item.summary.push({ type: 'summary_text', text: open.text });
+      events.push(this.event('response.output_item.done', { output_index: open.outputIndex, item: copyItem(open.item) }));
+      this.open = null;
+      return;
     } else {
       events.push(this.event('response.function_call_arguments.done', {
         item_id: open.item.id, output_index: open.outputIndex, name: open.item.name, arguments: open.item.arguments,
@@ -169,5 +198,7 @@ function partOf(part: { type: 'output_text' | 'refusal'; text: string }): Messag
 }
 
 function copyItem(item: ResponseOutputItem): ResponseOutputItem {
-  return item.type === 'message' ? { ...item, content: [...item.content] } : { ...item };
+  if (item.type === 'message') return { ...item, content: [...item.content] };
+  if (item.type === 'reasoning') return { ...item, summary: [...item.summary] };
+  return { ...item };
 }

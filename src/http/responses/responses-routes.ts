@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { takeCacheControls } from '../../cache/index.js';
 import { GatewayError } from '../../core/index.js';
 import { handleChatCompletion } from '../../inference/index.js';
 import type { InferenceDependencies, ResponseState } from '../../inference/index.js';
@@ -43,7 +44,9 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
     wire: OPENAI_WIRE,
     parse: (body) => parseBody(responsesRequestSchema, body),
     endUserOf: (body) => body.safety_identifier ?? body.user,
-    async run(lifecycle, body) {
+    async run(lifecycle, parsed, request) {
+      // The cache headers and LiteLLM's `cache` field are Sluice's, as on chat completions: never sent upstream.
+      const { body, controls } = takeCacheControls(request.headers, parsed, inference.cache?.clientControls ?? false);
       const principal = lifecycle.principal;
       if (principal === null) throw new GatewayError('missing_api_key', 'You did not provide an API key.');
       let history: ResponsesInputItem[] = [];
@@ -60,7 +63,9 @@ export async function responsesRoutes(app: FastifyInstance, options: ResponsesRo
       };
       // The body's metadata is logged with the request; the header's wins on a clash.
       if (body.metadata !== undefined && body.metadata !== null) lifecycle.metadata = { ...body.metadata, ...lifecycle.metadata };
-      const outcome = await handleChatCompletion(inference, lifecycle, chatRequest);
+      // Cached like a chat completion, keyed on the canonical request under its own endpoint; a hit
+      // (stored from a JSON or a streamed answer) is replayed in the mode this caller asked for.
+      const outcome = await handleChatCompletion(inference, lifecycle, chatRequest, { cacheControls: controls, cacheEndpoint: 'responses' });
       if (outcome.kind === 'completion') {
         const { result } = outcome;
         const response = toResponseObject(result.readCompletion(), skeleton, ids, nowSeconds());

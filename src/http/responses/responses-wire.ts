@@ -143,7 +143,9 @@ export type ResponseOutputItem =
     role: 'assistant';
     content: Array<{ type: 'output_text'; text: string; annotations: unknown[]; logprobs: unknown[] } | { type: 'refusal'; refusal: string }>;
   }
-  | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'completed' | 'incomplete' | 'in_progress' };
+  | { type: 'function_call'; id: string; call_id: string; name: string; arguments: string; status: 'completed' | 'incomplete' | 'in_progress' }
+  /** The model's reasoning as its provider reports it (Anthropic thinking, Gemini thoughts), as a summary. */
+  | { type: 'reasoning'; id: string; summary: Array<{ type: 'summary_text'; text: string }> };
 
 export interface ResponseUsage {
   input_tokens: number;

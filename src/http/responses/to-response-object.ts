@@ -45,7 +45,7 @@ export function createResponseSkeleton(request: ResponsesRequest, identity: Resp
   return response;
 }
 
-/** Core completion → the finished Response: one message item (text, refusal), one item per tool call. */
+/** Core completion → the finished Response: a reasoning item (when the model reasoned aloud), one message item (text, refusal), one item per tool call. */
 export function toResponseObject(
   completion: ChatCompletion,
   skeleton: ResponseObject,
@@ -58,6 +58,9 @@ export function toResponseObject(
   const itemStatus = finishReason === 'length' || finishReason === 'content_filter' ? 'incomplete' : 'completed';
   const message = choice?.message;
   if (message !== undefined) {
+    if (typeof message.reasoning_content === 'string' && message.reasoning_content !== '') {
+      output.push({ type: 'reasoning', id: ids('rs'), summary: [{ type: 'summary_text', text: message.reasoning_content }] });
+    }
     const content: Extract<ResponseOutputItem, { type: 'message' }>['content'] = [];
     if (typeof message.content === 'string' && message.content !== '') {
       content.push({ type: 'output_text', text: message.content, annotations: [], logprobs: [] });

@@ -15,6 +15,7 @@ export type AnthropicUsage = z.output<typeof anthropicUsageSchema>;
 const contentBlockSchema = z.union([
   z.looseObject({ type: z.literal('text'), text: z.string() }),
   z.looseObject({ type: z.literal('tool_use'), id: z.string(), name: z.string(), input: z.unknown() }),
+  z.looseObject({ type: z.literal('thinking'), thinking: z.string() }),
   z.looseObject({ type: z.string() }),
 ]);
 
@@ -51,6 +52,7 @@ export const anthropicStreamEventSchema = z.discriminatedUnion('type', [
     delta: z.union([
       z.looseObject({ type: z.literal('text_delta'), text: z.string() }),
       z.looseObject({ type: z.literal('input_json_delta'), partial_json: z.string() }),
+      z.looseObject({ type: z.literal('thinking_delta'), thinking: z.string() }),
       z.looseObject({ type: z.string() }),
     ]),
   }),
@@ -119,6 +121,7 @@ export interface AnthropicRequestBody {
   top_p?: number;
   metadata?: { user_id: string };
   output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
+  thinking?: { type: 'enabled'; budget_tokens: number };
 }
 
 /** POST /v1/messages/count_tokens. */

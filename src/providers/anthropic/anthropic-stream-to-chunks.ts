@@ -73,7 +73,10 @@ export class AnthropicStreamToChunks {
           tool.sawInput = true;
           return [this.chunk({ tool_calls: [{ index: tool.ordinal, function: { arguments: delta.partial_json } }] })];
         }
-        // thinking, signature and citation deltas have no OpenAI field.
+        if (delta.type === 'thinking_delta' && 'thinking' in delta && typeof delta.thinking === 'string' && delta.thinking !== '') {
+          return [this.chunk({ reasoning_content: delta.thinking })];
+        }
+        // signature and citation deltas have no OpenAI field.
         return [];
       }
       case 'content_block_stop': {

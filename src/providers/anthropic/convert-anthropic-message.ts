@@ -3,14 +3,17 @@ import type { AnthropicMessage } from './anthropic-api.js';
 import { convertAnthropicUsage } from './convert-anthropic-usage.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
 
-/** Anthropic Message → OpenAI chat completion. Thinking blocks are left out. */
+/** Anthropic Message → OpenAI chat completion. Thinking text becomes `reasoning_content`; signatures and redacted thinking are left out. */
 export function convertAnthropicMessage(message: AnthropicMessage, options: { jsonTool: string | null; now: number }): ChatCompletion {
   let text = '';
+  let reasoning = '';
   const toolCalls: ToolCall[] = [];
   let jsonAnswered = false;
   for (const block of message.content) {
     if (block.type === 'text' && 'text' in block && typeof block.text === 'string') {
       text += block.text;
+    } else if (block.type === 'thinking' && 'thinking' in block && typeof block.thinking === 'string') {
+      reasoning += block.thinking;
     } else if (block.type === 'tool_use' && 'id' in block && typeof block.id === 'string' && 'name' in block && typeof block.name === 'string') {
       const input: unknown = 'input' in block ? block.input : {};
       if (options.jsonTool !== null && block.name === options.jsonTool) {
@@ -34,6 +37,7 @@ export function convertAnthropicMessage(message: AnthropicMessage, options: { js
       message: {
         role: 'assistant',
         content: text === '' && toolCalls.length > 0 ? null : text,
+        ...(reasoning !== '' ? { reasoning_content: reasoning } : {}),
         refusal: null,
         ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
       },

@@ -76,11 +76,15 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
   });
 
   const model = request.model;
+  const cap = request.max_completion_tokens ?? request.max_tokens ?? null;
+  const defaultMaxTokens = options.defaultMaxTokens ?? defaultAnthropicMaxTokens(model);
+  const thinking = thinkingFor(request, cap, defaultMaxTokens);
   const body: AnthropicRequestBody = {
     model,
-    max_tokens: request.max_completion_tokens ?? request.max_tokens ?? options.defaultMaxTokens ?? defaultAnthropicMaxTokens(model),
+    max_tokens: thinking?.maxTokens ?? cap ?? defaultMaxTokens,
     messages,
   };
+  if (thinking !== null) body.thinking = { type: 'enabled', budget_tokens: thinking.budget };
   if (system.length > 0) body.system = system;
   const stop = request.stop === null || request.stop === undefined ? [] : typeof request.stop === 'string' ? [request.stop] : request.stop;
   // Anthropic refuses whitespace-only stop sequences.
@@ -103,6 +107,10 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
       body.output_config = { format: { type: 'json_schema', schema } };
     } else {
       // 2023-06-01 has no structured output: force a tool whose input is the JSON answer.
+      // Anthropic refuses a forced tool while thinking, so the two cannot be combined.
+      if (thinking !== null) {
+        throw new GatewayError('invalid_request', 'JSON output and reasoning effort cannot be combined for Anthropic models on API version 2023-06-01.', { param: 'reasoning_effort' });
+      }
       jsonTool = JSON_TOOL_NAME;
       tools.push({ name: JSON_TOOL_NAME, description: 'Respond with the answer as this tool\'s input.', input_schema: schema });
       body.tools = tools;
@@ -116,6 +124,44 @@ export function convertToAnthropicMessages(request: ChatRequest, options: Anthro
     if (toolChoice !== undefined) body.tool_choice = toolChoice;
   }
   return { body, jsonTool };
+}
+
+/**
+ * `reasoning_effort` → Anthropic extended thinking with a token budget (Anthropic's minimum is
+ * 1024). `none` turns thinking off, as it does on OpenAI.
+ */
+export const ANTHROPIC_THINKING_BUDGETS: Readonly<Record<string, number | null>> = {
+  none: null, minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 32768, max: 32768,
+};
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * The thinking budget and max_tokens for a request with `reasoning_effort`. Anthropic counts
+ * thinking inside max_tokens and requires max_tokens > budget_tokens. OpenAI's cap counts
+ * reasoning too, so a client cap stays the cap and the budget shrinks to fit under it (never
+ * below Anthropic's minimum, where max_tokens is raised just past it); with no client cap,
+ * the answer keeps the default room on top of the budget.
+ */
+function thinkingFor(request: ChatRequest, cap: number | null, defaultMaxTokens: number): { budget: number; maxTokens: number } | null {
+  const effort = request.reasoning_effort;
+  if (effort === undefined || effort === null) return null;
+  const budget = ANTHROPIC_THINKING_BUDGETS[effort];
+  if (budget === undefined) {
+    throw new GatewayError('invalid_request', `Unknown reasoning effort "${effort}"; use one of ${Object.keys(ANTHROPIC_THINKING_BUDGETS).join(', ')}.`, {
+      param: 'reasoning_effort',
+    });
+  }
+  if (budget === null) return null;
+  if (typeof request.temperature === 'number' && request.temperature !== 1) {
+    throw new GatewayError('invalid_request', 'Anthropic models accept only temperature 1 while reasoning; drop temperature or reasoning effort.', { param: 'temperature' });
+  }
+  const choice = request.tool_choice;
+  if (choice === 'required' || (typeof choice === 'object' && choice.type === 'function')) {
+    throw new GatewayError('invalid_request', 'Anthropic models cannot be forced to call a tool while reasoning; use tool_choice auto or drop reasoning effort.', { param: 'tool_choice' });
+  }
+  if (cap === null) return { budget, maxTokens: budget + defaultMaxTokens };
+  const fitted = Math.max(MIN_THINKING_BUDGET, Math.min(budget, cap - 1));
+  return { budget: fitted, maxTokens: Math.max(cap, fitted + 1) };
 }
 
 function rejectUnsupported(request: ChatRequest): void {

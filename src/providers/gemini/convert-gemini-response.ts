@@ -11,11 +11,12 @@ export interface GeminiConversionOptions {
   newId: () => string;
 }
 
-/** Gemini generateContent response → OpenAI chat completion; thought parts are left out. */
+/** Gemini generateContent response → OpenAI chat completion; thought parts become `reasoning_content`. */
 export function convertGeminiResponse(response: GeminiResponse, options: GeminiConversionOptions): ChatCompletion {
   const candidates = response.candidates ?? [];
   const choices: ChatCompletion['choices'] = candidates.map((candidate, position) => {
     let text = '';
+    let reasoning = '';
     const toolCalls: ToolCall[] = [];
     for (const part of candidate.content?.parts ?? []) {
       if (part.functionCall !== undefined) {
@@ -25,7 +26,9 @@ export function convertGeminiResponse(response: GeminiResponse, options: GeminiC
           type: 'function',
           function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
         });
-      } else if (typeof part.text === 'string' && part.thought !== true) {
+      } else if (typeof part.text === 'string' && part.thought === true) {
+        reasoning += part.text;
+      } else if (typeof part.text === 'string') {
         text += part.text;
       }
     }
@@ -34,6 +37,7 @@ export function convertGeminiResponse(response: GeminiResponse, options: GeminiC
       message: {
         role: 'assistant' as const,
         content: text === '' && toolCalls.length > 0 ? null : text,
+        ...(reasoning !== '' ? { reasoning_content: reasoning } : {}),
         refusal: null,
         ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
       },

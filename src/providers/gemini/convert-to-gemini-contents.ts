@@ -94,8 +94,36 @@ export function convertToGeminiContents(request: ChatRequest, options: { stream:
     generation.responseMimeType = 'application/json';
     if (format.type === 'json_schema' && format.json_schema.schema !== undefined) generation.responseJsonSchema = format.json_schema.schema;
   }
+  const thinking = thinkingConfigFor(request);
+  if (thinking !== null) generation.thinkingConfig = thinking;
   if (Object.keys(generation).length > 0) body.generationConfig = generation;
   return body;
+}
+
+/**
+ * `reasoning_effort` → Gemini `thinkingConfig`. Gemini 3 models take a level (Pro only knows
+ * `low` and `high`, and refuses the others itself); earlier models take a token budget, where 0
+ * turns thinking off. Thoughts are asked for, so that reasoning reaches the client.
+ */
+export const GEMINI_THINKING_LEVELS: Readonly<Record<string, string>> = {
+  none: 'minimal', minimal: 'minimal', low: 'low', medium: 'medium', high: 'high', xhigh: 'high', max: 'high',
+};
+export const GEMINI_THINKING_BUDGETS: Readonly<Record<string, number>> = {
+  none: 0, minimal: 1024, low: 2048, medium: 8192, high: 16384, xhigh: 24576, max: 24576,
+};
+
+function thinkingConfigFor(request: ChatRequest): { thinkingBudget?: number; thinkingLevel?: string; includeThoughts: boolean } | null {
+  const effort = request.reasoning_effort;
+  if (effort === undefined || effort === null) return null;
+  const level = GEMINI_THINKING_LEVELS[effort];
+  const budget = GEMINI_THINKING_BUDGETS[effort];
+  if (level === undefined || budget === undefined) {
+    throw new GatewayError('invalid_request', `Unknown reasoning effort "${effort}"; use one of ${Object.keys(GEMINI_THINKING_BUDGETS).join(', ')}.`, {
+      param: 'reasoning_effort',
+    });
+  }
+  if (/(^|\/)gemini-3/.test(request.model)) return { thinkingLevel: level, includeThoughts: effort !== 'none' };
+  return { thinkingBudget: budget, includeThoughts: budget > 0 };
 }
 
 function rejectUnsupported(request: ChatRequest, stream: boolean): void {

@@ -79,5 +79,6 @@ export interface GeminiRequestBody {
     frequencyPenalty?: number;
     responseMimeType?: string;
     responseJsonSchema?: Record<string, unknown>;
+    thinkingConfig?: { thinkingBudget?: number; thinkingLevel?: string; includeThoughts?: boolean };
   };
 }

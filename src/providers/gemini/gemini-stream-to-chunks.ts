@@ -56,7 +56,9 @@ export class GeminiStreamToChunks {
             function: { name: part.functionCall.name, arguments: JSON.stringify(part.functionCall.args ?? {}) },
           }],
         }));
-      } else if (typeof part.text === 'string' && part.text !== '' && part.thought !== true) {
+      } else if (typeof part.text === 'string' && part.text !== '' && part.thought === true) {
+        chunks.push(this.chunk({ reasoning_content: part.text }));
+      } else if (typeof part.text === 'string' && part.text !== '') {
         chunks.push(this.chunk({ content: part.text }));
       }
     }
