@@ -18,7 +18,7 @@ import { ExperimentService } from './services/index.js';
 import type { PriceBook } from './pricing/index.js';
 import { createJobProvider, createProviders } from './providers/index.js';
 import { MemoryCircuitBreakerStore, createRouting, summariseCircuits } from './routing/index.js';
-import { ServiceCatalog, createPromptRegistry } from './services/index.js';
+import { ServiceCatalog, createPromptRegistry, createWinnerPromoter } from './services/index.js';
 import {
   DisabledPromptChangeFeed, RedisPromptChangeFeed, SingletonLease, createAdminSessionStore, createCacheStore, isRedisCluster,
   createCircuitBreakerStore, createLeaseStore, createLimitStore, developmentAdminKey, openStorage,
@@ -250,7 +250,13 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
   });
   const sessions = new AdminSessions({ store: sessionStore, authenticator, keys, clock: () => clock.now(), idleMs: DASHBOARD_IDLE_MS });
   const responses = createResponseState(config.responses, database, clock);
-  const experiments = new ExperimentService({ store: database.experiments, outcomes: database.requestLog, clock, random, logger });
+  const serviceCatalog = new ServiceCatalog({
+    fileServices: config.services, store: database.services, modelExists: (model) => routing.models.resolve(model) !== null,
+  });
+  const experiments = new ExperimentService({
+    store: database.experiments, outcomes: database.requestLog, clock, random, logger,
+    promoter: createWinnerPromoter({ prompts: prompts.registry, services: serviceCatalog }),
+  });
   // The store's tables exist once the migrations are in; until then no experiment applies.
   const experimentsReady = storage.migrated.then(async () => {
     await experiments.syncConfig(config.experiments);
@@ -268,9 +274,6 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     onError: (operation, error) => logger.warn({ operation, err: error }, 'response cache: treated as a miss'),
   });
 
-  const serviceCatalog = new ServiceCatalog({
-    fileServices: config.services, store: database.services, modelExists: (model) => routing.models.resolve(model) !== null,
-  });
   const app = await createApp({
     server: {
       maxBodyBytes: config.server.max_body_bytes,
@@ -313,7 +316,7 @@ export async function createGateway(config: GatewayConfig, options: GatewayOptio
     prompts: prompts.registry,
     services: {
       models: routing.models, events, policies, priceBook, logBodies: config.logging.log_bodies, clock,
-      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null, prompts: prompts.registry,
+      catalog: serviceCatalog, defaultModel: config.models[0]?.name ?? null, prompts: prompts.registry, experiments,
       // A service's own `cache` settings decide whether it is cached, whatever the models' settings.
       cache: caching.responses,
     },

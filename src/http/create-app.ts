@@ -200,6 +200,7 @@ export async function createApp(dependencies: AppDependencies): Promise<FastifyI
     closing: () => closing,
     onError,
     prompts: dependencies.prompts,
+    experiments: dependencies.experiments,
   };
   await app.register(async (scope) => {
     // The shell reads inference bodies itself, after the key check.

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/index.js';
 import type { ChatStream } from '../core/index.js';
 import { RequestLifecycle } from '../inference/index.js';
-import type { LifecycleSettings } from '../inference/index.js';
+import type { ExperimentAssigner, LifecycleSettings } from '../inference/index.js';
 import { mayPinVariant } from '../policies/index.js';
 import type { Authenticator, Principal } from '../policies/index.js';
 import type { PromptRegistry } from '../services/index.js';
@@ -27,6 +27,8 @@ export interface ShellDependencies {
   onError: (error: GatewayError, requestId: string) => void;
   /** The prompt registry, for bodies that name a prompt; absent, prompt fields pass to validation as they are. */
   prompts?: PromptRegistry | undefined;
+  /** A/B experiments, for experiments that run on a registry prompt. */
+  experiments?: ExperimentAssigner | undefined;
 }
 
 /** What a use case answers: one JSON document, or a stream and the writer for this API. */
@@ -81,7 +83,7 @@ export function registerInferenceRoute<Input>(app: FastifyInstance, shell: Shell
       lifecycle.pinnedVariant = pin !== null && mayPinVariant(lifecycle.principal) ? pin : null;
       let body = await readJsonBody(request.raw, shell.maxBodyBytes);
       if (route.prompts !== undefined && shell.prompts !== undefined) {
-        body = await applyRegistryPrompt(shell.prompts, lifecycle, body, readHeader(request, 'x-sluice-prompt'), route.prompts);
+        body = await applyRegistryPrompt(shell.prompts, lifecycle, body, readHeader(request, 'x-sluice-prompt'), route.prompts, shell.experiments);
       }
       noteBody(lifecycle, body);
       const input = route.parse(body, request);

@@ -14,7 +14,7 @@ export { ResponseState, createResponseState, ownerOf } from './response-state.js
 export type { ResponseStateSettings } from './response-state.js';
 export { countInputTokens } from './count-input-tokens.js';
 export type { InputTokenCount } from './count-input-tokens.js';
-export { applyModelExperiment } from './apply-experiment.js';
+export { applyModelExperiment, applyVariant, assignExperiment } from './apply-experiment.js';
 export type { ExperimentAssigner } from './apply-experiment.js';
 export { runService } from './run-service.js';
 export { hasHealingPlugin, healJsonAnswer, wantsJsonHealing } from './heal-json-answer.js';

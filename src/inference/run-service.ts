@@ -7,6 +7,7 @@ import type { Admission } from '../policies/index.js';
 import { extractJson, formatIssues, renderTemplate, requireVariables, unknownService } from '../services/index.js';
 import type { JsonFix, PromptRegistry, ResolvedService, SchemaIssue, ServiceCatalog } from '../services/index.js';
 import { admitRequest } from './admit-request.js';
+import { applyVariant, assignExperiment } from './apply-experiment.js';
 import { buildServiceRequest, readServiceOutput } from './build-service-request.js';
 import type { PromptedRequest } from './build-service-request.js';
 import type { InferenceDependencies } from './handle-chat-completion.js';
@@ -33,6 +34,8 @@ export interface ServiceMeta {
   provider: string | null;
   providerModel: string | null;
   prompt: { name: string; version: number | null; label: string | null } | null;
+  /** The experiment variant the run was assigned, when an experiment runs on the service. */
+  experiment: { name: string; variant: string } | null;
   attempts: number;
   reasks: number;
   fixes: JsonFix[];
@@ -102,12 +105,18 @@ export async function runService(dependencies: ServiceDependencies, lifecycle: R
       }
     }
 
-    const prompted = definition.prompt === undefined ? null : await renderRegistryPrompt(dependencies, lifecycle, definition.prompt, input);
-    model = run.options.model ?? definition.model ?? prompted?.model ?? dependencies.defaultModel;
+    // Assigned once the model is needed (a local repair is the same for every variant): the
+    // variant's prompt version, model and parameters win over the service's and the client's, so
+    // that what the log says the variant was is what ran.
+    const variant = assignExperiment(dependencies.experiments, lifecycle, 'service', run.service)?.variant ?? null;
+    const promptReference = variantPrompt(run.service, definition.prompt, variant?.promptVersion);
+    const prompted = promptReference === undefined ? null : await renderRegistryPrompt(dependencies, lifecycle, promptReference, input);
+    model = variant?.model ?? run.options.model ?? definition.model ?? prompted?.model ?? dependencies.defaultModel;
     if (model === null) {
       throw new GatewayError('invalid_request', `The service ${run.service} names no model; pass options.model.`, { param: 'options.model' });
     }
     let request = buildServiceRequest(resolved, input, model, prompted);
+    if (variant !== null) request = applyVariant(request, variant);
     lifecycle.describe({ kind: 'chat', body: request }, model, false);
     const route = dependencies.models.resolve(model);
     if (route === null) throw modelNotFound(model);
@@ -360,6 +369,9 @@ class RunState {
       provider: this.provider,
       providerModel: this.providerModel,
       prompt: lifecycle.prompt === null ? null : { ...lifecycle.prompt },
+      experiment: lifecycle.experiment === null || lifecycle.experiment.exposure === null
+        ? null
+        : { name: lifecycle.experiment.experiment, variant: lifecycle.experiment.variant.name },
       attempts: this.calls,
       reasks: this.reasks,
       fixes: this.fixes,
@@ -373,6 +385,21 @@ class RunState {
 
 function roundCost(value: number): number {
   return Math.round(value * 1e10) / 1e10;
+}
+
+/**
+ * The registry prompt a run renders: the service's, at the variant's version when the variant
+ * names one. A variant with a prompt version on a service without a registry prompt is a
+ * definition the experiment should not have been given: refused rather than silently ignored.
+ */
+function variantPrompt(
+  service: string, reference: { name: string; label?: string | undefined; version?: number | undefined } | undefined, version: number | undefined,
+): { name: string; label?: string | undefined; version?: number | undefined } | undefined {
+  if (version === undefined) return reference;
+  if (reference === undefined) {
+    throw new GatewayError('service_unavailable', `The experiment on the service ${service} sets a prompt version, and the service uses no registry prompt.`);
+  }
+  return { name: reference.name, version };
 }
 
 /**

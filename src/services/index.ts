@@ -10,6 +10,8 @@ export type { ConfigExperiment, ExperimentCreateInput, ExperimentUpdateInput } f
 export { SRM_P_VALUE, computeResults } from './experiments/experiment-results.js';
 export type { Comparison, ExperimentResults, GuardrailCheck, ResultsInput, VariantResult } from './experiments/experiment-results.js';
 export { ExperimentService } from './experiments/experiment-service.js';
+export { createWinnerPromoter } from './experiments/promote-winner.js';
+export type { PromotionDetails, WinnerPromoter } from './experiments/promote-winner.js';
 export type { Actor, AppliedVariant, AssignmentContext, ExperimentLogger, ExperimentServiceOptions } from './experiments/experiment-service.js';
 export { variantParamsSchema } from './experiments/experiment-definition.js';
 export type { VariantParams } from './experiments/experiment-definition.js';

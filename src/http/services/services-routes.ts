@@ -153,7 +153,7 @@ function toWireMeta(meta: ServiceMeta): Record<string, unknown> {
     provider: meta.provider,
     provider_model: meta.providerModel,
     prompt: meta.prompt,
-    experiment: null,
+    experiment: meta.experiment,
     attempts: meta.attempts,
     reasks: meta.reasks,
     fixes: meta.fixes,

@@ -13,6 +13,7 @@ import type { ConfigExperiment, ExperimentCreateInput, ExperimentUpdateInput } f
 import { computeResults } from './experiment-results.js';
 import type { ExperimentResults } from './experiment-results.js';
 import { encodeExposure, exposurePrefix } from './exposure.js';
+import type { WinnerPromoter } from './promote-winner.js';
 
 export interface ExperimentLogger {
   warn(object: object, message: string): void;
@@ -33,6 +34,8 @@ export interface ExperimentServiceOptions {
   logger?: ExperimentLogger | undefined;
   newId?: (() => string) | undefined;
   newSalt?: (() => string) | undefined;
+  /** Makes a winner the target's default on `stop` with `promote`; without it nothing can be promoted. */
+  promoter?: WinnerPromoter | undefined;
 }
 
 /** Who asks for a change, for the audit trail. */
@@ -200,8 +203,11 @@ export class ExperimentService {
 
   /**
    * Stops an experiment, with a winner if one is named (or the results' winner when `promote`
-   * asks for one and none is named). Promotion needs the prompt registry or services, which model
-   * targets do not have: a model experiment records the winner and promotes nothing.
+   * asks for one and none is named). With `promote`, the winner's settings become the target's
+   * default (the prompt's `production` label, or the service's definition): every check runs
+   * before the experiment stops, the change after, and a `promoted` event records what moved
+   * (the prompt registry's label history records the move too). Model targets live in the config
+   * file and cannot be promoted.
    */
   async stopExperiment(name: string, options: { winner?: string | undefined; promote: boolean }, actor: Actor): Promise<ExperimentRecord> {
     const current = await this.get(name);
@@ -214,7 +220,18 @@ export class ExperimentService {
     if (options.promote && current.targetKind === 'model') {
       throw new GatewayError('invalid_request', 'Promotion moves a prompt label or a service model; a model experiment cannot promote. Stop it with a winner and change the model config.', { param: 'promote' });
     }
-    return this.transition(name, { from: ['draft', 'running', 'paused'], to: 'stopped', type: 'stopped', winner, details: { winner, promote: options.promote } }, actor);
+    const winning = current.variants.find((variant) => variant.name === winner);
+    let promotion: (() => Promise<Record<string, unknown>>) | null = null;
+    if (options.promote && winning !== undefined) {
+      const promoter = this.options.promoter;
+      if (promoter === undefined) throw new GatewayError('service_unavailable', 'This gateway cannot promote experiment winners.');
+      promotion = await promoter.plan(current, winning, actor.label);
+    }
+    const stopped = await this.transition(name, { from: ['draft', 'running', 'paused'], to: 'stopped', type: 'stopped', winner, details: { winner, promote: options.promote } }, actor);
+    if (promotion === null) return stopped;
+    const details = await promotion();
+    await this.store.record(name, { type: 'promoted', actor: actor.label, at: this.options.clock.now(), details: { winner, ...details } });
+    return stopped;
   }
 
   async delete(name: string): Promise<void> {
