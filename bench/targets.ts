@@ -38,6 +38,11 @@ export interface TargetLauncherOptions {
    * measures what one core can do while the mock upstream and the load generator use the others.
    */
   pinnedCore?: number | null | undefined;
+  /**
+   * Run the proxies under test (gateway and bare proxy) under this command, e.g.
+   * `['valgrind', '--tool=callgrind']` for instruction counts (bench/instructions.ts).
+   */
+  commandPrefix?: readonly string[] | undefined;
 }
 
 /** Finds a free TCP port on 127.0.0.1 by binding port 0 and releasing it. */
@@ -153,11 +158,13 @@ export class TargetLauncher {
     const logPath = join(cwd, `${slug(name)}.log`);
     const pinned = this.options.pinnedCore ?? null;
     const pin = pinned !== null && (kind === 'gateway' || kind === 'bare');
+    const prefix = kind === 'direct' ? [] : (this.options.commandPrefix ?? []);
+    const launcher = [...(pin ? ['taskset', '-c', String(pinned)] : []), ...prefix, process.execPath, ...args];
     const managed = spawnManagedProcess({
       name,
-      // taskset execs node in place, so the pid (whose CPU time is measured) is node's.
-      command: pin ? 'taskset' : process.execPath,
-      args: pin ? ['-c', String(pinned), process.execPath, ...args] : args,
+      // taskset and valgrind exec node in place, so the pid (whose CPU time is measured) is node's.
+      command: launcher[0] ?? process.execPath,
+      args: launcher.slice(1),
       cwd,
       env: isolatedEnvironment(),
       logPath,
