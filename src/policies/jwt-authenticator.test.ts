@@ -14,10 +14,14 @@ function sign(claims: Record<string, string>, expires = true): Promise<string> {
 }
 
 describe('the JWT authenticator', () => {
-  it('refuses a token whose tier is missing or unknown when no default tier is configured, never admitting it unlimited', async () => {
+  it('refuses a token whose tier is missing or unknown when no default tier is configured, never admitting it unlimited, and names the fix', async () => {
     const strict = createJwtAuthenticator(base);
-    expect(await strict.authenticate(await sign({ sub: 'a', plan: 'platinum' }))).toBeNull();
-    expect(await strict.authenticate(await sign({ sub: 'a' }))).toBeNull();
+    await expect(strict.authenticate(await sign({ sub: 'a', plan: 'platinum' }))).rejects.toMatchObject({
+      code: 'invalid_api_key', status: 401, message: expect.stringContaining('auth.jwt.default_tier'),
+    });
+    await expect(strict.authenticate(await sign({ sub: 'a' }))).rejects.toMatchObject({
+      code: 'invalid_api_key', message: expect.stringContaining('no `plan` claim'),
+    });
     expect(await strict.authenticate(await sign({ sub: 'a', plan: 'basic' }))).toMatchObject({ tier: 'basic', limits: { rpm: 5 } });
   });
 

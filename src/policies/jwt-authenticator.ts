@@ -1,4 +1,5 @@
 import type { JWTPayload, JWTVerifyResult } from 'jose';
+import { GatewayError } from '../core/index.js';
 import type { TierTable } from './limit-set.js';
 import type { Authenticator, Principal } from './principal.js';
 
@@ -54,7 +55,12 @@ export function createJwtAuthenticator(options: JwtAuthOptions): Authenticator {
       // A missing or unknown tier gets the configured default, never "no limits"; without a default the token is refused.
       const tierName = claimedTier !== null && options.tiers.has(claimedTier) ? claimedTier : options.defaultTier ?? null;
       const tier = tierName === null ? undefined : options.tiers.get(tierName);
-      if (tierName === null || tier === undefined) return null;
+      if (tierName === null || tier === undefined) {
+        // The token is genuine, so say why it is refused and what the operator can do about it.
+        throw new GatewayError('invalid_api_key', claimedTier === null
+          ? `This token has no \`${options.claims.tier}\` claim and no default tier is configured; set auth.jwt.default_tier or give the token a tier.`
+          : `This token's tier \`${claimedTier.slice(0, 64)}\` is not configured and no default tier is set; set auth.jwt.default_tier or use a configured tier.`);
+      }
       // Tokens without a subject share one set of counters per tenant rather than escaping them.
       const subject = payload.sub ?? userId ?? 'anonymous';
       const limitSubject = `jwt:${tenantId ?? '-'}:${subject}`;
