@@ -1,31 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
-import { createDatabase, startPostgresServer } from '../../../test/support/postgres-server.js';
-import type { PostgresServer } from '../../../test/support/postgres-server.js';
-import type { Database } from '../request-log-store.js';
+import { useMigratedDatabases } from '../../../test/support/migrated-databases.js';
 import { describeLeaseStoreContract } from '../lease-store.contract.js';
-import { openPostgresDatabase } from '../postgres/open-postgres-database.js';
-import { openSqliteDatabase } from '../sqlite/open-sqlite-database.js';
 
-const directory = mkdtempSync(join(tmpdir(), 'sluice-leases-'));
-let server: PostgresServer;
-let sqlite: Database;
-let postgres: Database;
+const databases = useMigratedDatabases('leases');
 
-beforeAll(async () => {
-  server = await startPostgresServer();
-  sqlite = openSqliteDatabase(join(directory, 'sluice.db'));
-  postgres = openPostgresDatabase(await createDatabase(server, 'leases'));
-  await Promise.all([sqlite.migrate(), postgres.migrate()]);
-});
-
-afterAll(async () => {
-  await Promise.all([sqlite?.close(), postgres?.close()]);
-  server?.destroy();
-  rmSync(directory, { recursive: true, force: true });
-});
-
-describeLeaseStoreContract('SQLite', async () => sqlite.leases);
-describeLeaseStoreContract('Postgres', async () => postgres.leases);
+describeLeaseStoreContract('SQLite', async () => databases.sqlite().leases);
+describeLeaseStoreContract('Postgres', async () => databases.postgres().leases);
