@@ -149,7 +149,8 @@ describe('the prompt registry through HTTP', () => {
     expect((await admin('GET', '/admin/api/prompts/invoice')).body).toMatchObject({
       name: 'invoice', type: 'chat', source: 'config', labels: { production: 2, staging: 2 }, latest_version: 2, version: { version: 2 },
     });
-    await admin('PUT', '/admin/api/prompts/invoice/labels/production', { version: 1, reason: 'roll back' });
+    const rollback = await admin('PUT', '/admin/api/prompts/invoice/labels/production', { version: 1, reason: 'roll back' });
+    expect(rollback.body, JSON.stringify(rollback.body)).toMatchObject({ moved: true, event: { from_version: 2, to_version: 1 } });
     const history = await admin('GET', '/admin/api/prompts/invoice/labels/production/history');
     expect(z.array(record).parse(history.body['data']).map((event) => [event['from_version'], event['to_version'], event['reason']])).toEqual([
       [2, 1, 'roll back'], [1, 2, 'staging looked good'], [null, 1, 'first cut'],
