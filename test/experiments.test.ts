@@ -28,7 +28,9 @@ const historySchema = z.object({ events: z.array(z.object({ type: z.string(), ac
 function scriptedUpstream(upstream: MockUpstream): Map<string, number> {
   const calls = new Map<string, number>();
   upstream.route('/v1/chat/completions', (request: RecordedRequest) => {
-    const model = z.object({ model: z.string() }).parse(request.body).model;
+    const { model, messages } = z.object({ model: z.string(), messages: z.array(z.object({ content: z.unknown() })) }).parse(request.body);
+    // Single probes outside the measured batches neither fail nor shift the scripted failure count.
+    if (messages.at(-1)?.content === 'probe') return openaiCompletion({ model, content: `answer from ${model}` });
     const count = (calls.get(model) ?? 0) + 1;
     calls.set(model, count);
     const failEvery = model === 'model-a' ? 10 : 50;
@@ -176,7 +178,7 @@ describe('A/B experiments on a public model, end to end', () => {
   });
 
   it('a request without its unit is assigned at random and logged as such', async () => {
-    const { response } = await client.chat.completions.create({ model: 'assistant', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
+    const { response } = await client.chat.completions.create({ model: 'assistant', messages: [{ role: 'user', content: 'probe' }] }).withResponse();
     const variant = response.headers.get('x-sluice-variant');
     expect(variant === 'control' || variant === 'b').toBe(true);
     const requestId = response.headers.get('x-request-id') ?? '';
