@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -14,6 +13,7 @@ import { startRedisServer } from './support/redis-server.js';
 import { startRedisCluster } from './support/redis-cluster.js';
 import { TEST_MASTER_KEY, startTestGateway } from './support/start-gateway.js';
 import type { TestGateway } from './support/start-gateway.js';
+import { freePort } from './support/free-port.js';
 
 /**
  * The proofs of issue 6, point 9: three gateway instances share a real redis-server.
@@ -212,17 +212,6 @@ async function startChildGateway(): Promise<ChildGateway> {
   return { url, process: child };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, startPostgresServer } from './support/postgres-server.js';
 import type { PostgresServer } from './support/postgres-server.js';
+import { freePort } from './support/free-port.js';
 
 const MASTER_KEY = 'sk-test-master-key-start-database-down';
 
@@ -99,14 +100,3 @@ describe('start with the database down', () => {
   }, 60_000);
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}

@@ -10,7 +10,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +18,7 @@ import pg from 'pg';
 import { openaiCompletion, openaiError, openaiStream, startMockUpstream } from '../../test/mock-upstream/index.js';
 import type { MockReply } from '../../test/mock-upstream/index.js';
 import { createDatabase, startPostgresServer } from '../../test/support/postgres-server.js';
+import { freePort } from '../../test/support/free-port.js';
 
 const MASTER_KEY = 'sk-soak-master-key-0123456789abcdef0123456789';
 const INPUT_PER_MTOK = 100;
@@ -418,17 +418,6 @@ function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function cleanUp(): Promise<void> {
   for (const cleanup of cleanups.reverse()) await Promise.resolve().then(cleanup).catch(() => {});

@@ -46,10 +46,7 @@ export function KeysPage({ session }: { session: Session }) {
     const form = event.currentTarget;
     if (!(form instanceof HTMLFormElement)) return;
     const fields = new FormData(form);
-    const text = (name: string) => {
-      const value = fields.get(name);
-      return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-    };
+    const text = filledText(fields);
     setError(null);
     try {
       const body = {
@@ -171,10 +168,7 @@ function EditKey({ keyView, onDone, onError }: { keyView: KeyView; onDone: () =>
     const form = event.currentTarget;
     if (!(form instanceof HTMLFormElement)) return;
     const fields = new FormData(form);
-    const text = (name: string) => {
-      const value = fields.get(name);
-      return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-    };
+    const text = filledText(fields);
     const tier = text('tier');
     // Limits this form does not show (max input tokens…) are kept as they are.
     const kept = Object.fromEntries(Object.entries(keyView.limits).filter(([name]) => !SHOWN_LIMITS.has(name)));
@@ -207,4 +201,12 @@ function BudgetBar({ limits, spent }: { limits: Record<string, number | string>;
       <small>${formatUsd(spent)} / ${formatUsd(budget)} (${Math.round(fraction * 100)} %) per ${String(limits['budget_period'])}</small>
     </div>
   `;
+}
+
+/** A form field's trimmed text, or undefined when it was left empty. */
+function filledText(fields: FormData): (name: string) => string | undefined {
+  return (name) => {
+    const value = fields.get(name);
+    return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  };
 }
